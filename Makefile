@@ -1,0 +1,35 @@
+# Every target works on a fresh machine: it creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test,lint]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)  ## run the whole suite against the emulator (no network, no key)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks
+	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks
+	$(BIN)/mypy
+
+demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
+	$(BIN)/python -m airflow_provider_whatsapp.demo
+
+bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/results/
+	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) .airflow-test .demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,78 @@
+"""Client settings: everything the HTTP layer needs, and nothing from Airflow."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_GATEWAY_URL = "https://gateway.maton.ai"
+DEFAULT_CTRL_URL = "https://ctrl.maton.ai"
+DEFAULT_API_VERSION = "v21.0"
+GATEWAY_APP = "whatsapp-business"
+
+
+def _check_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an http(s) URL such as https://gateway.maton.ai, got {value!r}")
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Settings of one Maton account.
+
+    ``api_key`` is kept out of ``repr`` so a logged config never shows it.
+    ``rate_limit`` is requests per second per key (Maton allows 10); ``max_retries``
+    counts retries after the first attempt (0 = none).
+    """
+
+    api_key: str = field(repr=False)
+    base_url: str = DEFAULT_GATEWAY_URL
+    ctrl_url: str = DEFAULT_CTRL_URL
+    maton_connection: str | None = None
+    phone_number_id: str | None = None
+    waba_id: str | None = None
+    api_version: str = DEFAULT_API_VERSION
+    timeout: float = 30.0
+    rate_limit: float | None = 10.0
+    max_retries: int = 5
+    max_retry_after: float = 60.0
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_ambiguous: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.api_key or not self.api_key.strip():
+            raise ValueError("api_key is empty: give the Maton API key")
+        object.__setattr__(self, "base_url", _check_url("base_url", self.base_url))
+        object.__setattr__(self, "ctrl_url", _check_url("ctrl_url", self.ctrl_url))
+        if not self.api_version.startswith("v"):
+            raise ValueError(f"api_version looks like 'v21.0', got {self.api_version!r}")
+        if self.timeout <= 0:
+            raise ValueError(f"timeout must be positive seconds, got {self.timeout}")
+        if self.rate_limit is not None and self.rate_limit <= 0:
+            raise ValueError(f"rate_limit must be positive requests/second or None, got {self.rate_limit}")
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+
+    @property
+    def gateway_prefix(self) -> str:
+        """Base of every Graph call: the gateway routes by the app name in the path."""
+        return f"{self.base_url}/{GATEWAY_APP}/{self.api_version}"
+
+    @property
+    def account_key(self) -> str:
+        """A stable, non-secret id of the account (for sharing one rate limiter)."""
+        digest = hashlib.sha256(self.api_key.encode()).hexdigest()[:16]
+        return f"{self.base_url}#{digest}"
+
+    @property
+    def trusted_hosts(self) -> frozenset[str]:
+        """Hosts the key may be sent to: the gateway's and the ctrl host's, nothing else."""
+        return frozenset(urlsplit(u).netloc for u in (self.base_url, self.ctrl_url))
+
+    def with_changes(self, **changes: Any) -> ClientConfig:
+        return replace(self, **changes)

@@ -1,0 +1,312 @@
+"""One error hierarchy for everything the gateway, Graph or the network can say.
+
+Every error carries what an on-call engineer needs: HTTP status, Graph ``code`` /
+``error_subcode`` / ``fbtrace_id``, the service's message, whether a retry can help
+(``retryable``) and a one-line ``hint`` saying what to do.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class WhatsAppError(Exception):
+    """Base class: anything that went wrong talking to WhatsApp through Maton."""
+
+    retryable: bool = False
+    default_hint: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        error_subcode: int | None = None,
+        fbtrace_id: str | None = None,
+        details: str | None = None,
+        hint: str | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.error_subcode = error_subcode
+        self.fbtrace_id = fbtrace_id
+        self.details = details
+        self.hint = hint if hint is not None else self.default_hint
+        if retryable is not None:
+            self.retryable = retryable
+        self.retry_after = retry_after
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.status is not None:
+            where.append(f"HTTP {self.status}")
+        if self.code is not None:
+            where.append(f"code {self.code}" + (f"/{self.error_subcode}" if self.error_subcode else ""))
+        text = f"[{', '.join(where)}] {self.message}" if where else self.message
+        if self.details and self.details not in text:
+            text += f" ({self.details})"
+        if self.hint:
+            text += f". {self.hint}"
+        if self.fbtrace_id:
+            text += f" [fbtrace_id {self.fbtrace_id}]"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A small JSON-safe summary (for XCom and per-recipient reports)."""
+        return {
+            "error": type(self).__name__,
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "retryable": self.retryable,
+        }
+
+
+class WhatsAppConfigError(WhatsAppError):
+    """Settings are missing or wrong (no key, no phone number id, bad host)."""
+
+
+class AuthenticationError(WhatsAppError):
+    default_hint = "Check the Maton API key (connection password or MATON_API_KEY)"
+
+
+class TokenExpiredError(AuthenticationError):
+    default_hint = "The WhatsApp token behind the Maton connection is invalid: reconnect it at Maton"
+
+
+class MissingConnectionError(WhatsAppError):
+    default_hint = (
+        "Maton has no ACTIVE WhatsApp Business connection for this key: create one "
+        "(ctrl host /connections) or fix the connection's maton_connection extra"
+    )
+
+
+class PermissionDeniedError(WhatsAppError):
+    default_hint = "The WhatsApp Business account lacks this permission or capability"
+
+
+class NotFoundError(WhatsAppError):
+    default_hint = "Check the phone_number_id / waba_id / id used"
+
+
+class InvalidRequestError(WhatsAppError):
+    default_hint = "The request was rejected as invalid: fix the payload"
+
+
+class RateLimitError(WhatsAppError):
+    retryable = True
+    default_hint = "Rate limited: slow down (Maton allows 10 requests/second per account)"
+
+
+class ServerError(WhatsAppError):
+    retryable = True
+    default_hint = "Transient fault upstream: retry later"
+
+
+class TemplateError(InvalidRequestError):
+    default_hint = "Check the template name, language, status and parameters"
+
+
+class RecipientError(InvalidRequestError):
+    default_hint = "The recipient cannot receive this message"
+
+
+class WindowClosedError(RecipientError):
+    default_hint = (
+        "Send a template: the 24-hour window is closed (free-form messages only reach "
+        "users who wrote in the last 24 hours)"
+    )
+
+
+class AccountError(WhatsAppError):
+    default_hint = "The WhatsApp Business account is restricted: check WhatsApp Manager"
+
+
+class MediaError(InvalidRequestError):
+    default_hint = "Check the media: public https URL or uploaded id, allowed type and size"
+
+
+class WhatsAppConnectionError(WhatsAppError):
+    """The request never reached the server (refused, DNS, connect timeout): safe to retry."""
+
+    retryable = True
+    default_hint = "Check the host of the connection and the network"
+
+
+class AmbiguousSendError(WhatsAppError):
+    """The request may have reached the server but no answer came back.
+
+    Resending could deliver twice, so this is not retried unless the caller opted in.
+    """
+
+    default_hint = "The message may or may not have been sent: check before resending"
+
+
+# Graph error code -> (class, retryable override, hint)
+_GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
+    0: (TokenExpiredError, None, None),
+    190: (TokenExpiredError, None, None),
+    3: (PermissionDeniedError, None, None),
+    10: (PermissionDeniedError, None, None),
+    4: (RateLimitError, None, "App call-rate limit: back off"),
+    80007: (RateLimitError, None, "Business-account rate limit: back off"),
+    130429: (RateLimitError, None, "Throughput limit of the phone number: throttle"),
+    131056: (RateLimitError, None, "Too many messages to one recipient: wait a few seconds"),
+    100: (InvalidRequestError, None, None),
+    368: (AccountError, None, "Blocked for policy violations"),
+    130472: (RecipientError, None, "Recipient is in a Meta experiment group"),
+    131000: (ServerError, None, "Unknown error: retry once or twice"),
+    131005: (PermissionDeniedError, None, None),
+    131008: (InvalidRequestError, None, "A required parameter is missing"),
+    131009: (InvalidRequestError, None, "A parameter value is invalid"),
+    131016: (ServerError, None, "Service unavailable: back off"),
+    131021: (RecipientError, None, "Sender and recipient are the same number"),
+    131026: (RecipientError, None, "Undeliverable: not on WhatsApp, old app, or terms not accepted"),
+    131030: (RecipientError, None, "Add the recipient to the test number's allowed list"),
+    131031: (AccountError, None, "The business account is locked"),
+    131047: (WindowClosedError, None, None),
+    131048: (AccountError, False, "Spam-quality rate limit: improve quality before sending more"),
+    131049: (RecipientError, False, "Per-user marketing cap: do not retry within 24 h"),
+    131050: (RecipientError, None, "The user stopped marketing messages"),
+    131051: (InvalidRequestError, None, "Unsupported message type"),
+    131052: (MediaError, None, "Media download failed"),
+    131053: (MediaError, None, "Media upload failed"),
+    131057: (ServerError, None, "Account in maintenance: retry later"),
+    132000: (TemplateError, None, "Template parameter count mismatch"),
+    132001: (TemplateError, None, "Template missing in that language or not approved"),
+    132005: (TemplateError, None, "Template text too long after filling parameters"),
+    132007: (TemplateError, None, "Template content violates policy"),
+    132012: (TemplateError, None, "Template parameter format mismatch"),
+    132015: (TemplateError, None, "Template is paused for low quality"),
+    132016: (TemplateError, None, "Template is disabled"),
+    133004: (ServerError, None, "Server temporarily unavailable: back off"),
+    133010: (RecipientError, None, "Phone number not registered on the platform"),
+    135000: (InvalidRequestError, None, None),
+}
+
+
+def parse_retry_after(value: str | None, cap: float = 60.0) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta seconds or HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        seconds = parsed.timestamp() - time.time()
+    return max(0.0, min(seconds, cap))
+
+
+def _short_text(body: bytes) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    if text.lstrip().startswith("<"):
+        import re
+
+        title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
+        text = title.group(1).strip() if title else re.sub(r"<[^>]+>", " ", text)
+    text = " ".join(text.split())
+    return text[:300]
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_from_response(
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    redact: str | None = None,
+    max_retry_after: float = 60.0,
+) -> WhatsAppError:
+    """Classify any error answer (Graph JSON, Maton's own bodies, text, HTML, empty).
+
+    Never raises: whatever the body, a ``WhatsAppError`` comes back.
+    ``redact`` (the API key) is blanked out of anything the server echoed.
+    """
+    headers = headers or {}
+    retry_after = parse_retry_after(headers.get("retry-after"), max_retry_after)
+    try:
+        payload: Any = json.loads(body) if body else None
+    except ValueError:
+        payload = None
+
+    graph = payload.get("error") if isinstance(payload, dict) else None
+    code = subcode = None
+    fbtrace = details = None
+    transient = False
+    if isinstance(graph, dict):
+        message = str(graph.get("error_user_msg") or graph.get("message") or "")
+        code = _as_int(graph.get("code"))
+        subcode = _as_int(graph.get("error_subcode"))
+        fbtrace = graph.get("fbtrace_id") if isinstance(graph.get("fbtrace_id"), str) else None
+        data = graph.get("error_data")
+        if isinstance(data, dict) and data.get("details"):
+            details = str(data["details"])
+        transient = graph.get("is_transient") is True
+    elif isinstance(payload, dict):
+        candidates = [payload.get(k) for k in ("error", "message", "detail", "error_description")]
+        message = next((str(c) for c in candidates if isinstance(c, (str, int, float)) and c), "")
+        if not message:
+            message = _short_text(body)
+    else:
+        message = _short_text(body) if body else ""
+    if redact:
+        message = message.replace(redact, "***")
+        details = details.replace(redact, "***") if details else None
+    message = message or f"HTTP {status} with no explanation"
+
+    cls: type[WhatsAppError]
+    retryable: bool | None = None
+    hint: str | None = None
+    if code is not None and code in _GRAPH_CODES:
+        cls, retryable, hint = _GRAPH_CODES[code]
+        if code == 100 and subcode == 33:
+            cls, hint = NotFoundError, None
+    elif code is not None and 200 <= code <= 299:
+        cls = PermissionDeniedError
+    elif status == 401:
+        cls = AuthenticationError
+    elif status == 429:
+        cls = RateLimitError
+    elif status == 404:
+        cls = NotFoundError
+    elif status == 400 and "connection" in message.lower():
+        cls = MissingConnectionError
+    elif status == 400 and "app name" in message.lower():
+        cls, hint = WhatsAppConfigError, "The gateway path must start with /whatsapp-business/: check the host"
+    elif status == 403:
+        cls = PermissionDeniedError
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = InvalidRequestError
+    if transient:
+        retryable = True
+    return cls(
+        message,
+        status=status,
+        code=code,
+        error_subcode=subcode,
+        fbtrace_id=fbtrace,
+        details=details,
+        hint=hint,
+        retryable=retryable,
+        retry_after=retry_after,
+    )

@@ -1,0 +1,121 @@
+"""A sliding-window rate limiter shared by the sync and async clients of one account.
+
+Why not a token bucket: a bucket whose burst equals the rate lets twice the rate
+through in its first second, and a gateway that counts a sliding window answers that
+with 429s. Here the n-th previous request's start plus the window is the earliest
+moment the next may start, so no window of that length ever holds more than n.
+
+It also adapts: when the gateway answers 429 anyway (other workers share the account),
+:meth:`penalize` halves the rate and pauses everyone for ``Retry-After``; successes
+then raise it back step by step (AIMD).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+
+#: Extra seconds added to the window, so jitter between our send and the gateway's
+#: clock never makes it count n+1 in its own window (costs ~3 % of throughput).
+DEFAULT_SAFETY = 0.03
+
+
+class SlidingWindowLimiter:
+    """At most ``rate`` request starts in any sliding window of one second."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        safety: float = DEFAULT_SAFETY,
+        min_rate: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.max_rate = float(rate)
+        self.min_rate = min(min_rate, self.max_rate)
+        self.safety = safety
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._starts: deque[float] = deque()
+        self._paused_until = 0.0
+        self._rate = self.max_rate
+        self._last_raise = 0.0
+        self.penalties = 0
+
+    @property
+    def rate(self) -> float:
+        """The rate in force now (below ``max_rate`` after a 429)."""
+        return self._rate
+
+    def _shape(self) -> tuple[int, float]:
+        """(n, window): n starts per window seconds equals the current rate."""
+        n = max(1, math.floor(self._rate))
+        return n, n / self._rate + self.safety
+
+    def _try_acquire(self) -> float:
+        """Take a slot now and return 0, or return how long to wait before asking again."""
+        with self._lock:
+            now = self._clock()
+            if now < self._paused_until:
+                return self._paused_until - now
+            n, window = self._shape()
+            starts = self._starts
+            while starts and starts[0] <= now - window:
+                starts.popleft()
+            if len(starts) >= n:
+                return max(starts[-n] + window - now, 0.0005)
+            starts.append(now)
+            return 0.0
+
+    def acquire(self) -> None:
+        """Block the calling thread until a request may start."""
+        while (wait := self._try_acquire()) > 0:
+            time.sleep(wait)
+
+    async def acquire_async(self) -> None:
+        """Wait in the event loop until a request may start."""
+        while (wait := self._try_acquire()) > 0:
+            await asyncio.sleep(wait)
+
+    def penalize(self, retry_after: float | None) -> None:
+        """The gateway said 429: halve the rate and pause for ``retry_after`` seconds."""
+        with self._lock:
+            now = self._clock()
+            self.penalties += 1
+            self._rate = max(self.min_rate, self._rate / 2)
+            self._paused_until = max(self._paused_until, now + (retry_after or 1.0))
+            self._last_raise = self._paused_until
+
+    def reward(self) -> None:
+        """A request succeeded: after a calm second, win back 10 % of the full rate."""
+        if self._rate >= self.max_rate:
+            return
+        with self._lock:
+            now = self._clock()
+            if now - self._last_raise >= 1.0:
+                self._rate = min(self.max_rate, self._rate + self.max_rate * 0.1)
+                self._last_raise = now
+
+
+_shared: weakref.WeakValueDictionary[tuple[str, float], SlidingWindowLimiter] = (
+    weakref.WeakValueDictionary()
+)
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(account_key: str, rate: float) -> SlidingWindowLimiter:
+    """One limiter per account and rate in this process, so a sync client and its
+    async twin (or several hooks on one connection) count together."""
+    with _shared_lock:
+        limiter = _shared.get((account_key, rate))
+        if limiter is None:
+            limiter = SlidingWindowLimiter(rate)
+            _shared[(account_key, rate)] = limiter
+        return limiter

@@ -1,0 +1,214 @@
+"""Sending an :class:`ApiRequest`: auth headers, rate limit, retries, error parsing.
+
+The sync and async transports share everything but the I/O call: URL and header
+building, the retry policy (tenacity), and classification of answers and network
+failures live here once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import tenacity
+
+from .config import ClientConfig
+from .errors import (
+    AmbiguousSendError,
+    WhatsAppConnectionError,
+    WhatsAppError,
+    error_from_response,
+)
+from .ratelimit import SlidingWindowLimiter, shared_limiter
+from .request import ApiRequest
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "airflow-provider-whatsapp"
+
+#: Failures where the request certainly did not leave: always safe to retry.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class Transport:
+    """Policy shared by both transports; subclasses only do the I/O."""
+
+    def __init__(self, config: ClientConfig, limiter: SlidingWindowLimiter | None = None) -> None:
+        self.config = config
+        if limiter is None and config.rate_limit:
+            limiter = shared_limiter(config.account_key, config.rate_limit)
+        self.limiter = limiter
+        self.attempts = 0  # every HTTP attempt, for tests and progress reports
+
+    # -- building -------------------------------------------------------------------
+    def url_for(self, request: ApiRequest) -> str:
+        if request.target == "gateway":
+            return f"{self.config.gateway_prefix}/{request.path.lstrip('/')}"
+        if request.target == "ctrl":
+            return f"{self.config.ctrl_url}/{request.path.lstrip('/')}"
+        return request.path
+
+    def headers_for(self, request: ApiRequest) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT, **request.extra_headers}
+        if request.target != "external":
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+            if self.config.maton_connection and request.target == "gateway":
+                headers["Maton-Connection"] = self.config.maton_connection
+        return headers
+
+    def build(self, request: ApiRequest) -> dict[str, Any]:
+        """Keyword arguments for ``httpx.Client.request``."""
+        kwargs: dict[str, Any] = {
+            "method": request.method,
+            "url": self.url_for(request),
+            "headers": self.headers_for(request),
+        }
+        if request.params:
+            kwargs["params"] = {k: v for k, v in request.params.items() if v is not None}
+        if request.json is not None:
+            kwargs["json"] = request.json
+        if request.data is not None:
+            kwargs["data"] = request.data
+        if request.files is not None:
+            kwargs["files"] = request.files
+        return kwargs
+
+    # -- answers ----------------------------------------------------------------------
+    def parse(self, request: ApiRequest, response: httpx.Response) -> Any:
+        if response.is_success:
+            if self.limiter is not None:
+                self.limiter.reward()
+            if request.raw:
+                return response.content
+            if not response.content:
+                return {}
+            try:
+                return response.json()
+            except ValueError:
+                return {"raw": response.text[:1000]}
+        error = error_from_response(
+            response.status_code,
+            response.content,
+            response.headers,
+            redact=self.config.api_key,
+            max_retry_after=self.config.max_retry_after,
+        )
+        if response.status_code == 429 and self.limiter is not None:
+            self.limiter.penalize(error.retry_after)
+        raise error
+
+    def network_error(self, request: ApiRequest, exc: httpx.HTTPError) -> WhatsAppError:
+        """Turn an httpx failure into ours, deciding whether the request may have landed."""
+        url = self.url_for(request).split("?")[0]
+        what = f"{request.method} {url}: {type(exc).__name__}"
+        text = str(exc).replace(self.config.api_key, "***")
+        if text:
+            what += f": {text}"
+        if isinstance(exc, _NOT_SENT):
+            return WhatsAppConnectionError(what)
+        if request.resend_safe or self.config.retry_ambiguous:
+            return WhatsAppConnectionError(what, hint="The answer was lost; the call is safe to repeat")
+        return AmbiguousSendError(what)
+
+    # -- retry policy ---------------------------------------------------------------
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        cfg = self.config
+        backoff = min(cfg.backoff_max, cfg.backoff_base * 2 ** (state.attempt_number - 1))
+        backoff = random.uniform(backoff / 2, backoff)  # jitter: spread retrying workers
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), cfg.max_retry_after) + random.uniform(0, 0.1)
+        return backoff
+
+    def _retry_kwargs(self, on_retry: Callable[[tenacity.RetryCallState], None] | None) -> dict[str, Any]:
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning("WhatsApp call failed (attempt %d), retrying: %s", state.attempt_number, exc)
+            if on_retry:
+                on_retry(state)
+
+        return {
+            "retry": tenacity.retry_if_exception(lambda e: isinstance(e, WhatsAppError) and e.retryable),
+            "stop": tenacity.stop_after_attempt(self.config.max_retries + 1),
+            "wait": self._wait,
+            "reraise": True,
+            "before_sleep": before_sleep,
+        }
+
+
+class SyncTransport(Transport):
+    """Blocking I/O over one pooled ``httpx.Client``."""
+
+    def __init__(self, config: ClientConfig, limiter: SlidingWindowLimiter | None = None) -> None:
+        super().__init__(config, limiter)
+        self._http = httpx.Client(timeout=config.timeout, follow_redirects=False)
+
+    def send_once(self, request: ApiRequest) -> Any:
+        if self.limiter is not None and request.target != "external":
+            self.limiter.acquire()
+        self.attempts += 1
+        try:
+            response = self._http.request(**self.build(request))
+        except httpx.HTTPError as exc:
+            raise self.network_error(request, exc) from None
+        return self.parse(request, response)
+
+    def send(self, request: ApiRequest) -> Any:
+        for attempt in tenacity.Retrying(**self._retry_kwargs(None)):
+            with attempt:
+                return self.send_once(request)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class AsyncTransport(Transport):
+    """Async I/O over a small pool of ``httpx.AsyncClient`` shards.
+
+    One ``AsyncClient`` slows down sharply past a few dozen concurrent requests (its
+    connection pool serialises on one lock); several clients of ``per_shard``
+    connections each scale with the concurrency asked for.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        limiter: SlidingWindowLimiter | None = None,
+        *,
+        concurrency: int = 8,
+        per_shard: int = 8,
+    ) -> None:
+        super().__init__(config, limiter)
+        shards = max(1, -(-concurrency // per_shard))
+        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+        self._shards = [
+            httpx.AsyncClient(timeout=config.timeout, limits=limits, follow_redirects=False)
+            for _ in range(shards)
+        ]
+        self._next = itertools.cycle(self._shards)
+
+    async def send_once(self, request: ApiRequest) -> Any:
+        if self.limiter is not None and request.target != "external":
+            await self.limiter.acquire_async()
+        self.attempts += 1
+        try:
+            response = await next(self._next).request(**self.build(request))
+        except httpx.HTTPError as exc:
+            raise self.network_error(request, exc) from None
+        return self.parse(request, response)
+
+    async def send(self, request: ApiRequest) -> Any:
+        async for attempt in tenacity.AsyncRetrying(**self._retry_kwargs(None)):
+            with attempt:
+                return await self.send_once(request)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        for shard in self._shards:
+            await shard.aclose()
