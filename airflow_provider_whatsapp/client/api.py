@@ -254,5 +254,7 @@ def get_maton_connection(config: ClientConfig, connection_id: str) -> Operation[
 
 
 def delete_maton_connection(config: ClientConfig, connection_id: str) -> Operation[dict[str, Any]]:
-    answer: dict[str, Any] = yield ApiRequest("DELETE", f"connections/{connection_id}", target="ctrl")
+    answer: dict[str, Any] = yield ApiRequest(
+        "DELETE", f"connections/{connection_id}", target="ctrl"
+    )
     return answer

@@ -19,7 +19,9 @@ class WhatsAppClient:
     Holds one pooled connection; use it as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, config: ClientConfig, *, limiter: SlidingWindowLimiter | None = None) -> None:
+    def __init__(
+        self, config: ClientConfig, *, limiter: SlidingWindowLimiter | None = None
+    ) -> None:
         self.config = config
         self.transport = SyncTransport(config, limiter)
 
@@ -56,7 +58,10 @@ class WhatsAppClient:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -110,6 +115,9 @@ class AsyncWhatsAppClient:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()

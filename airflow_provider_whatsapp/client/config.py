@@ -16,7 +16,9 @@ GATEWAY_APP = "whatsapp-business"
 def _check_url(name: str, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{name} must be an http(s) URL such as https://gateway.maton.ai, got {value!r}")
+        raise ValueError(
+            f"{name} must be an http(s) URL such as https://gateway.maton.ai, got {value!r}"
+        )
     return value.rstrip("/")
 
 
@@ -54,7 +56,9 @@ class ClientConfig:
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive seconds, got {self.timeout}")
         if self.rate_limit is not None and self.rate_limit <= 0:
-            raise ValueError(f"rate_limit must be positive requests/second or None, got {self.rate_limit}")
+            raise ValueError(
+                f"rate_limit must be positive requests/second or None, got {self.rate_limit}"
+            )
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
 

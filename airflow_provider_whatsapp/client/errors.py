@@ -50,7 +50,9 @@ class WhatsAppError(Exception):
         if self.status is not None:
             where.append(f"HTTP {self.status}")
         if self.code is not None:
-            where.append(f"code {self.code}" + (f"/{self.error_subcode}" if self.error_subcode else ""))
+            where.append(
+                f"code {self.code}" + (f"/{self.error_subcode}" if self.error_subcode else "")
+            )
         text = f"[{', '.join(where)}] {self.message}" if where else self.message
         if self.details and self.details not in text:
             text += f" ({self.details})"
@@ -80,7 +82,9 @@ class AuthenticationError(WhatsAppError):
 
 
 class TokenExpiredError(AuthenticationError):
-    default_hint = "The WhatsApp token behind the Maton connection is invalid: reconnect it at Maton"
+    default_hint = (
+        "The WhatsApp token behind the Maton connection is invalid: reconnect it at Maton"
+    )
 
 
 class MissingConnectionError(WhatsAppError):
@@ -170,7 +174,11 @@ _GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
     131009: (InvalidRequestError, None, "A parameter value is invalid"),
     131016: (ServerError, None, "Service unavailable: back off"),
     131021: (RecipientError, None, "Sender and recipient are the same number"),
-    131026: (RecipientError, None, "Undeliverable: not on WhatsApp, old app, or terms not accepted"),
+    131026: (
+        RecipientError,
+        None,
+        "Undeliverable: not on WhatsApp, old app, or terms not accepted",
+    ),
     131030: (RecipientError, None, "Add the recipient to the test number's allowed list"),
     131031: (AccountError, None, "The business account is locked"),
     131047: (WindowClosedError, None, None),
@@ -202,8 +210,9 @@ def parse_retry_after(value: str | None, cap: float = 60.0) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
             return None
         seconds = parsed.timestamp() - time.time()
     return max(0.0, min(seconds, cap))
@@ -290,7 +299,10 @@ def error_from_response(
     elif status == 400 and "connection" in message.lower():
         cls = MissingConnectionError
     elif status == 400 and "app name" in message.lower():
-        cls, hint = WhatsAppConfigError, "The gateway path must start with /whatsapp-business/: check the host"
+        cls, hint = (
+            WhatsAppConfigError,
+            "The gateway path must start with /whatsapp-business/: check the host",
+        )
     elif status == 403:
         cls = PermissionDeniedError
     elif status >= 500:

@@ -111,7 +111,9 @@ class Transport:
         if isinstance(exc, _NOT_SENT):
             return WhatsAppConnectionError(what)
         if request.resend_safe or self.config.retry_ambiguous:
-            return WhatsAppConnectionError(what, hint="The answer was lost; the call is safe to repeat")
+            return WhatsAppConnectionError(
+                what, hint="The answer was lost; the call is safe to repeat"
+            )
         return AmbiguousSendError(what)
 
     # -- retry policy ---------------------------------------------------------------
@@ -125,15 +127,21 @@ class Transport:
             return min(max(retry_after, 0.0), cfg.max_retry_after) + random.uniform(0, 0.1)
         return backoff
 
-    def _retry_kwargs(self, on_retry: Callable[[tenacity.RetryCallState], None] | None) -> dict[str, Any]:
+    def _retry_kwargs(
+        self, on_retry: Callable[[tenacity.RetryCallState], None] | None
+    ) -> dict[str, Any]:
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            log.warning("WhatsApp call failed (attempt %d), retrying: %s", state.attempt_number, exc)
+            log.warning(
+                "WhatsApp call failed (attempt %d), retrying: %s", state.attempt_number, exc
+            )
             if on_retry:
                 on_retry(state)
 
         return {
-            "retry": tenacity.retry_if_exception(lambda e: isinstance(e, WhatsAppError) and e.retryable),
+            "retry": tenacity.retry_if_exception(
+                lambda e: isinstance(e, WhatsAppError) and e.retryable
+            ),
             "stop": tenacity.stop_after_attempt(self.config.max_retries + 1),
             "wait": self._wait,
             "reraise": True,

@@ -68,11 +68,8 @@ def _mask(secret: str) -> None:
     """Register the key with Airflow's secrets masker, so no log line shows it."""
     try:
         from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - older task SDKs
-        try:
-            from airflow.sdk.execution_time.secrets_masker import mask_secret
-        except ImportError:
-            return
+    except ImportError:  # pragma: no cover - task SDKs before mask_secret moved there
+        return
     mask_secret(secret)
 
 

@@ -1,0 +1,117 @@
+"""The limiter never lets more than `rate` starts into any sliding one-second window."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+
+from airflow_provider_whatsapp.client.ratelimit import SlidingWindowLimiter, shared_limiter
+
+
+def max_in_any_window(starts: list[float], window: float = 1.0) -> int:
+    starts = sorted(starts)
+    best, j = 0, 0
+    for i, t in enumerate(starts):
+        while starts[j] <= t - window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_no_window_holds_more_than_rate_with_a_fake_clock() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(10, clock=clock)
+    starts = []
+    for _ in range(200):
+        while (wait := limiter._try_acquire()) > 0:
+            clock.now += wait
+        starts.append(clock.now)
+    assert max_in_any_window(starts) == 10
+    rate = (len(starts) - 1) / (starts[-1] - starts[0])
+    assert rate >= 9.5  # wastes little: at least 95 % of the limit
+
+
+def test_first_second_is_not_a_double_burst() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(10, clock=clock)
+    granted = sum(1 for _ in range(30) if limiter._try_acquire() == 0)
+    assert granted == 10
+
+
+def test_threads_share_the_limit() -> None:
+    limiter = SlidingWindowLimiter(20)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(10):
+            limiter.acquire()
+            with lock:
+                starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(starts) == 40
+    assert max_in_any_window(starts) <= 20
+
+
+def test_async_tasks_share_the_limit() -> None:
+    limiter = SlidingWindowLimiter(25)
+
+    async def main() -> list[float]:
+        starts: list[float] = []
+
+        async def one() -> None:
+            await limiter.acquire_async()
+            starts.append(time.monotonic())
+
+        await asyncio.gather(*(one() for _ in range(60)))
+        return starts
+
+    starts = asyncio.run(main())
+    assert max_in_any_window(starts) <= 25
+
+
+def test_penalize_halves_and_pauses_then_reward_recovers() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(10, clock=clock)
+    limiter.penalize(2.0)
+    assert limiter.rate == 5
+    assert limiter._try_acquire() == 2.0  # paused for Retry-After
+    clock.now += 2.0
+    assert limiter._try_acquire() == 0
+    for _ in range(20):
+        clock.now += 1.0
+        limiter.reward()
+    assert limiter.rate == 10
+
+
+def test_fractional_rates() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(0.5, clock=clock)
+    starts = []
+    for _ in range(5):
+        while (wait := limiter._try_acquire()) > 0:
+            clock.now += wait
+        starts.append(clock.now)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(g >= 2.0 for g in gaps)
+
+
+def test_shared_limiter_is_one_per_account() -> None:
+    a = shared_limiter("acct#1", 10)
+    assert shared_limiter("acct#1", 10) is a
+    assert shared_limiter("acct#2", 10) is not a
