@@ -1,0 +1,175 @@
+"""What every message model shares: strict JSON objects, phone and URL types, base classes."""
+
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+from typing_extensions import Self
+
+from .phone import normalize_phone
+
+__all__ = [
+    "ApiModel",
+    "CaptionedMedia",
+    "DocumentMedia",
+    "DocumentRef",
+    "HttpUrlStr",
+    "HttpsUrl",
+    "MediaId",
+    "MediaRef",
+    "Message",
+    "MessageContext",
+    "MessageLimitWarning",
+    "NonEmptyStr",
+    "PhoneNumber",
+    "RecipientMessage",
+    "context_for",
+    "invalid",
+]
+
+
+def invalid(error_type: str, message: str) -> PydanticCustomError:
+    """An error pydantic reports as is (no "Value error, " prefix), under the field's location."""
+    return PydanticCustomError(error_type, message)
+
+
+class MessageLimitWarning(UserWarning):
+    """A message that is valid but likely to be refused or rendered badly by WhatsApp."""
+
+
+class ApiModel(BaseModel):
+    """A JSON object of the API. Unknown keys are errors: the API rejects them too.
+
+    ``defer_build`` keeps imports cheap (a DAG file imports this at every parse); the
+    validators are built on first use.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
+
+
+def _check_url(value: str, schemes: tuple[str, ...], why: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in schemes or not parts.netloc or any(c.isspace() for c in value):
+        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise invalid("url", f"must be an absolute {wanted} URL{why}, got {value!r}")
+    return value
+
+
+def _check_https_url(value: str) -> str:
+    return _check_url(value, ("https",), " (WhatsApp fetches media over HTTPS only)")
+
+
+def _check_http_url(value: str) -> str:
+    return _check_url(value, ("http", "https"), "")
+
+
+def _check_media_id(value: str) -> str:
+    if "/" in value or "\\" in value or any(c.isspace() for c in value):
+        raise invalid(
+            "media_id",
+            f"must be a media id returned by an upload, got {value!r} "
+            "(a local file? upload it first and send its id)",
+        )
+    return value
+
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+PhoneNumber = Annotated[str, BeforeValidator(normalize_phone)]
+HttpsUrl = Annotated[str, Field(min_length=1), AfterValidator(_check_https_url)]
+HttpUrlStr = Annotated[str, Field(min_length=1), AfterValidator(_check_http_url)]
+MediaId = Annotated[str, Field(min_length=1), AfterValidator(_check_media_id)]
+
+
+_UNSUPPORTED_KEY_HINTS = {
+    "caption": "captions go on image, video and document messages",
+    "filename": "only documents carry a filename",
+}
+
+
+class MediaRef(ApiModel):
+    """Media by exactly one of ``link`` (an https URL the API fetches) or ``id`` (uploaded)."""
+
+    # Names the media in errors about keys this kind does not take (caption, filename).
+    kind: ClassVar[str] = "media"
+
+    id: MediaId | None = None
+    link: HttpsUrl | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _explain_unsupported_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, hint in _UNSUPPORTED_KEY_HINTS.items():
+                if key in data and key not in cls.model_fields:
+                    raise invalid(f"no_{key}", f"{cls.kind} takes no {key} ({hint})")
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> Self:
+        if (self.id is None) == (self.link is None):
+            raise invalid(
+                "media_source",
+                f"{self.kind}: give exactly one of 'link' (https URL) or 'id' (uploaded media id)",
+            )
+        return self
+
+
+class CaptionedMedia(MediaRef):
+    """Image or video: media plus an optional caption of at most 1024 characters."""
+
+    caption: Annotated[str, Field(max_length=1024)] | None = None
+
+
+class DocumentMedia(CaptionedMedia):
+    """A document: captioned media plus the file name the recipient sees."""
+
+    kind: ClassVar[str] = "document"
+
+    filename: NonEmptyStr | None = None
+
+
+class DocumentRef(MediaRef):
+    """A document where captions do not apply (headers, template parameters): a file name only."""
+
+    kind: ClassVar[str] = "document header"
+
+    filename: NonEmptyStr | None = None
+
+
+class MessageContext(ApiModel):
+    """Makes a message a reply to ``message_id`` (a ``wamid.`` id)."""
+
+    message_id: NonEmptyStr
+
+
+def context_for(reply_to: str | None) -> dict[str, str] | None:
+    """The ``context`` of a reply to ``reply_to``, or None when it is not a reply."""
+    return None if reply_to is None else {"message_id": reply_to}
+
+
+class Message(ApiModel):
+    """Base of every body sent to ``POST {phone_number_id}/messages``."""
+
+    messaging_product: Literal["whatsapp"] = "whatsapp"
+
+    def to_payload(self) -> dict[str, Any]:
+        """The exact JSON body the API expects: no None values, optional keys left out."""
+        payload = self.model_dump(mode="json", exclude_none=True)
+        # The optional envelope keys last, so logs read messaging_product, to, type, content.
+        for key in ("context", "biz_opaque_callback_data"):
+            if key in payload:
+                payload[key] = payload.pop(key)
+        return payload
+
+
+class RecipientMessage(Message):
+    """A message sent to one person: the shared envelope of every message type but read marks.
+
+    Subclasses add ``type`` (a literal) and the object named by it.
+    """
+
+    recipient_type: Literal["individual"] = "individual"
+    to: PhoneNumber
+    context: MessageContext | None = None
+    biz_opaque_callback_data: Annotated[str, Field(max_length=512)] | None = None

@@ -1,0 +1,380 @@
+"""Template messages: the only kind a business may send outside the 24-hour window."""
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from typing_extensions import Self
+
+from .base import (
+    ApiModel,
+    DocumentRef,
+    MediaRef,
+    NonEmptyStr,
+    RecipientMessage,
+    context_for,
+    invalid,
+)
+from .basic import Location
+
+__all__ = [
+    "ActionParameter",
+    "BodyComponent",
+    "ButtonComponent",
+    "CouponCodeParameter",
+    "Currency",
+    "CurrencyParameter",
+    "DateTime",
+    "DateTimeParameter",
+    "DocumentParameter",
+    "HeaderComponent",
+    "ImageParameter",
+    "LocationParameter",
+    "PayloadParameter",
+    "Template",
+    "TemplateComponent",
+    "TemplateLanguage",
+    "TemplateMessage",
+    "TextParameter",
+    "VideoParameter",
+]
+
+TEMPLATE_NAME_PATTERN = re.compile(r"[a-z0-9_]{1,512}")
+LANGUAGE_CODE_PATTERN = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+PARAMETER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
+HEADER_TEXT_MAX = 60
+COUPON_CODE_MAX = 15
+
+
+def _check_template_name(value: str) -> str:
+    if not TEMPLATE_NAME_PATTERN.fullmatch(value):
+        raise invalid(
+            "template_name",
+            f"template name must be 1..512 characters of lower-case a-z, 0-9 and _, got {value!r}",
+        )
+    return value
+
+
+def _check_language_code(value: str) -> str:
+    if not LANGUAGE_CODE_PATTERN.fullmatch(value):
+        hint = f" (write {value.replace('-', '_')!r})" if "-" in value else ""
+        raise invalid(
+            "language_code",
+            f"language code must be explicit like 'en' or 'en_US' ('en' and 'en_US' are "
+            f"different templates), got {value!r}{hint}",
+        )
+    return value
+
+
+def _check_parameter_name(value: str) -> str:
+    if not PARAMETER_NAME_PATTERN.fullmatch(value):
+        raise invalid(
+            "parameter_name",
+            "parameter_name must be a lower-case identifier (a-z, 0-9, _; not starting "
+            f"with a digit) as in the template's {{{{name}}}}, got {value!r}",
+        )
+    return value
+
+
+ParameterName = Annotated[str, AfterValidator(_check_parameter_name)]
+
+
+def _lower_type_keys(value: Any) -> Any:
+    # The API reads component and parameter types case-insensitively; Meta's examples use
+    # both "BODY" and "body". Lower-case them so one spelling reaches the discriminator.
+    if isinstance(value, Mapping):
+        lowered = {
+            key: item.lower() if key in ("type", "sub_type") and isinstance(item, str) else item
+            for key, item in value.items()
+        }
+        return lowered
+    return value
+
+
+class TemplateLanguage(ApiModel):
+    """The template's language: ``code`` must name the exact approved translation."""
+
+    code: Annotated[str, AfterValidator(_check_language_code)]
+    policy: Literal["deterministic"] | None = None
+
+
+class TextParameter(ApiModel):
+    """Text for a ``{{1}}`` (positional) or ``{{name}}`` (``parameter_name``) placeholder."""
+
+    type: Literal["text"] = "text"
+    parameter_name: ParameterName | None = None
+    text: Annotated[str, Field(min_length=1, max_length=32768)]
+
+
+class Currency(ApiModel):
+    fallback_value: NonEmptyStr
+    code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    amount_1000: int
+
+
+class CurrencyParameter(ApiModel):
+    """An amount, ``amount_1000`` = amount x 1000 (USD 100.99 -> 100990)."""
+
+    type: Literal["currency"] = "currency"
+    parameter_name: ParameterName | None = None
+    currency: Currency
+
+
+class DateTime(ApiModel):
+    """Cloud API always shows ``fallback_value``; the other fields are legacy, accepted."""
+
+    fallback_value: NonEmptyStr
+    calendar: Literal["GREGORIAN", "SOLAR_HIJRI"] | None = None
+    year: int | None = None
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    day_of_month: Annotated[int, Field(ge=1, le=31)] | None = None
+    day_of_week: Annotated[int, Field(ge=1, le=7)] | None = None
+    hour: Annotated[int, Field(ge=0, le=23)] | None = None
+    minute: Annotated[int, Field(ge=0, le=59)] | None = None
+
+
+class DateTimeParameter(ApiModel):
+    type: Literal["date_time"] = "date_time"
+    parameter_name: ParameterName | None = None
+    date_time: DateTime
+
+
+class _TemplateMedia(MediaRef):
+    kind: ClassVar[str] = "template media"
+
+
+class _TemplateDocument(DocumentRef):
+    kind: ClassVar[str] = "template document"
+
+
+class ImageParameter(ApiModel):
+    type: Literal["image"] = "image"
+    image: _TemplateMedia
+
+
+class VideoParameter(ApiModel):
+    type: Literal["video"] = "video"
+    video: _TemplateMedia
+
+
+class DocumentParameter(ApiModel):
+    type: Literal["document"] = "document"
+    document: _TemplateDocument
+
+
+class LocationParameter(ApiModel):
+    type: Literal["location"] = "location"
+    location: Location
+
+
+class PayloadParameter(ApiModel):
+    """What a quick-reply button sends back in the webhook when tapped."""
+
+    type: Literal["payload"] = "payload"
+    payload: NonEmptyStr
+
+
+class CouponCodeParameter(ApiModel):
+    type: Literal["coupon_code"] = "coupon_code"
+    coupon_code: Annotated[str, Field(min_length=1, max_length=COUPON_CODE_MAX)]
+
+
+class ActionParameter(ApiModel):
+    """Catalog, multi-product and flow buttons: an ``action`` object passed through as is."""
+
+    type: Literal["action"] = "action"
+    action: dict[str, Any]
+
+
+HeaderParameter = Annotated[
+    TextParameter | ImageParameter | VideoParameter | DocumentParameter | LocationParameter,
+    Field(discriminator="type"),
+    BeforeValidator(_lower_type_keys),
+]
+BodyParameter = Annotated[
+    TextParameter | CurrencyParameter | DateTimeParameter,
+    Field(discriminator="type"),
+    BeforeValidator(_lower_type_keys),
+]
+ButtonParameter = Annotated[
+    PayloadParameter | TextParameter | CouponCodeParameter | ActionParameter,
+    Field(discriminator="type"),
+    BeforeValidator(_lower_type_keys),
+]
+
+NamedParameter = TextParameter | CurrencyParameter | DateTimeParameter
+
+
+def _check_parameter_naming(parameters: Sequence[BaseModel]) -> None:
+    """Positional or named, never a mix; named ones unique."""
+    names = [
+        getattr(p, "parameter_name", None) for p in parameters if isinstance(p, NamedParameter)
+    ]
+    named = [name for name in names if name is not None]
+    if named and len(named) != len(names):
+        raise invalid(
+            "mixed_parameters",
+            "parameters: use all positional ({{1}}) or all named (parameter_name) "
+            "parameters in one component, not a mix",
+        )
+    repeated = sorted({name for name in named if named.count(name) > 1})
+    if repeated:
+        raise invalid(
+            "duplicate_parameter_name",
+            f"parameters: each parameter_name must be unique, {repeated[0]!r} repeats",
+        )
+
+
+class HeaderComponent(ApiModel):
+    """The header's one variable: text (at most 60 characters), media or a location."""
+
+    type: Literal["header"] = "header"
+    parameters: Annotated[list[HeaderParameter], Field(min_length=1, max_length=1)]
+
+    @model_validator(mode="after")
+    def _check_header(self) -> Self:
+        _check_parameter_naming(self.parameters)
+        for parameter in self.parameters:
+            if isinstance(parameter, TextParameter) and len(parameter.text) > HEADER_TEXT_MAX:
+                raise invalid(
+                    "header_text",
+                    f"header text parameter must be at most {HEADER_TEXT_MAX} characters "
+                    f"(the whole header is), got {len(parameter.text)}",
+                )
+        return self
+
+
+class BodyComponent(ApiModel):
+    """Values for the body's placeholders, in order or by name."""
+
+    type: Literal["body"] = "body"
+    parameters: Annotated[list[BodyParameter], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check_naming(self) -> Self:
+        _check_parameter_naming(self.parameters)
+        return self
+
+
+BUTTON_INDEXES = tuple(str(position) for position in range(10))
+
+
+def _button_index(value: Any) -> str:
+    # The API takes "0" and 0 alike; Meta's spec and docs write a string, so we send one.
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if text not in BUTTON_INDEXES:
+        raise invalid("button_index", f"index must be the button's position, 0..9, got {value!r}")
+    return str(text)
+
+
+ButtonIndex = Annotated[str, BeforeValidator(_button_index)]
+
+
+class ButtonComponent(ApiModel):
+    """Values for one template button, found by its position ``index`` (0..9)."""
+
+    type: Literal["button"] = "button"
+    sub_type: Literal["quick_reply", "url", "copy_code", "catalog", "mpm", "flow", "voice_call"]
+    index: ButtonIndex
+    parameters: Annotated[list[ButtonParameter], Field(min_length=1)]
+
+
+TemplateComponent = Annotated[
+    HeaderComponent | BodyComponent | ButtonComponent,
+    Field(discriminator="type"),
+    BeforeValidator(_lower_type_keys),
+]
+
+
+class Template(ApiModel):
+    """``template``: which approved template, in which language, with which values."""
+
+    name: Annotated[str, AfterValidator(_check_template_name)]
+    language: TemplateLanguage
+    components: list[TemplateComponent] | None = None
+
+    @model_validator(mode="after")
+    def _check_components(self) -> Self:
+        components = self.components or []
+        for kind in ("header", "body"):
+            if sum(component.type == kind for component in components) > 1:
+                raise invalid(f"duplicate_{kind}", f"components: at most one {kind} component")
+        indexes = [c.index for c in components if isinstance(c, ButtonComponent)]
+        repeated = sorted({index for index in indexes if indexes.count(index) > 1})
+        if repeated:
+            raise invalid(
+                "duplicate_button_index",
+                f"components: each button index must be unique, {repeated[0]} repeats",
+            )
+        return self
+
+
+ParameterValue = Any  # str, int, float... (sent as text), or a parameter dict/model
+
+
+def _text_parameter(value: ParameterValue, position: str) -> Any:
+    if isinstance(value, (Mapping, BaseModel)):
+        return value
+    if value is None:
+        raise ValueError(f"template parameter {position} is None: give a value to show")
+    return {"type": "text", "text": value if isinstance(value, str) else str(value)}
+
+
+def _body_from_parameters(
+    parameters: Sequence[ParameterValue] | Mapping[str, ParameterValue],
+) -> list[Any]:
+    if isinstance(parameters, Mapping):
+        named = []
+        for name, value in parameters.items():
+            parameter = _text_parameter(value, repr(name))
+            if isinstance(parameter, BaseModel):
+                parameter = parameter.model_dump(exclude_none=True)
+            named.append({**parameter, "parameter_name": name})
+        items = named
+    elif isinstance(parameters, (str, bytes)):
+        raise ValueError("template parameters must be a list or a dict, got a string")
+    else:
+        items = [_text_parameter(value, f"{{{{{i}}}}}") for i, value in enumerate(parameters, 1)]
+    return [{"type": "body", "parameters": items}] if items else []
+
+
+class TemplateMessage(RecipientMessage):
+    """An approved template with values for its placeholders."""
+
+    type: Literal["template"] = "template"
+    template: Template
+
+    @classmethod
+    def create(
+        cls,
+        to: str | int,
+        name: str,
+        language: str | TemplateLanguage | Mapping[str, Any],
+        parameters: Sequence[ParameterValue] | Mapping[str, ParameterValue] | None = None,
+        components: Sequence[Mapping[str, Any] | BaseModel] | None = None,
+        reply_to: str | None = None,
+    ) -> Self:
+        """A template message.
+
+        ``parameters``: a list fills the body's ``{{1}}``, ``{{2}}``... in order, a dict
+        fills named placeholders (``{{first_name}}``); values that are not strings are
+        sent as ``str(value)``. ``components`` gives full control (header, body, buttons)
+        instead; the two are exclusive.
+        """
+        if parameters is not None and components is not None:
+            raise ValueError("give template parameters or components, not both")
+        if components is not None:
+            component_list: list[Any] | None = list(components) or None
+        elif parameters is not None:
+            component_list = _body_from_parameters(parameters) or None
+        else:
+            component_list = None
+        template = {
+            "name": name,
+            "language": {"code": language} if isinstance(language, str) else language,
+            "components": component_list,
+        }
+        return cls.model_validate(
+            {"to": to, "template": template, "context": context_for(reply_to)}
+        )

@@ -1,0 +1,283 @@
+"""``TemplateDefinition``: the create-template request body, validated before Meta sees it.
+
+A template rejected by Meta costs a review cycle and one of the 100 creations an hour, so
+every rule that can be checked locally is checked here, with a message naming the field and
+the limit. Rules spanning components (one BODY, AUTHENTICATION shape, parameter format...)
+live on the definition; per-component limits in ``components.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    model_validator,
+)
+from typing_extensions import Self
+
+from ._base import StrictModel, raise_problems, strip_text
+from ._text import format_names, is_named, placeholder_names, upper
+from .buttons import ButtonsComponent
+from .components import (
+    BodyComponent,
+    CarouselComponent,
+    Component,
+    FooterComponent,
+    HeaderComponent,
+)
+from .sending import template_placeholders
+
+NAME_RE = re.compile(r"[a-z0-9_]{1,512}\Z")
+NAME_MAX = 512
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]{2,4})?\Z")
+LIMITED_TIME_OFFER_BODY_MAX = 600
+# message_send_ttl_seconds per category (Meta: auth 30 s..15 min, utility 30 s..12 h,
+# marketing 12 h..30 days).
+TTL_RANGE_SECONDS = {
+    "AUTHENTICATION": (30, 900),
+    "UTILITY": (30, 43_200),
+    "MARKETING": (43_200, 2_592_000),
+}
+
+Category = Literal["AUTHENTICATION", "MARKETING", "UTILITY"]
+
+
+def _check_name(value: str) -> str:
+    if len(value) > NAME_MAX:
+        raise ValueError(f"{len(value)} characters, over the limit of {NAME_MAX}")
+    if not NAME_RE.match(value):
+        raise ValueError("must match ^[a-z0-9_]{1,512}$ (lower-case letters, digits, underscores)")
+    return value
+
+
+def _normalise_language(value: Any) -> Any:
+    """``en-US`` (webhook spelling) becomes ``en_US`` (API spelling)."""
+    return value.strip().replace("-", "_") if isinstance(value, str) else value
+
+
+def _check_language(value: str) -> str:
+    if not LANGUAGE_RE.match(value):
+        raise ValueError("must be a language code such as en, en_US or pt_BR")
+    return value
+
+
+class TemplateDefinition(StrictModel):
+    """A message template as sent to ``POST /{waba_id}/message_templates``.
+
+    ``to_payload()`` gives that body. Construct with ``TemplateDefinition.model_validate(data)``
+    or ``parse_template_definition(data)`` (which raises ``TemplateDefinitionError`` with one
+    readable line per problem).
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    name: Annotated[str, BeforeValidator(strip_text), AfterValidator(_check_name)]
+    language: Annotated[str, BeforeValidator(_normalise_language), AfterValidator(_check_language)]
+    category: Annotated[Category, BeforeValidator(upper)]
+    parameter_format: Annotated[Literal["POSITIONAL", "NAMED"], BeforeValidator(upper)] | None = (
+        None
+    )
+    sub_category: (
+        Annotated[
+            Literal["ORDER_DETAILS", "ORDER_STATUS", "RICH_ORDER_STATUS"], BeforeValidator(upper)
+        ]
+        | None
+    ) = None
+    message_send_ttl_seconds: int | None = None
+    # Meta stopped honouring this on 2025-04-09 (category changes became the default); it is
+    # accepted so that older files still load, and sent as written.
+    allow_category_change: bool | None = None
+    cta_url_link_tracking_opted_out: bool | None = None
+    components: list[Component]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(name, language)``: what identifies a template on an account."""
+        return self.name, self.language
+
+    def component(self, component_type: str) -> Any:
+        """The first component of that type (HEADER, BODY...), or None."""
+        return next((c for c in self.components if c.type == component_type.upper()), None)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON body of the create-template call (no None values)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def placeholders(self) -> dict[str, list[str]]:
+        """What a send of this template must fill in: see ``template_placeholders``."""
+        return template_placeholders(self.to_payload())
+
+    @model_validator(mode="after")
+    def _check_template(self) -> Self:
+        problems = self._component_count_problems()
+        if not problems:
+            if self.category == "AUTHENTICATION":
+                problems += self._authentication_problems()
+            else:
+                problems += self._content_problems()
+            problems += self._layout_problems()
+            problems += self._parameter_format_problems()
+        problems += self._ttl_problems()
+        raise_problems(problems)
+        return self
+
+    def _component_count_problems(self) -> list[str]:
+        counts = Counter(c.type for c in self.components)
+        problems = [
+            f"{count} {component_type} components, a template takes at most 1"
+            for component_type, count in counts.items()
+            if count > 1 and component_type != "BODY"
+        ]
+        if counts["BODY"] != 1:
+            problems.append(f"a template needs exactly 1 BODY component, got {counts['BODY']}")
+        return problems
+
+    def _authentication_problems(self) -> list[str]:
+        problems = [
+            f"AUTHENTICATION templates take no {c.type} component"
+            for c in self.components
+            if c.type not in ("BODY", "FOOTER", "BUTTONS")
+        ]
+        body: BodyComponent = self.component("BODY")
+        if body.text is not None:
+            problems.append(
+                "BODY text is preset by WhatsApp in AUTHENTICATION templates: remove it "
+                "(add_security_recommendation adds the security sentence)"
+            )
+        footer: FooterComponent | None = self.component("FOOTER")
+        if footer is not None and footer.text is not None:
+            problems.append(
+                "FOOTER text is preset in AUTHENTICATION templates: set code_expiration_minutes"
+            )
+        buttons: ButtonsComponent | None = self.component("BUTTONS")
+        types = [b.type for b in buttons.buttons] if buttons else []
+        if types != ["OTP"]:
+            problems.append(
+                f"AUTHENTICATION templates need BUTTONS with exactly one OTP button, got {types}"
+            )
+        return problems
+
+    def _content_problems(self) -> list[str]:
+        problems = []
+        body: BodyComponent = self.component("BODY")
+        if body.text is None:
+            problems.append("BODY needs text")
+        if body.add_security_recommendation is not None:
+            problems.append("BODY add_security_recommendation is for AUTHENTICATION templates")
+        footer: FooterComponent | None = self.component("FOOTER")
+        if footer is not None and footer.text is None:
+            problems.append("FOOTER needs text")
+        if footer is not None and footer.code_expiration_minutes is not None:
+            problems.append("FOOTER code_expiration_minutes is for AUTHENTICATION templates")
+        buttons: ButtonsComponent | None = self.component("BUTTONS")
+        if buttons is not None and any(b.type == "OTP" for b in buttons.buttons):
+            problems.append("OTP buttons are for AUTHENTICATION templates")
+        return problems
+
+    def _layout_problems(self) -> list[str]:
+        problems = []
+        if self.component("CAROUSEL") is not None:
+            problems += [
+                f"a CAROUSEL template takes no top-level {t}: each card has its own"
+                for t in ("HEADER", "BUTTONS")
+                if self.component(t) is not None
+            ]
+        if self.component("LIMITED_TIME_OFFER") is not None:
+            if self.category != "MARKETING":
+                problems.append("LIMITED_TIME_OFFER templates must be MARKETING")
+            if self.component("FOOTER") is not None:
+                problems.append("LIMITED_TIME_OFFER templates take no FOOTER")
+            body: BodyComponent = self.component("BODY")
+            if body.text and len(body.text) > LIMITED_TIME_OFFER_BODY_MAX:
+                problems.append(
+                    f"BODY text: {len(body.text)} characters, over the limited-time-offer limit "
+                    f"of {LIMITED_TIME_OFFER_BODY_MAX}"
+                )
+        return problems
+
+    def _parameter_format_problems(self) -> list[str]:
+        texts: list[tuple[str, list[str]]] = []
+        for component in self.components:
+            if isinstance(component, HeaderComponent | BodyComponent):
+                texts.append((component.type, placeholder_names(component.text)))
+            elif isinstance(component, CarouselComponent):
+                for index, card in enumerate(component.cards):
+                    body = card.component("BODY")
+                    if body is not None:
+                        texts.append((f"CAROUSEL card {index} BODY", body.placeholders))
+        named = self.parameter_format == "NAMED"
+        problems = []
+        for where, names in texts:
+            if names and is_named(names) and not named:
+                problems.append(
+                    f"{where} has named placeholders {format_names(names)}: "
+                    "set parameter_format: NAMED"
+                )
+            if names and not is_named(names) and named:
+                problems.append(
+                    f"{where} has {format_names(names)} but parameter_format is NAMED: "
+                    "use {{name}} placeholders"
+                )
+        return problems
+
+    def _ttl_problems(self) -> list[str]:
+        if self.message_send_ttl_seconds is None:
+            return []
+        low, high = TTL_RANGE_SECONDS[self.category]
+        if low <= self.message_send_ttl_seconds <= high:
+            return []
+        return [
+            f"message_send_ttl_seconds is {self.message_send_ttl_seconds}: "
+            f"{self.category} templates take {low}..{high}"
+        ]
+
+
+class TemplateDefinitionError(ValueError):
+    """A definition Meta would reject; ``problems`` holds one readable line each."""
+
+    def __init__(self, template_name: str | None, problems: list[str]) -> None:
+        self.template_name = template_name
+        self.problems = problems
+        label = f"template '{template_name}'" if template_name else "template"
+        super().__init__(f"{label}: " + "; ".join(problems))
+
+
+def _format_location(location: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.isupper() or part == "UNCHECKED":
+            text += f"({part})"  # a discriminator tag: the component or button type
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    """One line per problem: ``components[2](BUTTONS).buttons[0](URL).text: 26 characters...``."""
+    lines = []
+    for item in error.errors(include_url=False):
+        where = _format_location(tuple(item["loc"]))
+        message = item["msg"].removeprefix("Value error, ")
+        lines += [f"{where}: {line}" if where else line for line in message.split("\n")]
+    return lines
+
+
+def parse_template_definition(data: Any) -> TemplateDefinition:
+    """Validate one definition; raise ``TemplateDefinitionError`` listing every problem."""
+    if isinstance(data, TemplateDefinition):
+        return data
+    try:
+        return TemplateDefinition.model_validate(data)
+    except ValidationError as error:
+        name = data.get("name") if isinstance(data, dict) else None
+        raise TemplateDefinitionError(
+            name if isinstance(name, str) else None, describe_validation_error(error)
+        ) from None
