@@ -1,0 +1,279 @@
+"""Operators that send one message: any type, text, template, media."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk.exceptions import AirflowFailException
+
+from ._base import WhatsAppBaseOperator
+
+if TYPE_CHECKING:
+    from ..messages import Message
+
+
+def send_result(message: Message, answer: dict[str, Any]) -> dict[str, Any]:
+    """The small, JSON-safe record pushed to XCom for one sent message."""
+    contact = (answer.get("contacts") or [{}])[0]
+    sent = (answer.get("messages") or [{}])[0]
+    return {
+        "to": getattr(message, "to", None),
+        "wa_id": contact.get("wa_id"),
+        "message_id": sent.get("id"),
+        "message_status": sent.get("message_status", "accepted"),
+    }
+
+
+class _SendOperator(WhatsAppBaseOperator):
+    """Build a message from the rendered arguments, check it, send it, return the result."""
+
+    def build_message(self, context: Any) -> Message:
+        raise NotImplementedError
+
+    def preflight(self, message: Message) -> None:
+        """Checks that need the API but not the messages endpoint (templates)."""
+
+    def run(self, context: Any) -> dict[str, Any]:
+        message = self.build_message(context)
+        self.preflight(message)
+        answer = self.hook.send_message(message)
+        result = send_result(message, answer)
+        self.log.info(
+            "Sent %s message to %s: %s",
+            getattr(message, "type", "a"),
+            result["to"],
+            result["message_id"],
+        )
+        return result
+
+
+class WhatsAppSendMessageOperator(_SendOperator):
+    """Send any message: a model, an API-shaped dict, or a ``.json`` file holding one.
+
+    The dict is validated into its model before anything is sent; a ``.json`` path is
+    read (and Jinja-rendered) from the DAG folder or ``template_searchpath``.
+
+    :param message: a message model, a dict in the API's shape, or a ``.json`` file path.
+    """
+
+    template_fields: Sequence[str] = (*WhatsAppBaseOperator.template_fields, "message")
+    template_ext: Sequence[str] = (".json",)
+
+    def __init__(self, *, message: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def build_message(self, context: Any) -> Message:
+        from ..messages import parse_message
+
+        message = self.message
+        if isinstance(message, str):
+            try:
+                message = json.loads(message)
+            except ValueError as exc:
+                raise AirflowFailException(f"message is not valid JSON: {exc}") from exc
+        return parse_message(message)
+
+
+class WhatsAppSendTextOperator(_SendOperator):
+    """Send free-form text.
+
+    Free-form text only reaches someone who wrote to the business in the last 24 hours
+    (error 131047 otherwise): to start a conversation, send a template.
+
+    :param to: recipient phone number, international format (templated).
+    :param text: the message, up to 4096 characters (templated).
+    :param preview_url: show a preview of the first URL in the text.
+    :param reply_to: a message id (wamid) to reply to.
+    """
+
+    template_fields: Sequence[str] = (
+        *WhatsAppBaseOperator.template_fields,
+        "to",
+        "text",
+        "reply_to",
+    )
+
+    def __init__(
+        self,
+        *,
+        to: str,
+        text: str,
+        preview_url: bool = False,
+        reply_to: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.to = to
+        self.text = text
+        self.preview_url = preview_url
+        self.reply_to = reply_to
+
+    def build_message(self, context: Any) -> Message:
+        from ..messages import TextMessage
+
+        return TextMessage.create(
+            self.to, self.text, preview_url=self.preview_url, reply_to=self.reply_to or None
+        )
+
+
+class WhatsAppSendTemplateOperator(_SendOperator):
+    """Send an approved template: the way to reach people outside the 24-hour window.
+
+    Before sending, the template is fetched once (cached per hook) and checked: it must
+    exist in ``language``, be APPROVED, and the parameters must fill its placeholders
+    exactly; otherwise the task fails saying what the template expects, without
+    touching the messages endpoint. ``validate_template=False`` skips that check.
+
+    :param to: recipient phone number (templated).
+    :param template_name: the template's name (templated).
+    :param language: its language code, e.g. ``en_US`` (templated).
+    :param parameters: list = positional body parameters, dict = named (templated).
+    :param components: full send components (header, body, buttons) instead of parameters.
+    """
+
+    template_fields: Sequence[str] = (
+        *WhatsAppBaseOperator.template_fields,
+        "to",
+        "template_name",
+        "language",
+        "parameters",
+        "components",
+    )
+
+    def __init__(
+        self,
+        *,
+        to: str,
+        template_name: str,
+        language: str = "en_US",
+        parameters: list[Any] | dict[str, Any] | None = None,
+        components: list[dict[str, Any]] | None = None,
+        validate_template: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.to = to
+        self.template_name = template_name
+        self.language = language
+        self.parameters = parameters
+        self.components = components
+        self.validate_template = validate_template
+
+    def build_message(self, context: Any) -> Message:
+        from ..messages import TemplateMessage
+
+        return TemplateMessage.create(
+            self.to,
+            self.template_name,
+            self.language,
+            parameters=self.parameters,
+            components=self.components,
+        )
+
+    def preflight(self, message: Message) -> None:
+        if not self.validate_template:
+            return
+        check_template(self.hook, message.to_payload()["template"])
+
+
+def check_template(hook: Any, template_payload: dict[str, Any]) -> None:
+    """Fail (no retry) unless the template exists, is approved and fits the parameters."""
+    from ..templates import check_send_components, check_template_usable
+
+    name = template_payload["name"]
+    language = template_payload["language"]["code"]
+    template = hook.get_template_cached(name, language)
+    if template is None:
+        others = [
+            t.get("language") for t in hook.list_templates(name=name) if t.get("name") == name
+        ]
+        found = f" (it exists in: {', '.join(sorted(map(str, others)))})" if others else ""
+        raise AirflowFailException(
+            f"template {name!r} does not exist in language {language!r}{found}: "
+            "create it (WhatsAppCreateTemplateOperator) or fix template_name/language"
+        )
+    try:
+        check_template_usable(template)
+        check_send_components(template, template_payload.get("components") or [])
+    except ValueError as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+class WhatsAppSendMediaOperator(_SendOperator):
+    """Send an image, video, audio, document or sticker.
+
+    ``media`` is an https URL, an uploaded media id, or a local file path, which is
+    uploaded first (mime type from the file name, size checked against WhatsApp's
+    limits before the upload).
+
+    :param to: recipient phone number (templated).
+    :param media_type: image, video, audio, document or sticker.
+    :param media: https URL, media id, or local path (templated).
+    :param caption: for image, video and document (templated).
+    :param filename: shown for documents (templated).
+    :param mime_type: override the mime type guessed from a local file's name.
+    """
+
+    template_fields: Sequence[str] = (
+        *WhatsAppBaseOperator.template_fields,
+        "to",
+        "media_type",
+        "media",
+        "caption",
+        "filename",
+    )
+
+    def __init__(
+        self,
+        *,
+        to: str,
+        media_type: str,
+        media: str,
+        caption: str | None = None,
+        filename: str | None = None,
+        mime_type: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.to = to
+        self.media_type = media_type
+        self.media = media
+        self.caption = caption
+        self.filename = filename
+        self.mime_type = mime_type
+
+    def build_message(self, context: Any) -> Message:
+        from ..messages import media_message
+
+        media = str(self.media)
+        path = Path(media)
+        is_local = "://" not in media and not media.isdigit() and path.is_file()
+        if is_local:
+            filename = self.filename or (path.name if self.media_type == "document" else None)
+            # Validate the message shape before uploading anything.
+            media_message(self.media_type, self.to, "0", caption=self.caption, filename=filename)
+            media = upload_checked(self.hook, path, self.media_type, self.mime_type, self.log)
+            return media_message(
+                self.media_type, self.to, media, caption=self.caption, filename=filename
+            )
+        return media_message(
+            self.media_type, self.to, media, caption=self.caption, filename=self.filename
+        )
+
+
+def upload_checked(
+    hook: Any, path: Path, media_type: str | None, mime_type: str | None, log: Any
+) -> str:
+    """Check a local file against the media limits, upload it, return its media id."""
+    from ..media import check_media, guess_mime_type
+
+    kind, mime = check_media(
+        media_type, mime_type or guess_mime_type(path), path.stat().st_size, path.name
+    )
+    media_id: str = hook.upload_media(path, mime)
+    log.info("Uploaded %s (%s, %s) as media %s", path.name, kind, mime, media_id)
+    return media_id

@@ -1,0 +1,134 @@
+"""``WhatsAppTemplateStatusSensor``: wait for Meta's review of a template."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+
+from ..hooks.whatsapp import WhatsAppHook
+from ..links import WhatsAppTemplateLink
+from ..operators._base import airflow_failure_semantics
+from ..template_status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
+
+
+class WhatsAppTemplateStatusSensor(BaseSensorOperator):
+    """Wait until a template reaches ``target_statuses`` (default APPROVED).
+
+    Fails at once, with the rejection reason, when the template is REJECTED, PAUSED or
+    DISABLED, and when it still does not exist after ``missing_grace`` further checks.
+    ``deferrable=True`` (default: Airflow's ``operators.default_deferrable``) waits in the
+    triggerer instead of holding a worker slot, with the same timeout, ``soft_fail``
+    and fail-fast rules. XCom gets the template's id, status, category and quality.
+
+    :param template_name: the template's name (templated).
+    :param language: its language code; None matches any language (templated).
+    :param target_statuses: statuses that end the wait successfully.
+    :param failure_statuses: statuses that fail the wait at once.
+    :param missing_grace: checks to tolerate a template that does not exist yet.
+    """
+
+    template_fields: Sequence[str] = ("template_name", "language", "whatsapp_conn_id", "waba_id")
+    operator_extra_links = (WhatsAppTemplateLink(),)
+    ui_color = "#25D366"
+
+    def __init__(
+        self,
+        *,
+        template_name: str,
+        language: str | None = None,
+        target_statuses: Sequence[str] = DEFAULT_TARGET_STATUSES,
+        failure_statuses: Sequence[str] = DEFAULT_FAILURE_STATUSES,
+        missing_grace: int = 3,
+        whatsapp_conn_id: str = WhatsAppHook.default_conn_name,
+        waba_id: str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("poke_interval", 60)
+        super().__init__(**kwargs)
+        self.template_name = template_name
+        self.language = language
+        self.target_statuses = tuple(target_statuses)
+        self.failure_statuses = tuple(failure_statuses)
+        self.missing_grace = missing_grace
+        self.whatsapp_conn_id = whatsapp_conn_id
+        self.waba_id = waba_id
+        self.deferrable = deferrable
+        self._missing_pokes = 0
+
+    @cached_property
+    def hook(self) -> WhatsAppHook:
+        return WhatsAppHook(self.whatsapp_conn_id, waba_id=self.waba_id or None)
+
+    def poke(self, context: Any) -> PokeReturnValue | bool:
+        with airflow_failure_semantics():
+            template = self.hook.get_template(self.template_name, self.language or None)
+        self._missing_pokes = self._missing_pokes + 1 if template is None else 0
+        check = check_status(
+            template,
+            name=self.template_name,
+            language=self.language or None,
+            target_statuses=self.target_statuses,
+            failure_statuses=self.failure_statuses,
+            missing_pokes=self._missing_pokes,
+            missing_grace=self.missing_grace,
+        )
+        self.log.info(check.message)
+        if check.template:
+            WhatsAppTemplateLink.persist(
+                context,
+                waba_id=self.hook.config.waba_id,
+                template_id=check.template["id"],
+                name=self.template_name,
+            )
+        if check.failed:
+            raise AirflowFailException(check.message)
+        if check.done:
+            return PokeReturnValue(is_done=True, xcom_value=check.template)
+        return False
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        # Already decided? Then there is nothing to defer.
+        try:
+            first = self.poke(context)
+        except AirflowFailException as exc:
+            if self.soft_fail:
+                raise AirflowSkipException(f"Skipping due to soft_fail: {exc}") from exc
+            raise
+        if first:
+            return first.xcom_value if isinstance(first, PokeReturnValue) else None
+        from ..triggers.template_status import WhatsAppTemplateStatusTrigger
+
+        self.defer(
+            trigger=WhatsAppTemplateStatusTrigger(
+                template_name=self.template_name,
+                language=self.language or None,
+                target_statuses=self.target_statuses,
+                failure_statuses=self.failure_statuses,
+                whatsapp_conn_id=self.whatsapp_conn_id,
+                waba_id=self.waba_id or None,
+                poke_interval=float(self.poke_interval),
+                missing_grace=self.missing_grace,
+                deadline=time.time() + float(self.timeout),
+            ),
+            method_name="execute_complete",
+            # A backstop only: the trigger reports its own timeout first.
+            timeout=timedelta(seconds=float(self.timeout) + 60),
+        )
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        status = event.get("status")
+        if status == "success":
+            self.log.info("Template %s is %s", self.template_name, event["template"]["status"])
+            return event["template"]
+        if status == "timeout":
+            raise AirflowSensorTimeout(f"{event['message']} (timeout {self.timeout}s)")
+        raise AirflowFailException(event.get("message", "template status check failed"))
