@@ -61,6 +61,8 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         self.waba_id = waba_id
         self.deferrable = deferrable
         self._missing_pokes = 0
+        self._link_template_id: str | None = None
+        self._link_persisted = False
 
     @cached_property
     def hook(self) -> WhatsAppHook:
@@ -80,18 +82,28 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
             missing_grace=self.missing_grace,
         )
         self.log.info(check.message)
-        if check.template:
-            WhatsAppTemplateLink.persist(
-                context,
-                waba_id=self.hook.config.waba_id,
-                template_id=check.template["id"],
-                name=self.template_name,
-            )
+        self._persist_link(context, template.get("id") if template else None)
         if check.failed:
             raise AirflowFailException(check.message)
         if check.done:
             return PokeReturnValue(is_done=True, xcom_value=check.template)
         return False
+
+    def _persist_link(self, context: Any, template_id: str | None) -> None:
+        """Point the UI link at the template (or, while it is missing, at its name).
+
+        Pushed on the first poke, even before the template exists: Airflow reads the link
+        whenever the task finishes or defers, and logs an error if it was never pushed.
+        """
+        if template_id == self._link_template_id and self._link_persisted:
+            return
+        WhatsAppTemplateLink.persist(
+            context,
+            waba_id=self.hook.config.waba_id,
+            template_id=template_id,
+            name=self.template_name,
+        )
+        self._link_template_id, self._link_persisted = template_id, True
 
     def execute(self, context: Any) -> Any:
         if not self.deferrable:
@@ -99,8 +111,8 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         # Already decided? Then there is nothing to defer.
         try:
             first = self.poke(context)
-        except AirflowFailException as exc:
-            if self.soft_fail:
+        except AirflowFailException as exc:  # the same skip rules as BaseSensorOperator
+            if self.soft_fail or getattr(self, "never_fail", False):
                 raise AirflowSkipException(f"Skipping due to soft_fail: {exc}") from exc
             raise
         if first:
@@ -117,6 +129,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
                 waba_id=self.waba_id or None,
                 poke_interval=float(self.poke_interval),
                 missing_grace=self.missing_grace,
+                missing_pokes=self._missing_pokes,
                 deadline=time.time() + float(self.timeout),
             ),
             method_name="execute_complete",
@@ -126,6 +139,9 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         status = event.get("status")
+        template = event.get("template") or {}
+        if template.get("id"):
+            self._persist_link(context, template["id"])
         if status == "success":
             self.log.info("Template %s is %s", self.template_name, event["template"]["status"])
             return event["template"]

@@ -20,6 +20,9 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
     connection is looked up asynchronously (the triggerer forbids sync look-ups) and
     nothing secret is serialized: only the connection id.
 
+    :param missing_grace: checks to tolerate a template that does not exist yet.
+    :param missing_pokes: checks that already found it missing (the sensor's first poke),
+        so deferring does not grant extra grace.
     :param deadline: wall-clock epoch seconds after which it gives up, or None.
     """
 
@@ -34,6 +37,7 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
         waba_id: str | None = None,
         poke_interval: float = 60.0,
         missing_grace: int = 3,
+        missing_pokes: int = 0,
         deadline: float | None = None,
     ) -> None:
         super().__init__()
@@ -45,6 +49,7 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
         self.waba_id = waba_id
         self.poke_interval = poke_interval
         self.missing_grace = missing_grace
+        self.missing_pokes = missing_pokes
         self.deadline = deadline
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -59,6 +64,7 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
                 "waba_id": self.waba_id,
                 "poke_interval": self.poke_interval,
                 "missing_grace": self.missing_grace,
+                "missing_pokes": self.missing_pokes,
                 "deadline": self.deadline,
             },
         )
@@ -68,7 +74,7 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
         from ..hooks.whatsapp import WhatsAppHook
 
         hook = WhatsAppHook(self.whatsapp_conn_id, waba_id=self.waba_id)
-        missing = 0
+        missing = self.missing_pokes
         try:
             client = await hook.get_async_conn(concurrency=1)
         except WhatsAppError as exc:

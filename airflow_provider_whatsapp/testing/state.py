@@ -1,0 +1,250 @@
+"""Everything the emulator remembers, behind one lock.
+
+Handlers run on the server's event-loop thread while tests read and steer the state from
+their own thread, so every mutation and every read goes through :attr:`State.lock`.
+Stdlib only: importing this module must stay cheap (it is reached from the pytest plugin).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+import itertools
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .faults import FaultPlan
+
+DEFAULT_CONNECTION_ID = "21fd90f9-5935-43cd-b6c8-bde9d915ca80"
+DEFAULT_BODY = {"type": "BODY", "text": "Hello {{1}}", "example": {"body_text": [["World"]]}}
+MATON_ERROR_STYLES = ("json", "text", "html")
+WINDOW_SECONDS = 24 * 3600.0
+MEDIA_ID_BASE = 1_040_000_000_000_000
+TEMPLATE_ID_BASE = 594_425_479_261_000
+
+
+@dataclass
+class RecordedRequest:
+    """One HTTP request as the emulator received it (and how it answered)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    form: dict[str, str]
+    files: list[dict[str, Any]]
+    status: int | None
+    fault: str | None
+    processed: bool
+    received_at: float
+    host: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form for the ``/_emulator/requests`` route."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class SentMessage:
+    """A message the emulated API accepted (answered 200 with a wamid)."""
+
+    to: str
+    type: str
+    payload: dict[str, Any]
+    message_id: str
+    received_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form for the ``/_emulator/messages`` route."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Template:
+    """A message template of the emulated WhatsApp Business account."""
+
+    id: str
+    name: str
+    language: str
+    category: str
+    components: list[Any]
+    parameter_format: str
+    status: str
+    rejected_reason: str | None = None
+    submitted_at: float = field(default_factory=time.monotonic)
+
+    def to_api(self) -> dict[str, Any]:
+        """The template as Graph lists it (``rejected_reason`` only when rejected)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "language": self.language,
+            "status": self.status,
+            "category": self.category,
+            "components": copy.deepcopy(self.components),
+            "parameter_format": self.parameter_format,
+            "quality_score": {"score": "GREEN" if self.status == "APPROVED" else "UNKNOWN"},
+        }
+        if self.status == "REJECTED":
+            out["rejected_reason"] = self.rejected_reason or "NONE"
+        return out
+
+
+@dataclass
+class Connection:
+    """A Maton OAuth connection (ctrl host)."""
+
+    connection_id: str
+    status: str
+    created: float
+    creation_time: str
+    last_updated_time: str
+    url: str
+    app: str = "whatsapp-business"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_api(self) -> dict[str, Any]:
+        """The connection as Maton's ctrl host shows it."""
+        return {
+            "connection_id": self.connection_id,
+            "status": self.status,
+            "creation_time": self.creation_time,
+            "last_updated_time": self.last_updated_time,
+            "url": self.url,
+            "app": self.app,
+            "metadata": dict(self.metadata),
+        }
+
+
+@dataclass
+class Settings:
+    """Behaviour knobs that tests may change while the server runs."""
+
+    rate_limit: float | None = 10
+    latency: float = 0.0
+    allowed_recipients: frozenset[str] | None = None
+    enforce_window: bool = True
+    review_delay: float | None = None
+    reject_templates: dict[str, str] = field(default_factory=dict)
+    maton_error_style: str = "json"
+
+
+def utc_now_iso() -> str:
+    """Maton-style timestamp (``2025-12-08T07:20:53.488460Z``)."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def default_profile() -> dict[str, Any]:
+    """The business profile a fresh emulated phone number has."""
+    return {
+        "about": "Emulated WhatsApp Business",
+        "address": "1 Hacker Way, Menlo Park, CA",
+        "description": "A local emulator of the WhatsApp Business Cloud API.",
+        "email": "business@example.com",
+        "profile_picture_url": "https://pps.whatsapp.net/v/emulator.jpg",
+        "websites": ["https://www.example.com/"],
+        "vertical": "PROF_SERVICES",
+    }
+
+
+class State:
+    """All mutable emulator data; hold :attr:`lock` while touching any of it."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        phone_number_id: str,
+        waba_id: str,
+        connection_id: str,
+        settings: Settings,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.api_key = api_key
+        self.phone_number_id = phone_number_id
+        self.waba_id = waba_id
+        self.default_connection_id = connection_id
+        self.initial_settings = settings
+        self.settings = dataclasses.replace(settings)
+        self.initial_templates: list[Template] = []
+        self.port = 0
+        self._ids = itertools.count(1)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget traffic, media, windows and limits; restore templates and settings."""
+        with self.lock:
+            self.requests: list[RecordedRequest] = []
+            self.messages: list[SentMessage] = []
+            self.media: dict[str, dict[str, Any]] = {}
+            self.lookaside_tokens: dict[str, tuple[str, float]] = {}
+            self.windows: dict[str, float] = {}
+            self.rate_windows: dict[str, deque[float]] = {}
+            self.template_creations: deque[float] = deque()
+            self.faults = FaultPlan()
+            self.templates = [
+                dataclasses.replace(t, components=copy.deepcopy(t.components))
+                for t in self.initial_templates
+            ]
+            self.settings = dataclasses.replace(
+                self.initial_settings,
+                reject_templates=dict(self.initial_settings.reject_templates),
+            )
+            self.profile = default_profile()
+            now = utc_now_iso()
+            self.connections = {
+                self.default_connection_id: Connection(
+                    connection_id=self.default_connection_id,
+                    status="ACTIVE",
+                    created=time.monotonic(),
+                    creation_time=now,
+                    last_updated_time=now,
+                    url="https://connect.maton.ai/?session_token=emulator-default",
+                )
+            }
+
+    def new_id(self, base: int) -> str:
+        """A fresh numeric id; ``base`` keeps media, template and other ids apart."""
+        return str(base + next(self._ids))
+
+    # -- templates -----------------------------------------------------------------
+    def apply_reviews(self) -> None:
+        """Move PENDING templates to their verdict once ``review_delay`` has passed."""
+        delay = self.settings.review_delay
+        if delay is None:
+            return
+        now = time.monotonic()
+        for tpl in self.templates:
+            if tpl.status == "PENDING" and now - tpl.submitted_at >= delay:
+                reason = self.settings.reject_templates.get(tpl.name)
+                tpl.status = "APPROVED" if reason is None else "REJECTED"
+                tpl.rejected_reason = reason
+
+    def find_templates(self, name: str, language: str | None = None) -> list[Template]:
+        """Templates called ``name`` (in ``language`` when given)."""
+        return [
+            t
+            for t in self.templates
+            if t.name == name and (language is None or t.language == language)
+        ]
+
+    def template_by_id(self, template_id: str) -> Template | None:
+        """The template with that id, if any."""
+        return next((t for t in self.templates if t.id == template_id), None)
+
+    # -- connections ---------------------------------------------------------------
+    def default_connection(self) -> Connection | None:
+        """Maton's default: the oldest ACTIVE connection."""
+        active = [c for c in self.connections.values() if c.status == "ACTIVE"]
+        return min(active, key=lambda c: c.created) if active else None
+
+    # -- windows -------------------------------------------------------------------
+    def window_open(self, phone: str) -> bool:
+        """Whether ``phone`` wrote to the business within the last 24 hours."""
+        opened = self.windows.get(phone)
+        return opened is not None and time.time() - opened < WINDOW_SECONDS

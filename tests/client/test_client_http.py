@@ -1,0 +1,414 @@
+"""Every client call, through real HTTP to the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from typing import Any
+
+import pytest
+
+from airflow_provider_whatsapp.client import AsyncWhatsAppClient, WhatsAppClient, errors
+from airflow_provider_whatsapp.messages import TextMessage
+
+PHONE = "16505551234"
+SECRET = "sk-VERY-DISTINCT-KEY-7f3a"
+
+
+def text_to(phone: str = PHONE, body: str = "hi") -> dict[str, Any]:
+    return {"messaging_product": "whatsapp", "to": phone, "type": "text", "text": {"body": body}}
+
+
+def gateway(emu: Any, path: str = "") -> list[Any]:
+    return [r for r in emu.requests if path in r.path]
+
+
+def test_send_message_exact_request(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    with WhatsAppClient(
+        config_for(whatsapp_emulator, maton_connection=whatsapp_emulator.connection_id)
+    ) as client:
+        answer = client.send_message(
+            TextMessage.create("+1 (650) 555-1234", "hello", preview_url=True)
+        )
+    assert answer["messages"][0]["id"].startswith("wamid.")
+    (req,) = whatsapp_emulator.requests
+    assert req.method == "POST"
+    assert req.path == f"/whatsapp-business/v21.0/{whatsapp_emulator.phone_number_id}/messages"
+    assert req.headers["authorization"] == f"Bearer {whatsapp_emulator.api_key}"
+    assert req.headers["maton-connection"] == whatsapp_emulator.connection_id
+    assert req.json == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": PHONE,
+        "type": "text",
+        "text": {"body": "hello", "preview_url": True},
+    }
+
+
+def test_no_maton_connection_header_when_unset(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+        client.send_message(text_to())
+    assert "maton-connection" not in whatsapp_emulator.requests[0].headers
+
+
+def test_send_validates_dicts_before_any_request(whatsapp_emulator, config_for) -> None:
+    with (
+        WhatsAppClient(config_for(whatsapp_emulator)) as client,
+        pytest.raises(ValueError, match="body"),
+    ):
+        client.send_message(text_to(body="x" * 4097))
+    assert whatsapp_emulator.requests == []
+
+
+def test_mark_as_read(whatsapp_emulator, config_for) -> None:
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+        assert client.mark_as_read("wamid.ABC") == {"success": True}
+    assert whatsapp_emulator.requests[0].json == {
+        "messaging_product": "whatsapp",
+        "status": "read",
+        "message_id": "wamid.ABC",
+    }
+
+
+def test_media_upload_get_download_delete(whatsapp_emulator, config_for, tmp_path) -> None:
+    png = tmp_path / "chart.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+        media_id = client.upload_media(png, "image/png")
+        info = client.get_media(media_id)
+        assert info["mime_type"] == "image/png"
+        assert client.download_media(media_id) == png.read_bytes()
+        assert client.delete_media(media_id) == {"success": True}
+        with pytest.raises(errors.NotFoundError):
+            client.get_media(media_id)
+    upload = whatsapp_emulator.requests[0]
+    assert upload.form == {"messaging_product": "whatsapp", "type": "image/png"}
+    assert upload.files[0]["content_type"] == "image/png"
+    assert upload.files[0]["filename"] == "chart.png"
+    cdn = [r for r in whatsapp_emulator.requests if r.path.startswith("/_lookaside")]
+    assert len(cdn) == 1
+    assert "authorization" not in cdn[0].headers  # the key never goes to Meta's CDN
+
+
+def test_upload_without_mime_type_is_refused(whatsapp_emulator, config_for) -> None:
+    with (
+        WhatsAppClient(config_for(whatsapp_emulator)) as client,
+        pytest.raises(errors.WhatsAppConfigError, match="mime"),
+    ):
+        client.upload_media(b"raw bytes")
+    assert whatsapp_emulator.requests == []
+
+
+def test_templates_paging_follows_after_cursor_through_gateway(
+    whatsapp_emulator, config_for
+) -> None:
+    for n in range(230):
+        whatsapp_emulator.add_template(f"tpl_{n:03d}")
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+        templates = client.list_templates()
+    names = {t["name"] for t in templates}
+    assert {f"tpl_{n:03d}" for n in range(230)} <= names
+    pages = gateway(whatsapp_emulator, "/message_templates")
+    assert len(pages) >= 3
+    assert all(r.host.startswith("127.0.0.1") for r in pages)  # never the absolute paging.next
+    assert pages[0].query["limit"] == "100"
+    assert "after" in pages[1].query
+
+
+def test_get_create_edit_delete_template(whatsapp_emulator, config_for) -> None:
+    definition = {
+        "name": "order_update",
+        "language": "en_US",
+        "category": "UTILITY",
+        "components": [
+            {"type": "BODY", "text": "Order {{1}} is ready", "example": {"body_text": [["A12"]]}}
+        ],
+    }
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+        created = client.create_template(definition)
+        assert created["status"] == "PENDING"
+        found = client.get_template("order_update", "en_US")
+        assert found is not None and found["id"] == created["id"]
+        assert client.get_template("order_update", "pt_BR") is None
+        assert client.get_template("nope") is None
+        whatsapp_emulator.set_template_status("order_update", "APPROVED")
+        client.edit_template(created["id"], {"components": definition["components"]})
+        assert client.delete_template("order_update", "en_US") == {"success": True}
+    create = next(
+        r
+        for r in whatsapp_emulator.requests
+        if r.method == "POST" and r.path.endswith("/message_templates")
+    )
+    assert create.json == definition
+    delete = next(r for r in whatsapp_emulator.requests if r.method == "DELETE")
+    assert delete.query == {"name": "order_update", "hsm_id": created["id"]}
+
+
+def test_create_template_validates_before_request(whatsapp_emulator, config_for) -> None:
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client, pytest.raises(ValueError):
+        client.create_template(
+            {"name": "Bad Name", "language": "en_US", "category": "UTILITY", "components": []}
+        )
+    assert whatsapp_emulator.requests == []
+
+
+def test_phone_numbers_profile_and_connections(whatsapp_emulator, config_for) -> None:
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+        assert client.list_phone_numbers()[0]["id"] == whatsapp_emulator.phone_number_id
+        assert client.get_phone_number()["id"] == whatsapp_emulator.phone_number_id
+        client.update_business_profile(about="Alerts from our data platform")
+        assert client.get_business_profile()["about"] == "Alerts from our data platform"
+        with pytest.raises(ValueError, match="about"):
+            client.update_business_profile(about="x" * 140)
+        connections = client.list_maton_connections()
+        assert connections[0]["connection_id"] == whatsapp_emulator.connection_id
+        new = client.create_maton_connection()
+        assert new["status"] == "PENDING" and new["url"].startswith("https://")
+        assert (
+            client.get_maton_connection(new["connection_id"])["connection_id"]
+            == new["connection_id"]
+        )
+        client.delete_maton_connection(new["connection_id"])
+    ctrl = [r for r in whatsapp_emulator.requests if r.path.startswith("/connections")]
+    assert ctrl[0].query == {"app": "whatsapp-business", "status": "ACTIVE"}
+    assert ctrl[1].json == {"app": "whatsapp-business"}
+
+
+@pytest.mark.parametrize("style", ["json", "text", "html"])
+def test_wrong_key_is_an_authentication_error(whatsapp_emulator, config_for, style) -> None:
+    whatsapp_emulator.maton_error_style = style
+    with WhatsAppClient(config_for(whatsapp_emulator, api_key="wrong")) as client:
+        with pytest.raises(errors.AuthenticationError) as info:
+            client.list_phone_numbers()
+    assert not info.value.retryable
+    assert len(whatsapp_emulator.requests) == 1  # no retry storm
+
+
+def test_unknown_maton_connection(whatsapp_emulator, config_for) -> None:
+    with WhatsAppClient(config_for(whatsapp_emulator, maton_connection="no-such-id")) as client:
+        with pytest.raises(errors.MissingConnectionError, match="maton_connection"):
+            client.get_phone_number()
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message", "cls", "code"),
+    [
+        (None, text_to(), errors.WindowClosedError, 131047),
+        ("allow", text_to("447700900123"), errors.RecipientError, 131030),
+        (
+            None,
+            {
+                "to": PHONE,
+                "type": "template",
+                "template": {"name": "missing", "language": {"code": "en_US"}},
+            },
+            errors.TemplateError,
+            132001,
+        ),
+    ],
+)
+def test_graph_errors_from_the_emulator(
+    whatsapp_emulator, config_for, prepare, message, cls, code
+) -> None:
+    if prepare == "allow":
+        whatsapp_emulator.allowed_recipients = {PHONE}
+        whatsapp_emulator.open_window("447700900123")
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client, pytest.raises(cls) as info:
+        client.send_message(message)
+    assert info.value.code == code
+    assert info.value.fbtrace_id
+    assert len(whatsapp_emulator.requests) == 1
+
+
+def test_parameter_count_mismatch(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.add_template(
+        "order_ready",
+        components=[
+            {
+                "type": "BODY",
+                "text": "Order {{1}} for {{2}}",
+                "example": {"body_text": [["1", "b"]]},
+            }
+        ],
+    )
+    message = {
+        "to": PHONE,
+        "type": "template",
+        "template": {
+            "name": "order_ready",
+            "language": {"code": "en_US"},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": "1"}]}],
+        },
+    }
+    with (
+        WhatsAppClient(config_for(whatsapp_emulator)) as client,
+        pytest.raises(errors.TemplateError) as info,
+    ):
+        client.send_message(message)
+    assert info.value.code == 132000
+
+
+def test_retries_honour_retry_after_then_succeed(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    whatsapp_emulator.inject_faults(1.0, ("429",), retry_after=0.4)
+    with WhatsAppClient(config_for(whatsapp_emulator, max_retries=2, rate_limit=None)) as client:
+        start = time.monotonic()
+        with pytest.raises(errors.RateLimitError):
+            client.send_message(text_to())
+        elapsed = time.monotonic() - start
+    attempts = gateway(whatsapp_emulator, "/messages")
+    assert len(attempts) == 3  # first try + max_retries
+    assert elapsed >= 0.8  # two waits of Retry-After 0.4 s
+    gaps = [b.received_at - a.received_at for a, b in itertools.pairwise(attempts)]
+    assert all(g >= 0.38 for g in gaps)
+
+
+def test_server_errors_are_retried_until_success(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    whatsapp_emulator.inject_faults(0.5, ("500", "503"), seed=3)
+    with WhatsAppClient(config_for(whatsapp_emulator, max_retries=8, rate_limit=None)) as client:
+        for _ in range(10):
+            client.send_message(text_to())
+    assert len(whatsapp_emulator.messages) == 10
+    assert len(gateway(whatsapp_emulator, "/messages")) > 10
+
+
+def test_max_retries_zero_means_one_attempt(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.inject_faults(1.0, ("503",))
+    whatsapp_emulator.open_window(PHONE)
+    with (
+        WhatsAppClient(config_for(whatsapp_emulator, max_retries=0)) as client,
+        pytest.raises(errors.ServerError),
+    ):
+        client.send_message(text_to())
+    assert len(whatsapp_emulator.requests) == 1
+
+
+@pytest.mark.parametrize("kind", ["drop_after", "slow_after"])
+def test_lost_answer_to_a_send_is_ambiguous_and_not_resent(
+    whatsapp_emulator, config_for, kind
+) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    whatsapp_emulator.inject_faults(1.0, (kind,), slow_seconds=3)
+    with WhatsAppClient(config_for(whatsapp_emulator, timeout=0.5, max_retries=3)) as client:
+        with pytest.raises(errors.AmbiguousSendError) as info:
+            client.send_message(text_to())
+    assert not info.value.retryable
+    assert len(gateway(whatsapp_emulator, "/messages")) == 1
+    assert len(whatsapp_emulator.messages) == 1  # it did land: resending would duplicate
+
+
+def test_ambiguous_send_is_resent_when_opted_in(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    whatsapp_emulator.inject_faults(1.0, ("drop_after",))
+    with (
+        WhatsAppClient(
+            config_for(whatsapp_emulator, retry_ambiguous=True, max_retries=2)
+        ) as client,
+        pytest.raises(errors.WhatsAppConnectionError),
+    ):
+        client.send_message(text_to())
+    assert len(gateway(whatsapp_emulator, "/messages")) == 3
+
+
+def test_lost_answer_to_a_read_is_retried(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.inject_faults(0.5, ("drop_after",), paths="all", seed=1)
+    with WhatsAppClient(config_for(whatsapp_emulator, max_retries=10)) as client:
+        for _ in range(6):
+            assert client.get_phone_number()["id"] == whatsapp_emulator.phone_number_id
+
+
+def test_unreachable_host_is_a_connection_error(config_for, whatsapp_emulator) -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    config = config_for(whatsapp_emulator, base_url=f"http://127.0.0.1:{port}", max_retries=2)
+    with WhatsAppClient(config) as client, pytest.raises(errors.WhatsAppConnectionError) as info:
+        client.send_message(text_to())
+    assert "refused" in str(info.value).lower() or "ConnectError" in str(info.value)
+
+
+def test_burst_of_50_at_limit_10_gets_no_429(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    config = config_for(whatsapp_emulator, api_key=whatsapp_emulator.api_key, max_retries=0)
+
+    async def burst() -> None:
+        async with AsyncWhatsAppClient(config, concurrency=50) as client:
+            await asyncio.gather(*(client.send_message(text_to()) for _ in range(50)))
+
+    start = time.monotonic()
+    asyncio.run(burst())
+    elapsed = time.monotonic() - start
+    assert whatsapp_emulator.count_429() == 0
+    assert len(whatsapp_emulator.messages) == 50
+    assert elapsed >= 4.0  # 50 at 10/s: the limiter really spaced them
+
+
+def test_sync_and_async_clients_share_one_limit(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    config = config_for(whatsapp_emulator, max_retries=0)
+
+    async def both() -> None:
+        async with AsyncWhatsAppClient(config, concurrency=20) as aclient:
+            with WhatsAppClient(config) as client:
+                sync_part = asyncio.to_thread(
+                    lambda: [client.send_message(text_to()) for _ in range(12)]
+                )
+                await asyncio.gather(
+                    sync_part, *(aclient.send_message(text_to()) for _ in range(12))
+                )
+
+    asyncio.run(both())
+    assert whatsapp_emulator.count_429() == 0
+    assert len(whatsapp_emulator.messages) == 24
+
+
+async def test_async_client_calls(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    whatsapp_emulator.add_template("hello_async")
+    async with AsyncWhatsAppClient(config_for(whatsapp_emulator)) as client:
+        answer = await client.send_message(text_to())
+        assert answer["contacts"][0]["wa_id"] == PHONE
+        assert (await client.get_template("hello_async"))["name"] == "hello_async"
+        assert (await client.get_phone_number())["id"] == whatsapp_emulator.phone_number_id
+        with pytest.raises(errors.WindowClosedError):
+            await client.send_message(text_to("447700900123"))
+
+
+def test_key_never_in_logs_reprs_or_errors(config_for, caplog) -> None:
+    from airflow_provider_whatsapp.testing import WhatsAppEmulator
+
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    with WhatsAppEmulator(api_key=SECRET) as emu:
+        emu.open_window(PHONE)
+        emu.inject_faults(0.5, ("500", "429", "drop_after"), retry_after=0.01, seed=2)
+        config = config_for(emu, max_retries=1)
+        with WhatsAppClient(config) as client:
+            texts += [repr(config), repr(client), str(config)]
+            for body in ("a", "b", "c", "d"):
+                try:
+                    client.send_message(text_to(body=body))
+                except errors.WhatsAppError as exc:
+                    texts += [str(exc), repr(exc), str(exc.to_dict())]
+            with pytest.raises(errors.WindowClosedError) as info:
+                client.send_message(text_to("447700900123"))
+            texts.append(str(info.value))
+        with (
+            WhatsAppClient(config_for(emu, api_key=SECRET + "x")) as bad,
+            pytest.raises(errors.AuthenticationError) as auth,
+        ):
+            bad.list_phone_numbers()
+        texts.append(str(auth.value))
+        non_gateway = [r for r in emu.requests if r.path.startswith("/_lookaside")]
+    texts += [r.getMessage() for r in caplog.records]
+    assert texts
+    assert not [t for t in texts if SECRET in t]
+    assert not [r for r in non_gateway if SECRET in str(r.headers)]

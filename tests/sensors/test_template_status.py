@@ -1,0 +1,294 @@
+"""WhatsAppTemplateStatusSensor (poke and deferred) and its trigger, against the emulator.
+
+Poke mode runs ``execute`` with a minimal context; deferred mode runs one DAG
+(``tests/dags/template_status_deferred.py``) whose tasks cover every outcome, with the
+trigger run inline by ``dag.test()``; the trigger is also run directly with asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+
+from airflow_provider_whatsapp.links import MANAGER_URL
+from airflow_provider_whatsapp.sensors.template_status import WhatsAppTemplateStatusSensor
+from airflow_provider_whatsapp.triggers.template_status import WhatsAppTemplateStatusTrigger
+
+pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
+
+WABA = "200000000000001"
+LINK_KEY = "_link_WhatsAppTemplateLink"
+
+
+class FakeTI:
+    def __init__(self) -> None:
+        self.xcoms: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcoms[key] = value
+
+
+def poke_sensor(name: str, **kwargs: Any) -> WhatsAppTemplateStatusSensor:
+    settings: dict[str, Any] = {
+        "poke_interval": 0.1,
+        "timeout": 5,
+        "language": "en_US",
+        "deferrable": False,
+    }
+    settings.update(kwargs)
+    return WhatsAppTemplateStatusSensor(task_id="wait", template_name=name, **settings)
+
+
+def polls(emulator: Any, name: str) -> int:
+    return sum(1 for r in emulator.requests if r.method == "GET" and r.query.get("name") == name)
+
+
+# -- poke mode --------------------------------------------------------------------------------
+
+
+def test_poke_waits_for_approval(whatsapp_conn: Any) -> None:
+    whatsapp_conn.review_delay = 0.3
+    template_id = whatsapp_conn.add_template("order_ready", status="PENDING")
+    ti = FakeTI()
+
+    result = poke_sensor("order_ready").execute({"ti": ti})
+
+    assert result == {
+        "id": template_id,
+        "name": "order_ready",
+        "language": "en_US",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "quality": "GREEN",
+    }
+    assert polls(whatsapp_conn, "order_ready") >= 2  # PENDING first, then APPROVED
+    assert ti.xcoms[LINK_KEY] == f"{MANAGER_URL}?asset_id={WABA}&id={template_id}&name=order_ready"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "expected"),
+    [
+        ("REJECTED", "PROMOTIONAL", "is REJECTED: reason PROMOTIONAL; fix the template"),
+        ("PAUSED", None, "is PAUSED; its quality is low"),
+        ("DISABLED", None, "is DISABLED; it was disabled"),
+    ],
+)
+def test_poke_fails_at_once_on_a_dead_end_status(
+    whatsapp_conn: Any, status: str, reason: str | None, expected: str
+) -> None:
+    whatsapp_conn.add_template("promo", status=status, reason=reason)
+    with pytest.raises(AirflowFailException, match=expected):
+        poke_sensor("promo").execute({"ti": FakeTI()})
+    assert polls(whatsapp_conn, "promo") == 1
+
+
+def test_poke_fails_on_a_missing_template_after_the_grace(whatsapp_conn: Any) -> None:
+    whatsapp_conn.add_template("promo", language="pt_BR")  # another language only
+    with pytest.raises(AirflowFailException, match=r"'promo' \(en_US\) does not exist \(checked 3"):
+        poke_sensor("promo", missing_grace=2).execute({"ti": FakeTI()})
+    assert polls(whatsapp_conn, "promo") == 3
+
+
+def test_poke_timeout_and_soft_fail(whatsapp_conn: Any) -> None:
+    whatsapp_conn.add_template("stuck", status="IN_APPEAL")
+    whatsapp_conn.add_template("refused", status="REJECTED", reason="SCAM")
+    with pytest.raises(AirflowSensorTimeout):
+        poke_sensor("stuck", timeout=0.4).execute({"ti": FakeTI()})
+    with pytest.raises(AirflowSkipException):
+        poke_sensor("stuck", timeout=0.4, soft_fail=True).execute({"ti": FakeTI()})
+    with pytest.raises(AirflowSkipException) as skipped:
+        poke_sensor("refused", soft_fail=True).execute({"ti": FakeTI()})
+    assert "reason SCAM" in str(skipped.value.__cause__)
+
+
+def test_target_statuses_can_accept_more_than_approved(whatsapp_conn: Any) -> None:
+    whatsapp_conn.add_template("promo", status="IN_APPEAL")
+    sensor = poke_sensor("promo", target_statuses=("APPROVED", "IN_APPEAL"))
+    assert sensor.execute({"ti": FakeTI()})["status"] == "IN_APPEAL"
+
+
+# -- deferrable: the first look is taken in the worker ----------------------------------
+
+
+def test_deferrable_sensor_defers_only_while_undecided(whatsapp_conn: Any) -> None:
+    from airflow.sdk.exceptions import TaskDeferred
+
+    whatsapp_conn.add_template("pending", status="PENDING")
+    whatsapp_conn.add_template("refused", status="REJECTED", reason="ABUSIVE_CONTENT")
+    approved_id = whatsapp_conn.add_template("ready")
+
+    sensor = poke_sensor("pending", deferrable=True, timeout=30, missing_grace=4)
+    before = time.time()
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute({"ti": FakeTI()})
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, WhatsAppTemplateStatusTrigger)
+    assert deferred.value.method_name == "execute_complete"
+    _, kwargs = trigger.serialize()
+    assert (kwargs["template_name"], kwargs["language"], kwargs["poke_interval"]) == (
+        "pending",
+        "en_US",
+        0.1,
+    )
+    assert (kwargs["missing_grace"], kwargs["missing_pokes"]) == (4, 0)
+    assert before + 30 <= kwargs["deadline"] <= time.time() + 30
+
+    # Decided at the first look: no deferral at all, same rules as poke mode.
+    assert poke_sensor("ready", deferrable=True).execute({"ti": FakeTI()})["id"] == approved_id
+    with pytest.raises(AirflowSkipException, match="ABUSIVE_CONTENT"):
+        poke_sensor("refused", deferrable=True, soft_fail=True).execute({"ti": FakeTI()})
+
+
+# -- deferred, through dag.test() ----------------------------------------------------------
+
+
+@pytest.mark.dag
+@pytest.mark.whatsapp_emulator(
+    rate_limit=None, review_delay=1.0, reject_templates={"deferred_bad": "INCORRECT_CATEGORY"}
+)
+def test_deferred_sensor_outcomes(
+    airflow_db: Path, whatsapp_conn: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    whatsapp_conn.add_template("paused_tpl", status="PAUSED")
+    whatsapp_conn.add_template("stuck_tpl", status="IN_APPEAL")  # no review ever decides it
+    from tests.dags.template_status_deferred import dag
+
+    dr = dag.test()
+
+    assert dr.state == "failed"
+    states = {ti.task_id: ti.state for ti in dr.get_task_instances()}
+    assert states == {
+        "wait_paused": "failed",
+        "wait_missing": "failed",
+        "wait_timeout": "failed",
+        "wait_soft_fail": "skipped",
+        "create_ok": "success",
+        "wait_approved": "success",
+        "create_bad": "success",
+        "wait_rejected": "failed",
+    }
+    log = capfd.readouterr().out
+    assert "template 'paused_tpl' (en_US) is PAUSED" in log
+    assert "template 'never_created' (en_US) does not exist (checked 2 times)" in log
+    assert "AirflowSensorTimeout: template 'stuck_tpl' (en_US) was not decided in time" in log
+    assert (
+        "AirflowFailException: template 'deferred_bad' (en_US) is REJECTED: reason INCORRECT_CATEGORY"
+        in log
+    )
+    assert "XCom not found" not in log  # every task pushed its link before Airflow read it
+    count = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    # Decided in the trigger, after the first poke saw them PENDING.
+    assert count["deferred_ok"] >= 2 and count["deferred_bad"] >= 2
+    # The same missing_grace as poke mode: 1 + 1 checks, not more for having deferred.
+    assert count["never_created"] == 2
+
+
+# -- the trigger ---------------------------------------------------------------------------
+
+
+def test_trigger_serialize_round_trips_without_the_key() -> None:
+    trigger = WhatsAppTemplateStatusTrigger(
+        template_name="order_ready",
+        language="en_US",
+        target_statuses=("APPROVED",),
+        failure_statuses=("REJECTED", "PAUSED"),
+        whatsapp_conn_id="whatsapp_prod",
+        waba_id="123",
+        poke_interval=0.5,
+        missing_grace=2,
+        missing_pokes=1,
+        deadline=1_900_000_000.0,
+    )
+    classpath, kwargs = trigger.serialize()
+    assert (
+        classpath
+        == "airflow_provider_whatsapp.triggers.template_status.WhatsAppTemplateStatusTrigger"
+    )
+    module, _, name = classpath.rpartition(".")
+    rebuilt = getattr(importlib.import_module(module), name)(**kwargs)  # as the triggerer does
+    assert rebuilt.serialize() == (classpath, kwargs)
+    assert kwargs == {
+        "template_name": "order_ready",
+        "language": "en_US",
+        "target_statuses": ["APPROVED"],
+        "failure_statuses": ["REJECTED", "PAUSED"],
+        "whatsapp_conn_id": "whatsapp_prod",
+        "waba_id": "123",
+        "poke_interval": 0.5,
+        "missing_grace": 2,
+        "missing_pokes": 1,
+        "deadline": 1_900_000_000.0,
+    }
+    json.dumps(kwargs)  # what the triggerer stores
+
+
+async def first_event(trigger: WhatsAppTemplateStatusTrigger) -> dict[str, Any]:
+    async for event in trigger.run():
+        return dict(event.payload)
+    raise AssertionError("the trigger ended without an event")
+
+
+def trigger_for(name: str, **kwargs: Any) -> WhatsAppTemplateStatusTrigger:
+    return WhatsAppTemplateStatusTrigger(
+        template_name=name, language="en_US", poke_interval=0.1, **kwargs
+    )
+
+
+async def test_trigger_reports_approval_after_review(whatsapp_conn: Any) -> None:
+    whatsapp_conn.review_delay = 0.3
+    template_id = whatsapp_conn.add_template("order_ready", status="PENDING")
+    event = await asyncio.wait_for(first_event(trigger_for("order_ready")), 10)
+    assert event == {
+        "status": "success",
+        "template": {
+            "id": template_id,
+            "name": "order_ready",
+            "language": "en_US",
+            "status": "APPROVED",
+            "category": "UTILITY",
+            "quality": "GREEN",
+        },
+    }
+    assert polls(whatsapp_conn, "order_ready") >= 2
+    headers = {r.headers.get("authorization") for r in whatsapp_conn.requests}
+    assert headers == {f"Bearer {whatsapp_conn.api_key}"}  # looked the connection up itself
+
+
+async def test_trigger_failures_and_timeout(whatsapp_conn: Any) -> None:
+    whatsapp_conn.add_template("refused", status="REJECTED", reason="TAG_CONTENT_MISMATCH")
+    whatsapp_conn.add_template("pending", status="PENDING")
+
+    rejected = await first_event(trigger_for("refused"))
+    assert rejected["status"] == "failure"
+    assert "is REJECTED: reason TAG_CONTENT_MISMATCH" in rejected["message"]
+    assert rejected["template"]["status"] == "REJECTED"
+
+    missing = await first_event(trigger_for("nope", missing_grace=2, missing_pokes=1))
+    assert missing["status"] == "failure" and "checked 3 times" in missing["message"]
+    assert polls(whatsapp_conn, "nope") == 2
+
+    started = time.monotonic()
+    timeout = await first_event(trigger_for("pending", deadline=time.time() + 0.4))
+    assert timeout == {
+        "status": "timeout",
+        "message": "template 'pending' (en_US) was not decided in time",
+    }
+    assert 0.3 < time.monotonic() - started < 3
+
+
+async def test_trigger_sees_a_pause_while_waiting(whatsapp_conn: Any) -> None:
+    whatsapp_conn.add_template("promo", status="PENDING")
+    waiting = asyncio.create_task(first_event(trigger_for("promo")))
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    whatsapp_conn.set_template_status("promo", "PAUSED")
+    event = await asyncio.wait_for(waiting, 5)
+    assert event["status"] == "failure" and "is PAUSED" in event["message"]

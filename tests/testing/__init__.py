@@ -1,0 +1,1 @@
+"""Tests of the WhatsApp emulator (airflow_provider_whatsapp.testing)."""
