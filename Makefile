@@ -4,7 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean
+# The lowest Airflow that pyproject.toml admits: CI runs the suite against it too.
+AIRFLOW_FLOOR := $(shell sed -n 's/.*"apache-airflow>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+FLOOR_VENV    ?= .venv-floor
+
+.PHONY: install test test-floor lint demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +23,12 @@ install: $(STAMP)
 test: $(STAMP)  ## run the whole suite against the emulator (no network, no key)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+test-floor:  ## the suite against apache-airflow==$(AIRFLOW_FLOOR)
+	test -x $(FLOOR_VENV)/bin/python || $(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOOR_VENV)/bin/pip install --quiet "apache-airflow==$(AIRFLOW_FLOOR)" -e ".[test]"
+	$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks
 	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks
@@ -32,4 +42,4 @@ bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/re
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .airflow-test .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .pytest_cache .mypy_cache .ruff_cache
