@@ -31,16 +31,28 @@ def _extra_number(extra: dict[str, Any], name: str, default: float, conn_id: str
         ) from None
 
 
-def config_from_connection(conn: Connection, **overrides: Any) -> ClientConfig:
-    """Map the Airflow connection's fields (see DESIGN.md) onto :class:`ClientConfig`."""
-    extra = conn.extra_dejson or {}
+def config_from_connection(
+    conn: Connection,
+    *,
+    extra: dict[str, Any] | None = None,
+    mask: bool = True,
+    **overrides: Any,
+) -> ClientConfig:
+    """Map the Airflow connection's fields (see DESIGN.md) onto :class:`ClientConfig`.
+
+    ``extra``: the connection's extra already read (the async path reads it without a
+    blocking supervisor call); ``mask=False``: the caller registers the key itself.
+    """
+    if extra is None:
+        extra = conn.extra_dejson or {}
     key = conn.password or os.environ.get(API_KEY_ENV, "")
     if not key:
         raise WhatsAppConfigError(
             f"connection {conn.conn_id!r} has no Maton API key: set its password, "
             f"or the {API_KEY_ENV} environment variable"
         )
-    _mask(key)
+    if mask:
+        _mask(key)
     host = (conn.host or "").strip() or DEFAULT_GATEWAY_URL
     if "://" not in host:
         host = f"https://{host}"
@@ -73,6 +85,30 @@ def _mask(secret: str) -> None:
     mask_secret(secret)
 
 
+async def _amask(secret: str) -> None:
+    """:func:`_mask` for the event loop: a blocking supervisor call there can deadlock."""
+    try:
+        from airflow.sdk.log import amask_secret
+    except ImportError:  # pragma: no cover - task SDKs without amask_secret
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(_mask)(secret)
+        return
+    await amask_secret(secret)
+
+
+async def _async_extra(conn: Connection) -> dict[str, Any]:
+    """``conn.extra_dejson`` without a blocking supervisor call on the event loop."""
+    aextra_dejson = getattr(conn, "aextra_dejson", None)
+    if aextra_dejson is not None:
+        extra: dict[str, Any] = await aextra_dejson()
+    else:  # pragma: no cover - task SDKs before 3.3.2: in a worker thread
+        from asgiref.sync import sync_to_async
+
+        extra = await sync_to_async(lambda: conn.extra_dejson)()
+    return extra or {}
+
+
 class WhatsAppHook(BaseHook):
     """Talk to WhatsApp Business through Maton, with an Airflow connection of type ``whatsapp``.
 
@@ -96,7 +132,7 @@ class WhatsAppHook(BaseHook):
     ) -> None:
         super().__init__(**kwargs)
         self.whatsapp_conn_id = whatsapp_conn_id
-        self._overrides = {"phone_number_id": phone_number_id, "waba_id": waba_id}
+        self._overrides: dict[str, Any] = {"phone_number_id": phone_number_id, "waba_id": waba_id}
         self._template_cache: dict[tuple[str, str | None], dict[str, Any] | None] = {}
 
     # -- configuration ------------------------------------------------------------------
@@ -116,7 +152,11 @@ class WhatsAppHook(BaseHook):
             conn = await sync_to_async(self.get_connection)(self.whatsapp_conn_id)
         else:
             conn = await get_async_connection(self.whatsapp_conn_id, hook=self)
-        config = config_from_connection(conn, **self._overrides)
+        # conn.extra_dejson and mask_secret() would call the supervisor synchronously: from
+        # the event loop that raises DeadlockImminentError while another asend() is in flight.
+        extra = await _async_extra(conn)
+        config = config_from_connection(conn, extra=extra, mask=False, **self._overrides)
+        await _amask(config.api_key)
         self.__dict__["config"] = config
         return config
 

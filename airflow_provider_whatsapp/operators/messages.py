@@ -62,9 +62,27 @@ class WhatsAppSendMessageOperator(_SendOperator):
     template_fields: Sequence[str] = (*WhatsAppBaseOperator.template_fields, "message")
     template_ext: Sequence[str] = (".json",)
 
+    _rendering_nested = False
+
     def __init__(self, *, message: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.message = message
+
+    def render_template(
+        self, content: Any, context: Any, jinja_env: Any = None, seen_oids: Any = None
+    ) -> Any:
+        """Only ``message`` itself may be a ``.json`` path: Airflow applies ``template_ext``
+        to nested strings too, so a dict's text ending in ".json" would be read as a file."""
+        if not isinstance(content, str):
+            outer, self._rendering_nested = self._rendering_nested, True
+            try:
+                return super().render_template(content, context, jinja_env, seen_oids)
+            finally:
+                self._rendering_nested = outer
+        if self._rendering_nested and content.endswith(tuple(self.template_ext)):
+            env = jinja_env or self.get_template_env()
+            return self._render(env.from_string(content), context)
+        return super().render_template(content, context, jinja_env, seen_oids)
 
     def build_message(self, context: Any) -> Message:
         from ..messages import parse_message

@@ -1,0 +1,413 @@
+"""``WhatsAppHook``: connection -> ClientConfig, the async look-up, test_connection, masking."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
+from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
+from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
+from airflow_provider_whatsapp.testing import WhatsAppEmulator
+
+PHONE_ID = "100000000000001"
+WABA = "200000000000001"
+
+
+def set_connection(
+    monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any], conn_id: str = "whatsapp_default"
+) -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+
+
+def unique_key() -> str:
+    return f"maton-key-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[WhatsAppEmulator]:
+    with WhatsAppEmulator(rate_limit=None) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(shared_emulator: WhatsAppEmulator) -> WhatsAppEmulator:
+    shared_emulator.reset()
+    return shared_emulator
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- class attributes --------------------------------------------------------------------
+def test_connection_attributes() -> None:
+    assert WhatsAppHook.conn_name_attr == "whatsapp_conn_id"
+    assert WhatsAppHook.default_conn_name == "whatsapp_default"
+    assert WhatsAppHook.conn_type == "whatsapp"
+    assert WhatsAppHook.hook_name == "WhatsApp Business (Maton)"
+    assert WhatsAppHook().whatsapp_conn_id == "whatsapp_default"
+    assert WhatsAppHook("other").whatsapp_conn_id == "other"
+    behaviour = WhatsAppHook.get_ui_field_behaviour()
+    assert behaviour["relabeling"]["password"] == "Maton API key"
+
+
+# -- connection -> ClientConfig ----------------------------------------------------------
+def test_every_extra_maps_onto_the_client_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = unique_key()
+    set_connection(
+        monkeypatch,
+        {
+            "conn_type": "whatsapp",
+            "host": "gateway.example.com",
+            "password": key,
+            "extra": {
+                "maton_connection": "c0ffee00-0000-4000-8000-000000000001",
+                "phone_number_id": 123456789012345,
+                "waba_id": "987654321098765",
+                "api_version": "v23.0",
+                "ctrl_host": "https://ctrl.example.com/",
+                "timeout": "12.5",
+                "rate_limit": 0,
+                "max_retries": "2",
+            },
+        },
+    )
+    config = WhatsAppHook().config
+    assert config == ClientConfig(
+        api_key=key,
+        base_url="https://gateway.example.com",
+        ctrl_url="https://ctrl.example.com",
+        maton_connection="c0ffee00-0000-4000-8000-000000000001",
+        phone_number_id="123456789012345",
+        waba_id="987654321098765",
+        api_version="v23.0",
+        timeout=12.5,
+        rate_limit=None,
+        max_retries=2,
+    )
+    assert isinstance(config.max_retries, int)
+    assert key not in repr(config)
+
+
+def test_defaults_when_only_the_key_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = unique_key()
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "password": key})
+    config = WhatsAppHook().config
+    assert (config.base_url, config.ctrl_url) == (
+        "https://gateway.maton.ai",
+        "https://ctrl.maton.ai",
+    )
+    assert config.api_version == "v21.0"
+    assert (config.timeout, config.rate_limit, config.max_retries) == (30, 10, 5)
+    assert (config.maton_connection, config.phone_number_id, config.waba_id) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("host", "extra", "expected"),
+    [
+        ("http://127.0.0.1:8080/", {}, {"base_url": "http://127.0.0.1:8080"}),
+        ("  gateway.example.com  ", {}, {"base_url": "https://gateway.example.com"}),
+        ("", {"rate_limit": 2.5, "max_retries": 0}, {"rate_limit": 2.5, "max_retries": 0}),
+        ("", {"rate_limit": "", "timeout": None}, {"rate_limit": 10, "timeout": 30}),
+        ("", {"maton_connection": "", "phone_number_id": ""}, {"maton_connection": None}),
+    ],
+)
+def test_host_and_extra_variants(
+    monkeypatch: pytest.MonkeyPatch, host: str, extra: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    set_connection(
+        monkeypatch,
+        {"conn_type": "whatsapp", "host": host, "password": unique_key(), "extra": extra},
+    )
+    config = WhatsAppHook().config
+    for name, value in expected.items():
+        assert getattr(config, name) == value, name
+
+
+def test_hook_arguments_override_the_extras(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_connection(
+        monkeypatch,
+        {
+            "conn_type": "whatsapp",
+            "password": unique_key(),
+            "extra": {"phone_number_id": "1", "waba_id": "2"},
+        },
+    )
+    config = WhatsAppHook(phone_number_id="111", waba_id="222").config
+    assert (config.phone_number_id, config.waba_id) == ("111", "222")
+    kept = WhatsAppHook(phone_number_id=None).config
+    assert (kept.phone_number_id, kept.waba_id) == ("1", "2")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"timeout": "soon"}, "extra 'timeout' must be a number, got 'soon'"),
+        ({"max_retries": [1]}, "extra 'max_retries' must be a number"),
+        ({"ctrl_host": "ctrl.example.com"}, "ctrl_url must be an http(s) URL"),
+        ({"api_version": "21.0"}, "api_version looks like 'v21.0'"),
+    ],
+)
+def test_bad_extras_raise_a_config_error_naming_them(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any], expected: str
+) -> None:
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "password": unique_key(), "extra": extra})
+    with pytest.raises(WhatsAppConfigError) as failure:
+        _ = WhatsAppHook().config
+    assert expected in str(failure.value)
+    assert "'whatsapp_default'" in str(failure.value)
+
+
+def test_empty_password_falls_back_to_maton_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    env_key, conn_key = unique_key(), unique_key()
+    monkeypatch.setenv("MATON_API_KEY", env_key)
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "password": ""})
+    assert WhatsAppHook().config.api_key == env_key
+    set_connection(monkeypatch, {"conn_type": "whatsapp"})
+    assert WhatsAppHook().config.api_key == env_key
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "password": conn_key})
+    assert WhatsAppHook().config.api_key == conn_key  # the connection's key wins
+
+
+def test_no_key_anywhere_names_both_places(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MATON_API_KEY", raising=False)
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "host": "gateway.example.com"})
+    with pytest.raises(WhatsAppConfigError) as failure:
+        _ = WhatsAppHook().config
+    text = str(failure.value)
+    assert "password" in text
+    assert "MATON_API_KEY" in text
+    assert "'whatsapp_default'" in text
+
+
+def test_key_is_registered_with_the_secrets_masker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk._shared.secrets_masker import SecretsMasker, _secrets_masker
+
+    key = unique_key()
+    masker = _secrets_masker()
+    monkeypatch.setattr(SecretsMasker, "mask_secrets_in_logs", True)
+
+    def logged(message: str) -> str:
+        record = logging.LogRecord("t", logging.INFO, __file__, 1, message, (key,), None)
+        masker.filter(record)
+        return record.getMessage()
+
+    assert key in logged("before: %s")  # a fresh key is not masked yet
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "password": key})
+    _ = WhatsAppHook().config
+    assert logged("key is %s") == "key is ***"
+
+    env_key = unique_key()  # a key from MATON_API_KEY is masked too
+    monkeypatch.setenv("MATON_API_KEY", env_key)
+    set_connection(monkeypatch, {"conn_type": "whatsapp"})
+    _ = WhatsAppHook().config
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "env %s", (env_key,), None)
+    masker.filter(record)
+    assert record.getMessage() == "env ***"
+
+
+def test_config_from_connection_direct_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk import Connection
+
+    conn = Connection(
+        conn_id="wa", conn_type="whatsapp", password=unique_key(), extra='{"waba_id": 7}'
+    )
+    config = config_from_connection(conn, phone_number_id="5", waba_id=None)
+    assert (config.phone_number_id, config.waba_id) == ("5", "7")
+
+
+# -- clients ------------------------------------------------------------------------------
+def test_get_conn_returns_one_pooled_sync_client(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_connection(monkeypatch, emu.airflow_connection())
+    hook = WhatsAppHook()
+    client = hook.get_conn()
+    assert isinstance(client, WhatsAppClient)
+    assert hook.get_conn() is client
+    assert client.config is hook.config
+    assert hook.get_phone_number()["id"] == PHONE_ID
+    assert [t["name"] for t in hook.list_templates()] == [t["name"] for t in emu.templates]
+
+
+async def test_async_config_uses_the_async_lookup_only(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a running event loop (a triggerer) no sync connection look-up may happen."""
+    set_connection(monkeypatch, emu.airflow_connection())
+    sync_calls: list[str] = []
+    async_calls: list[str] = []
+
+    def no_sync_lookup(cls: Any, conn_id: str) -> Any:
+        sync_calls.append(conn_id)
+        raise AssertionError("sync get_connection called from the event loop")
+
+    original = WhatsAppHook.aget_connection.__func__  # type: ignore[attr-defined]
+
+    async def spy(cls: Any, conn_id: str) -> Any:
+        async_calls.append(conn_id)
+        return await original(cls, conn_id)
+
+    monkeypatch.setattr(WhatsAppHook, "get_connection", classmethod(no_sync_lookup))
+    monkeypatch.setattr(WhatsAppHook, "aget_connection", classmethod(spy))
+
+    hook = WhatsAppHook(phone_number_id="555")
+    config = await hook.get_async_config()
+    assert (config.base_url, config.phone_number_id, config.waba_id) == (emu.url, "555", WABA)
+    assert config.api_key == emu.api_key
+    assert await hook.get_async_config() is config  # looked up once
+    assert hook.config is config  # the sync property reuses it: still no sync look-up
+
+    client = await WhatsAppHook().get_async_conn(concurrency=2)
+    try:
+        assert isinstance(client, AsyncWhatsAppClient)
+        assert (await client.get_phone_number(PHONE_ID))["id"] == PHONE_ID
+    finally:
+        await client.aclose()
+    assert sync_calls == []
+    assert async_calls == ["whatsapp_default", "whatsapp_default"]
+
+
+# -- test_connection ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("extra", "expected", "path"),
+    [
+        ({}, "Connected: phone number", f"/whatsapp-business/v21.0/{PHONE_ID}"),
+        (
+            {"phone_number_id": ""},
+            "Connected: 1 phone number(s) in the account",
+            f"/whatsapp-business/v21.0/{WABA}/phone_numbers",
+        ),
+        ({"phone_number_id": "", "waba_id": ""}, "Key accepted: 1 ACTIVE", "/connections"),
+    ],
+)
+def test_test_connection_succeeds_read_only(
+    emu: WhatsAppEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, Any],
+    expected: str,
+    path: str,
+) -> None:
+    set_connection(monkeypatch, emu.airflow_connection(**extra))
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is True, message
+    assert message.startswith(expected)
+    assert [(r.method, r.path) for r in emu.requests] == [("GET", path)]
+    assert emu.messages == []
+
+
+def test_test_connection_reports_a_wrong_key(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = emu.airflow_connection(max_retries=5)
+    conn["password"] = wrong = unique_key()
+    set_connection(monkeypatch, conn)
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False
+    assert "HTTP 401" in message
+    assert "Maton API key" in message
+    assert wrong not in message
+    assert len(emu.requests) == 1  # read-only and not retried
+    assert {r.method for r in emu.requests} == {"GET"}
+
+
+def test_test_connection_reports_an_unknown_maton_connection(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_connection(
+        monkeypatch,
+        emu.airflow_connection(maton_connection="00000000-0000-4000-8000-00000000dead"),
+    )
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False
+    assert "HTTP 400" in message
+    assert "ACTIVE WhatsApp Business connection" in message
+    assert [r.headers.get("maton-connection") for r in emu.requests] == [
+        "00000000-0000-4000-8000-00000000dead"
+    ]
+
+
+@pytest.mark.parametrize("extra", [{}, {"phone_number_id": "", "waba_id": ""}])
+def test_test_connection_reports_an_unreachable_host(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any]
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    key = unique_key()
+    set_connection(
+        monkeypatch,
+        {
+            "conn_type": "whatsapp",
+            "host": url,
+            "password": key,
+            "extra": {"phone_number_id": PHONE_ID, "waba_id": WABA, "ctrl_host": url, **extra},
+        },
+    )
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False
+    assert url in message
+    assert "Connection refused" in message
+    assert "Check the host of the connection" in message
+    assert key not in message
+
+
+def test_test_connection_reports_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MATON_API_KEY", raising=False)
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "extra": {"phone_number_id": "1"}})
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False
+    assert "MATON_API_KEY" in message
+
+
+class FakeSupervisorComms:
+    """Stands in for the triggerer's channel to its supervisor, as strict as Airflow's:
+    a blocking ``send`` from the event-loop thread raises ``DeadlockImminentError``
+    (the real one does whenever another trigger's ``asend`` is in flight)."""
+
+    def __init__(self) -> None:
+        self.async_masks: list[Any] = []
+
+    def send(self, msg: Any) -> Any:
+        import asyncio
+
+        from airflow.sdk.execution_time.comms import DeadlockImminentError
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        raise DeadlockImminentError(msg)
+
+    async def asend(self, msg: Any) -> Any:
+        self.async_masks.append(getattr(msg, "value", msg))
+        return None
+
+
+async def test_async_config_masks_through_the_async_channel_only(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No blocking supervisor call from the event loop: extras and key masked with asend."""
+    from airflow.sdk.execution_time import task_runner
+
+    comms = FakeSupervisorComms()
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", comms, raising=False)
+    key = unique_key()
+    monkeypatch.setenv("MATON_API_KEY", key)
+    conn = emu.airflow_connection()
+    conn["password"] = ""
+    set_connection(monkeypatch, conn)
+
+    config = await WhatsAppHook().get_async_config()
+
+    assert config.api_key == key
+    assert config.phone_number_id == PHONE_ID
+    assert key in comms.async_masks  # the env key reached the supervisor's masker too

@@ -1,0 +1,190 @@
+"""Provider registration: what Airflow reads from ``get_provider_info()`` resolves and is valid."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.resources
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import jsonschema
+import pytest
+from airflow.sdk import BaseHook, BaseNotifier, BaseOperator, BaseOperatorLink
+from airflow.sdk.bases.sensor import BaseSensorOperator
+
+import airflow_provider_whatsapp
+from airflow_provider_whatsapp import get_provider_info
+from airflow_provider_whatsapp.client.config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_CTRL_URL,
+    DEFAULT_GATEWAY_URL,
+    ClientConfig,
+)
+
+DISTRIBUTION = "airflow-provider-whatsapp"
+DESIGN_EXTRAS = {
+    "maton_connection",
+    "phone_number_id",
+    "waba_id",
+    "api_version",
+    "ctrl_host",
+    "timeout",
+    "rate_limit",
+    "max_retries",
+}
+
+
+@pytest.fixture(scope="module")
+def info() -> dict[str, Any]:
+    return get_provider_info()
+
+
+def resolve(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def our_entry_points() -> list[importlib.metadata.EntryPoint]:
+    return [
+        ep
+        for ep in importlib.metadata.entry_points(group="apache_airflow_provider")
+        if ep.value.split(":")[0].split(".")[0] == "airflow_provider_whatsapp"
+    ]
+
+
+def test_package_name_is_the_installed_distribution(info: dict[str, Any]) -> None:
+    [entry_point] = our_entry_points()
+    assert entry_point.value == "airflow_provider_whatsapp:get_provider_info"
+    assert entry_point.load() is get_provider_info
+    assert entry_point.dist is not None
+    assert entry_point.dist.metadata["Name"] == info["package-name"] == DISTRIBUTION
+    # Airflow reserves this prefix (and checks where such packages live).
+    assert not info["package-name"].startswith("apache-airflow-providers-")
+    version = importlib.metadata.version(DISTRIBUTION)
+    assert version == airflow_provider_whatsapp.__version__
+    assert info["versions"][0] == version
+
+
+def test_provider_info_matches_airflows_own_schema(info: dict[str, Any]) -> None:
+    schema_file = importlib.resources.files("airflow") / "provider_info.schema.json"
+    schema = json.loads(schema_file.read_text())
+    jsonschema.validate(info, schema)
+    json.dumps(info)  # plain JSON: Airflow caches it
+
+
+def test_every_listed_module_imports_and_holds_what_it_says(info: dict[str, Any]) -> None:
+    expectations = {"hooks": BaseHook, "operators": BaseOperator, "sensors": BaseSensorOperator}
+    for section in ("hooks", "operators", "sensors", "triggers"):
+        assert info[section], section
+        for entry in info[section]:
+            for module_name in entry["python-modules"]:
+                module = importlib.import_module(module_name)
+                base = expectations.get(section)
+                if base is None:  # triggers: BaseTrigger lives outside airflow.sdk
+                    from airflow.triggers.base import BaseTrigger
+
+                    base = BaseTrigger
+                ours = [
+                    value
+                    for value in vars(module).values()
+                    if isinstance(value, type)
+                    and issubclass(value, base)
+                    and value.__module__ == module_name
+                ]
+                assert ours, f"{module_name} defines no {base.__name__}"
+    for path in info["notifications"]:
+        assert issubclass(resolve(path), BaseNotifier), path
+    for path in info["extra-links"]:
+        assert issubclass(resolve(path), BaseOperatorLink), path
+
+
+def test_connection_type_resolves_to_the_hook(info: dict[str, Any]) -> None:
+    from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
+
+    [conn_type] = info["connection-types"]
+    assert conn_type["connection-type"] == WhatsAppHook.conn_type == "whatsapp"
+    assert resolve(conn_type["hook-class-name"]) is WhatsAppHook
+    assert conn_type["hook-name"] == WhatsAppHook.hook_name
+    behaviour = conn_type["ui-field-behaviour"]
+    assert {"password", "host"}.isdisjoint(behaviour["hidden-fields"])
+    assert behaviour["relabeling"]["password"] == "Maton API key"
+    assert behaviour["placeholders"]["host"] == DEFAULT_GATEWAY_URL
+    assert "MATON_API_KEY" in behaviour["placeholders"]["password"]
+
+
+def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any]) -> None:
+    fields = info["connection-types"][0]["conn-fields"]
+    assert set(fields) == DESIGN_EXTRAS
+    code_defaults = {
+        "api_version": DEFAULT_API_VERSION,
+        "ctrl_host": DEFAULT_CTRL_URL,
+        "timeout": ClientConfig.timeout,
+        "rate_limit": ClientConfig.rate_limit,
+        "max_retries": ClientConfig.max_retries,
+    }
+    for name, field in fields.items():
+        assert field["label"], name
+        schema = field["schema"]
+        validator_class = jsonschema.validators.validator_for(schema)
+        validator_class.check_schema(schema)
+        validator = validator_class(schema)
+        assert validator.is_valid(None), f"{name}: an empty field must be allowed"
+        if "default" in schema:
+            assert validator.is_valid(schema["default"]), name
+            assert schema["default"] == code_defaults[name], name
+    string_fields = {"maton_connection", "phone_number_id", "waba_id", "api_version", "ctrl_host"}
+    for name in string_fields:
+        assert "string" in fields[name]["schema"]["type"], name
+    assert jsonschema.Draft202012Validator(fields["max_retries"]["schema"]).is_valid(3)
+    assert not jsonschema.Draft202012Validator(fields["max_retries"]["schema"]).is_valid(2.5)
+    assert not jsonschema.Draft202012Validator(fields["timeout"]["schema"]).is_valid("soon")
+
+
+CLI_SCRIPT = """
+import sys
+from airflow.__main__ import main
+for name in ("list", "hooks", "widgets"):
+    sys.argv = ["airflow", "providers", name, "-o", "json"]
+    main()
+    print("\\n@@END@@", flush=True)
+"""
+
+
+def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
+    """``airflow providers list/hooks/widgets`` through Airflow's CLI ``main`` (in one
+    subprocess: a process per command would cost ~3 s each)."""
+    process = subprocess.run(
+        [sys.executable, "-c", CLI_SCRIPT],
+        capture_output=True,
+        env=os.environ.copy(),
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    chunks = process.stdout.split("@@END@@")[:3]
+    outputs = {}
+    for name, chunk in zip(("list", "hooks", "widgets"), chunks):
+        # Log lines (unit-test mode) may precede the JSON document on stdout.
+        [document] = [line for line in chunk.splitlines() if line.startswith("[")]
+        outputs[name] = json.loads(document)
+
+    [listed] = [p for p in outputs["list"] if p["package_name"] == DISTRIBUTION]
+    assert listed["version"] == airflow_provider_whatsapp.__version__
+    [hook] = [h for h in outputs["hooks"] if h["connection_type"] == "whatsapp"]
+    assert hook == {
+        "connection_type": "whatsapp",
+        "class": "airflow_provider_whatsapp.hooks.whatsapp.WhatsAppHook",
+        "conn_id_attribute_name": "whatsapp_conn_id",
+        "package_name": DISTRIBUTION,
+        "hook_name": "WhatsApp Business (Maton)",
+    }
+    widgets = {
+        w["connection_parameter_name"]
+        for w in outputs["widgets"]
+        if w.get("package_name") == DISTRIBUTION
+    }
+    assert widgets == {f"extra__whatsapp__{name}" for name in DESIGN_EXTRAS}
