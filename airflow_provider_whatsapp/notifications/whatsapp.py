@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
-from collections.abc import Sequence
+import copy
+import json
+from collections.abc import Generator, Sequence
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -15,12 +18,17 @@ from ..hooks.whatsapp import WhatsAppHook
 if TYPE_CHECKING:
     import jinja2
 
-    from ..messages import Message
+    from ..messages import RecipientMessage
 
-_EVENT_TITLES = {
+_TASK_TITLES = {
     "failed": "❌ Airflow task failed",
     "up_for_retry": "🔁 Airflow task will retry",
     "success": "✅ Airflow task succeeded",
+    "skipped": "⏭️ Airflow task skipped",
+}
+_DAG_TITLES = {
+    "failed": "❌ Airflow DAG run failed",
+    "success": "✅ Airflow DAG run succeeded",
 }
 TEXT_LIMIT = 4096
 
@@ -40,49 +48,101 @@ def _state(obj: Any) -> str:
     return str(getattr(state, "value", state) or "")
 
 
+def _aware(value: Any) -> datetime | None:
+    """``value`` as an aware datetime (naive ones are taken as UTC), else None."""
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _duration(obj: Any) -> str | None:
+    start = _aware(getattr(obj, "start_date", None))
+    if start is None:
+        return None
+    end = _aware(getattr(obj, "end_date", None)) or datetime.now(timezone.utc)
+    return f"{max((end - start).total_seconds(), 0.0):.1f}s"
+
+
+def _log_url(ti: Any) -> str | None:
+    try:
+        url = getattr(ti, "log_url", None)
+    except Exception:  # a thin or detached TI may fail to build its URL
+        return None
+    return url if isinstance(url, str) and url else None
+
+
 def default_message(context: Any) -> str:
-    """What happened, where, and where to look, from whatever the context holds."""
+    """What happened, where, and where to look, from whatever the context holds.
+
+    DAG-level callbacks are told apart by the ``reason`` Airflow puts in their context
+    (``task_failure``, ``success``...); their ``ti`` is the run's last relevant task.
+    """
     ti = context.get("ti") or context.get("task_instance")
     dag_run = context.get("dag_run")
     dag = context.get("dag")
-    exception = context.get("exception") or context.get("reason")
+    exception = context.get("exception")
+    dag_level = "reason" in context
+    reason = context.get("reason")
     dag_id = (
         getattr(dag, "dag_id", None)
         or getattr(dag_run, "dag_id", None)
-        or getattr(ti, "dag_id", "?")
+        or getattr(ti, "dag_id", None)
+        or "?"
     )
-    state = _state(ti) if ti is not None else _state(dag_run)
-    if ti is None:
-        title = {
-            "failed": "❌ Airflow DAG run failed",
-            "success": "✅ Airflow DAG run succeeded",
-        }.get(state, "Airflow DAG run")
+    if dag_level:  # DAG callbacks fire on success ("success") or failure (any other reason)
+        state = "success" if reason == "success" else "failed" if reason else _state(dag_run)
+        title = _DAG_TITLES.get(state, "Airflow DAG run")
+    elif ti is not None:
+        state = _state(ti)
+        title = _TASK_TITLES.get(state, "❌ Airflow task failed" if exception else "Airflow task")
     else:
-        title = _EVENT_TITLES.get(state, "❌ Airflow task failed" if exception else "Airflow task")
+        title = "❌ Airflow failure" if exception else "Airflow notification"
     lines = [title, f"DAG: {dag_id}"]
     if ti is not None:
-        lines.append(f"Task: {getattr(ti, 'task_id', '?')}")
+        task_id = str(getattr(ti, "task_id", None) or "?")
+        map_index = getattr(ti, "map_index", None)
+        if isinstance(map_index, int) and map_index >= 0:
+            task_id = f"{task_id} [{map_index}]"
+        lines.append(f"{'Last task' if dag_level else 'Task'}: {task_id}")
     run_id = (
         context.get("run_id") or getattr(dag_run, "run_id", None) or getattr(ti, "run_id", None)
     )
     if run_id:
         lines.append(f"Run: {run_id}")
-    if ti is not None and getattr(ti, "try_number", None) is not None:
-        lines.append(f"Try: {ti.try_number}")
-    start = getattr(ti, "start_date", None) or getattr(dag_run, "start_date", None)
-    if isinstance(start, datetime):
-        seconds = (datetime.now(timezone.utc) - start).total_seconds()
-        lines.append(f"Duration: {seconds:.1f}s")
+    try_number = getattr(ti, "try_number", None) if ti is not None else None
+    if isinstance(try_number, int) and not dag_level:
+        lines.append(f"Try: {try_number}")
+    duration = _duration(dag_run) if dag_level or ti is None else _duration(ti)
+    if duration:
+        lines.append(f"Duration: {duration}")
+    if reason and reason != "success":
+        lines.append(f"Reason: {reason}")
     if exception:
         lines.append(f"Error: {_first_line(exception)}")
-    log_url = None
-    try:
-        log_url = getattr(ti, "log_url", None)
-    except Exception:  # a thin or detached TI may fail to build its URL
-        log_url = None
+    log_url = _log_url(ti) if ti is not None else None
     if log_url:
         lines.append(f"Log: {log_url}")
     return "\n".join(lines)[:TEXT_LIMIT]
+
+
+def _phone_list(value: Any) -> list[str]:
+    """One number, a comma-separated string, a list, or a rendered list ("['1', '2']")."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int)):
+        text = str(value).strip()
+        if text.startswith("[") and text.endswith("]"):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                try:
+                    parsed = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    parsed = None
+            if isinstance(parsed, list):
+                return _phone_list(parsed)
+        return [p.strip() for p in text.split(",") if p.strip()]
+    return [str(p).strip() for p in value if str(p).strip()]
 
 
 class WhatsAppNotifier(BaseNotifier):
@@ -92,15 +152,24 @@ class WhatsAppNotifier(BaseNotifier):
     (DAG, task, run, try, duration, error, log link) as free-form text, which only
     reaches numbers that wrote to the business in the last 24 hours. For alerts to
     people who did not, use an approved template (``template_name``/``language``/
-    ``parameters``). A failed send is logged and never masks the task's own outcome.
+    ``parameters``).
 
-    :param to: one phone number or several (international format; ``+`` and spaces allowed).
+    An alert must never make things worse: a failed send is logged (per recipient) and
+    never raised, so the task's own failure stays what Airflow reports; when ``text``
+    cannot be rendered (an undefined variable, a typo) the default message is sent
+    instead, with a note saying so. Each call renders a fresh copy, so one instance can
+    serve several tasks, tries and runs (default_args, ``dag.test()``).
+
+    :param to: one phone number or several (a list, or comma-separated; international
+        format, ``+`` and spaces allowed) (templated).
     :param text: Jinja-templated free-form text.
-    :param template_name: approved template to send instead of text.
-    :param language: template language code, e.g. ``en_US``.
+    :param template_name: approved template to send instead of text (templated).
+    :param language: template language code, e.g. ``en_US`` (templated).
     :param parameters: template body parameters: list = positional, dict = named (templated).
+    :param preview_url: show a preview of the first URL in ``text``.
     :param whatsapp_conn_id: connection of type ``whatsapp``.
     :param phone_number_id: overrides the connection's sending number.
+    :param context: set by Airflow when it awaits the notifier (deadline alerts, 3.1+).
     """
 
     template_fields = (
@@ -124,8 +193,12 @@ class WhatsAppNotifier(BaseNotifier):
         preview_url: bool = False,
         whatsapp_conn_id: str = WhatsAppHook.default_conn_name,
         phone_number_id: str | None = None,
+        context: Any = None,
     ) -> None:
-        super().__init__()
+        if context is not None:
+            super().__init__(context=context)  # Airflow 3.1+
+        else:
+            super().__init__()
         if text is not None and template_name is not None:
             raise ValueError("give either text or template_name, not both")
         self.to = to
@@ -136,65 +209,117 @@ class WhatsAppNotifier(BaseNotifier):
         self.preview_url = preview_url
         self.whatsapp_conn_id = whatsapp_conn_id
         self.phone_number_id = phone_number_id
+        self._render_errors: dict[str, str] = {}
+
+    # -- Airflow entry points: work on a copy ------------------------------------------
+    def __call__(self, *args: Any) -> None:
+        """Render and send on a copy: rendering is in place, and the same instance is
+        called again for the next try, task or run (``dag.test()``, default_args)."""
+        BaseNotifier.__call__(self._fresh(), *args)
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return BaseNotifier.__await__(self._fresh())
+
+    def _fresh(self) -> WhatsAppNotifier:
+        clone = copy.copy(self)
+        clone.__dict__.pop("hook", None)
+        clone._render_errors = {}
+        return clone
 
     def render_template_fields(
         self, context: Any, jinja_env: jinja2.Environment | None = None
     ) -> None:
-        """Render with the DAG's Jinja environment, or a default one when the context
-        holds a serialized DAG (DAG-level callbacks) that cannot make one."""
+        """Render field by field, keeping going past a field that fails (it is noted).
+
+        Uses the DAG's Jinja environment, or a default one when the context holds a
+        serialized DAG that cannot make one (DAG-level callbacks under ``dag.test()``).
+        """
         if jinja_env is None:
             dag = context.get("dag")
             get_env = getattr(dag, "get_template_env", None)
             jinja_env = get_env() if callable(get_env) else self.get_template_env()
-        super().render_template_fields(context, jinja_env)
+        for field in self.template_fields:
+            try:
+                self._do_render_template_fields(self, (field,), context, jinja_env, set())
+            except Exception as exc:
+                self._render_errors[field] = f"{type(exc).__name__}: {exc}"
+                self.log.error(
+                    "WhatsApp notification: could not render %r: %s",
+                    field,
+                    self._render_errors[field],
+                )
 
+    # -- building ---------------------------------------------------------------------------
     @cached_property
     def hook(self) -> WhatsAppHook:
         return WhatsAppHook(self.whatsapp_conn_id, phone_number_id=self.phone_number_id or None)
 
     @property
     def recipients(self) -> list[str]:
-        if isinstance(self.to, str):
-            return [p.strip() for p in self.to.split(",") if p.strip()]
-        return [str(p) for p in self.to]
+        return _phone_list(self.to)
 
-    def build_messages(self, context: Any) -> list[Message]:
+    def build_messages(self, context: Any) -> list[RecipientMessage]:
+        """One message per recipient; raises ``ValueError`` when none can be built."""
         from ..messages import TemplateMessage, TextMessage
 
+        errors = self._render_errors
+        if "to" in errors:
+            raise ValueError(f"'to' could not be rendered ({errors['to']})")
+        if not self.recipients:
+            raise ValueError("no recipient: 'to' is empty")
         if self.template_name:
+            broken = [f for f in ("template_name", "language", "parameters") if f in errors]
+            if broken:
+                raise ValueError(f"{', '.join(broken)} could not be rendered")
             return [
                 TemplateMessage.create(
                     to, self.template_name, self.language, parameters=self.parameters
                 )
                 for to in self.recipients
             ]
-        body = self.text if self.text is not None else default_message(context)
+        if self.text is None or "text" in errors:
+            body = default_message(context)
+            if "text" in errors:
+                body += f"\n(The notifier's text could not be rendered: {errors['text']})"
+        else:
+            body = str(self.text)
         body = body[:TEXT_LIMIT]
         return [
             TextMessage.create(to, body, preview_url=self.preview_url) for to in self.recipients
         ]
 
-    def _messages_or_log(self, context: Any) -> list[Message]:
+    def _messages_or_log(self, context: Any) -> list[RecipientMessage]:
         try:
             return self.build_messages(context)
-        except ValueError as exc:
-            self.log.error("WhatsApp notification not sent: invalid message: %s", exc)
+        except Exception as exc:  # pydantic's ValidationError is a ValueError
+            self.log.error("WhatsApp notification not sent: %s", exc)
             return []
 
+    # -- sending ------------------------------------------------------------------------------
     def notify(self, context: Any) -> None:
-        sent = 0
         messages = self._messages_or_log(context)
-        for message in messages:
-            try:
-                answer = self.hook.send_message(message)
-            except Exception as exc:
-                self.log.error("WhatsApp notification to %s failed: %s", message.to, exc)
-            else:
-                sent += 1
-                self.log.info(
-                    "WhatsApp notification sent to %s: %s", message.to, _message_id(answer)
-                )
-        if messages and not sent:
+        if not messages:
+            return
+        try:
+            client = self.hook.get_conn()
+        except Exception as exc:
+            self.log.error("WhatsApp notification not sent: connection unusable: %s", exc)
+            return
+        sent = 0
+        try:
+            for message in messages:
+                try:
+                    answer = client.send_message(message)
+                except Exception as exc:
+                    self.log.error("WhatsApp notification to %s failed: %s", message.to, exc)
+                else:
+                    sent += 1
+                    self.log.info(
+                        "WhatsApp notification sent to %s: %s", message.to, _message_id(answer)
+                    )
+        finally:
+            client.close()
+        if not sent:
             self.log.error(
                 "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
             )
@@ -203,20 +328,30 @@ class WhatsAppNotifier(BaseNotifier):
         messages = self._messages_or_log(context)
         if not messages:
             return
-        client = await self.hook.get_async_conn()
+        try:
+            client = await self.hook.get_async_conn()
+        except Exception as exc:
+            self.log.error("WhatsApp notification not sent: connection unusable: %s", exc)
+            return
         try:
             results = await asyncio.gather(
                 *(client.send_message(m) for m in messages), return_exceptions=True
             )
         finally:
             await client.aclose()
+        sent = 0
         for message, result in zip(messages, results):
             if isinstance(result, BaseException):
                 self.log.error("WhatsApp notification to %s failed: %s", message.to, result)
             else:
+                sent += 1
                 self.log.info(
                     "WhatsApp notification sent to %s: %s", message.to, _message_id(result)
                 )
+        if not sent:
+            self.log.error(
+                "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
+            )
 
 
 def _message_id(answer: Any) -> str:

@@ -1,0 +1,269 @@
+"""The example DAGs users copy: they parse cleanly and each runs end to end on the emulator.
+
+Each run is one ``dag.test()`` with the emulator set up as the DAG's docstring asks (the
+on-call and customer windows open, the templates it sends approved), and checks the
+final state and exactly what the emulator received.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from airflow_provider_whatsapp import example_dags
+from airflow_provider_whatsapp.demo import DEMO_DAGS, example_template_specs
+from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import task_states, xcom_of
+
+EXAMPLES = Path(example_dags.__file__).parent
+EXAMPLE_IDS = {
+    "whatsapp_failure_alerts",
+    "whatsapp_template_sync",
+    "whatsapp_pipeline_notifications",
+    "whatsapp_send_operators",
+}
+TEMPLATES_PATH = "/whatsapp-business/v21.0/200000000000001/message_templates"
+
+pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
+
+
+def digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def load_example(name: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
+    """Import (or re-import, so parse-time settings from ``env`` apply) an example module."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    module_name = f"airflow_provider_whatsapp.example_dags.{name}"
+    if module_name in sys.modules:
+        return importlib.reload(sys.modules[module_name])
+    return importlib.import_module(module_name)
+
+
+def approve(emulator: WhatsAppEmulator, *names: str) -> None:
+    for spec in example_template_specs(*names):
+        emulator.add_template(**spec)
+
+
+# -- parsing ------------------------------------------------------------------------------
+def test_example_dags_parse_with_tags_docs_and_sdk_imports_only() -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(EXAMPLES))
+    assert bag.import_errors == {}
+    assert set(bag.dag_ids) == EXAMPLE_IDS
+    for dag_id in EXAMPLE_IDS:
+        dag = bag.dags[dag_id]
+        assert {"example", "whatsapp"} <= set(dag.tags), dag_id
+        assert dag.doc_md and "What it shows" in dag.doc_md, dag_id
+    for stat in bag.dagbag_stats:  # parsing must stay cheap: it happens on every loop
+        assert stat.duration.total_seconds() < 2.0, stat
+    for path in EXAMPLES.glob("*.py"):
+        modules = re.findall(r"^(?:from|import) (\S+)", path.read_text(), re.M)
+        from_airflow = {m for m in modules if m == "airflow" or m.startswith("airflow.")}
+        assert from_airflow <= {"airflow.sdk"}, path.name
+    # The demo runs exactly these DAGs.
+    assert {d.dag_id for d in DEMO_DAGS} == EXAMPLE_IDS
+
+
+def test_example_templates_are_valid_definitions() -> None:
+    specs = {s["name"]: s for s in example_template_specs()}
+    assert set(specs) == {"airflow_alert", "daily_summary", "release_notice"}
+    assert specs["daily_summary"]["parameter_format"] == "NAMED"
+    raw = yaml.safe_load((EXAMPLES / "templates" / "airflow_alert.yaml").read_text())
+    assert raw["components"][0]["text"].count("{{") == 3  # task, DAG, try
+
+
+# -- running ------------------------------------------------------------------------------
+@pytest.mark.dag
+def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
+    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex = load_example("whatsapp_failure_alerts", monkeypatch)
+    approve(whatsapp_conn, ex.ALERT_TEMPLATE)
+    whatsapp_conn.open_window(digits(ex.ONCALL_PHONE))  # the team's numbers stay closed
+
+    dr = ex.dag.test()
+
+    assert dr.state == "failed"
+    assert task_states(dr) == {
+        "load_orders": "failed",
+        "export_report": "failed",
+        "publish": "upstream_failed",
+    }
+    oncall = [m.payload["text"]["body"] for m in whatsapp_conn.sent_to(digits(ex.ONCALL_PHONE))]
+    assert [text.splitlines()[0] for text in oncall] == [
+        "🔁 Airflow task will retry",
+        "❌ Airflow task failed",
+        "❌ Airflow DAG run failed",
+    ]
+    error = "Error: ConnectionError: warehouse db.internal:5432 refused the connection"
+    for text, try_number in zip(oncall[:2], (1, 2)):
+        assert "\nTask: load_orders\n" in text and f"\nTry: {try_number}\n" in text
+        assert f"\n{error}\n" in text
+        assert f"/tasks/load_orders?try_number={try_number}" in text
+    assert f"\nRun: {dr.run_id}\n" in oncall[2] and "\nReason: task_failure" in oncall[2]
+
+    templates = [m for m in whatsapp_conn.messages if m.type == "template"]
+    assert sorted(m.to for m in templates) == sorted(map(digits, ex.ONCALL_TEAM))
+    for message in templates:
+        assert message.payload["template"] == {
+            "name": "airflow_alert",
+            "language": {"code": "en_US"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": "export_report"},
+                        {"type": "text", "text": "whatsapp_failure_alerts"},
+                        {"type": "text", "text": "1"},
+                    ],
+                }
+            ],
+        }
+    assert len(whatsapp_conn.messages) == 5
+    assert all(r.status == 200 for r in whatsapp_conn.requests)
+
+
+@pytest.mark.dag
+@pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=4.0)
+def test_template_sync_creates_the_new_template_and_waits_for_its_approval(
+    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex = load_example("whatsapp_template_sync", monkeypatch, WHATSAPP_EXAMPLE_POKE_INTERVAL="0.3")
+    approve(whatsapp_conn, "airflow_alert", "daily_summary")  # as after an earlier sync
+
+    dr = ex.dag.test()
+
+    assert dr.state == "success"
+    assert task_states(dr) == {
+        "sync_templates": "success",
+        "templates_to_watch": "success",
+        "wait_for_approval[0]": "success",
+        "wait_for_approval[1]": "success",
+        "wait_for_approval[2]": "success",
+    }
+    writes = [r for r in whatsapp_conn.requests if r.method != "GET"]
+    (created,) = example_template_specs("release_notice")
+    assert [(r.method, r.path) for r in writes] == [("POST", TEMPLATES_PATH)]
+    assert writes[0].json == {
+        "name": "release_notice",
+        "language": "en_US",
+        "category": "UTILITY",
+        "components": created["components"],
+    }
+    assert {t["name"]: t["status"] for t in whatsapp_conn.templates} == {
+        "airflow_alert": "APPROVED",
+        "daily_summary": "APPROVED",
+        "release_notice": "APPROVED",
+    }
+    counts = xcom_of(dr, "sync_templates")["counts"]
+    assert {k: v for k, v in counts.items() if v} == {"created": 1, "unchanged": 2}
+    # The new template was PENDING at first (4 s review): its sensor deferred and the
+    # trigger polled until the review passed.
+    polls = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    assert polls["release_notice"] >= 2
+    assert not whatsapp_conn.messages
+
+
+@pytest.mark.dag
+def test_pipeline_notifications_bulk_send_each_customer_their_summary(
+    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex = load_example("whatsapp_pipeline_notifications", monkeypatch)
+    approve(whatsapp_conn, ex.SUMMARY_TEMPLATE)
+
+    dr = ex.dag.test()
+
+    assert dr.state == "success"
+    assert set(task_states(dr).values()) == {"success"}
+
+    def expected(to: str, name: str, count: str, total: str) -> dict[str, Any]:
+        params = {"customer_name": name, "order_count": count, "total": total}
+        return {
+            "name": "daily_summary",
+            "language": {"code": "en_US"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": v, "parameter_name": k} for k, v in params.items()
+                    ],
+                }
+            ],
+        }
+
+    sent = {m.to: m.payload["template"] for m in whatsapp_conn.messages}
+    assert sent == {  # from data/orders.csv; Dana has no phone number
+        "15550100101": expected("15550100101", "Ana", "3", "$55.40"),
+        "15550100102": expected("15550100102", "Bruno", "2", "$132.75"),
+        "15550100103": expected("15550100103", "Chen", "1", "$64.25"),
+    }
+    summary = xcom_of(dr, "report")
+    assert (summary["total"], summary["accepted"], summary["failed"]) == (3, 3, 0)
+    results = xcom_of(dr, "notify_customers")["results"]
+    assert sorted(r["to"] for r in results) == sorted(sent)
+
+
+@pytest.mark.dag
+def test_send_operators_each_message_type_arrives(
+    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex = load_example("whatsapp_send_operators", monkeypatch)
+    approve(whatsapp_conn, ex.SUMMARY_TEMPLATE)
+    customer = digits(ex.CUSTOMER_PHONE)
+    whatsapp_conn.open_window(customer)
+
+    dr = ex.dag.test()
+
+    assert dr.state == "success"
+    states = task_states(dr)
+    assert len(states) == 10 and set(states.values()) == {"success"}
+    messages = whatsapp_conn.messages
+    assert {m.to for m in messages} == {customer}
+    by_type = Counter(m.type for m in messages)
+    assert by_type == {
+        "text": 1,
+        "template": 1,
+        "image": 1,
+        "document": 1,
+        "location": 1,
+        "interactive": 2,
+    }
+    payload = {m.type: m.payload for m in messages if m.type != "interactive"}
+    ds = dr.logical_date.strftime("%Y-%m-%d")
+    assert payload["text"]["text"]["body"].endswith(f"Your orders for {ds} are being processed.")
+    assert payload["image"]["image"] == {
+        "link": ex.IMAGE_URL,
+        "caption": "Orders per day, last 30 days",
+    }
+    assert payload["location"]["location"]["name"] == "Pick-up point"
+    assert payload["template"]["template"]["name"] == "daily_summary"
+    kinds = sorted(m.payload["interactive"]["type"] for m in messages if m.type == "interactive")
+    assert kinds == ["button", "list"]
+
+    # The local file went up first and was sent by id; the separate upload was deleted.
+    document = payload["document"]["document"]
+    assert document["filename"] == f"orders-{ds}.csv"
+    media = whatsapp_conn.media
+    assert list(media) == [document["id"]]
+    assert media[document["id"]]["data"] == ex.ATTACHMENT.read_bytes()
+    uploads = [
+        r for r in whatsapp_conn.requests if r.method == "POST" and r.path.endswith("/media")
+    ]
+    deletes = [r for r in whatsapp_conn.requests if r.method == "DELETE"]
+    assert len(uploads) == 2 and len(deletes) == 1
+    assert deletes[0].path.endswith(f"/{xcom_of(dr, 'upload_media')}")
+
+    profile = xcom_of(dr, "update_profile")
+    assert profile["about"] == "Order updates from the data team"
+    assert profile["vertical"] == "RETAIL"

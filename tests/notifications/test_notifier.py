@@ -1,0 +1,360 @@
+"""``WhatsAppNotifier`` in task and DAG callbacks under ``dag.test()``, and called directly.
+
+Most tests read one ``dag.test()`` run of ``tests/dags/notify_failure.py`` (a task failing
+after two retries, a task that succeeds, DAG-level failure callbacks): it is run once and
+shared (``failure_run``), since a DAG run costs seconds and every test only reads it.
+What counts is what the emulator received and what the task log says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from airflow_provider_whatsapp.notifications.whatsapp import (
+    WhatsAppNotifier,
+    default_message,
+    send_whatsapp_notification,
+)
+from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.dags import notify_failure as nf
+from tests.helpers import task_states
+
+
+def digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one ``dag.test()`` left: final states, the emulator's records, the console log."""
+
+    state: str
+    states: dict[str, str]
+    run_id: str
+    messages: list[Any]
+    requests: list[Any]
+    log: str
+
+    def texts_to(self, phone: str) -> list[str]:
+        return [m.payload["text"]["body"] for m in self.messages if m.to == digits(phone)]
+
+
+_RUNS: dict[str, Run] = {}
+
+
+@pytest.fixture
+def failure_run(
+    airflow_db: Any, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Run:
+    """The ``notify_failure`` DAG run against an emulator (once per session)."""
+    if "notify_failure" not in _RUNS:
+        template = {"name": nf.TEMPLATE, "components": [{"type": "BODY", "text": nf.TEMPLATE_BODY}]}
+        with WhatsAppEmulator(rate_limit=None, templates=[template]) as emulator:
+            # CLOSED and TEAM stay outside the 24-hour window.
+            emulator.open_window(
+                *map(digits, (nf.ONCALL, nf.RETRY, nf.FALLBACK, nf.SUCCESS, nf.DAG_PHONE))
+            )
+            for name, value in emulator.connection_env().items():
+                monkeypatch.setenv(name, value)
+            capfd.readouterr()
+            dr = nf.dag.test()
+            _RUNS["notify_failure"] = Run(
+                state=str(dr.state),
+                states=task_states(dr),
+                run_id=dr.run_id,
+                messages=emulator.messages,
+                requests=emulator.requests,
+                log=capfd.readouterr().out,
+            )
+    return _RUNS["notify_failure"]
+
+
+# -- task callbacks -----------------------------------------------------------------------
+@pytest.mark.dag
+def test_failure_alert_carries_dag_task_run_try_error_and_log_url(failure_run: Run) -> None:
+    *retries, failure = failure_run.texts_to(nf.ONCALL)
+    assert len(retries) == 2
+    lines = failure.splitlines()
+    assert lines[:5] == [
+        "❌ Airflow task failed",
+        "DAG: notify_failure",
+        "Task: boom",
+        f"Run: {failure_run.run_id}",
+        "Try: 3",
+    ]
+    assert re.fullmatch(r"Duration: \d+\.\ds", lines[5])
+    assert lines[6] == "Error: ValueError: disk full on /data"
+    assert lines[7] == (
+        f"Log: http://localhost:8080/dags/notify_failure/runs/{quote(failure_run.run_id)}"
+        "/tasks/boom?try_number=3"
+    )
+    assert len(lines) == 8  # only the exception's first line
+    assert "second line" not in failure
+
+
+@pytest.mark.dag
+def test_retry_alerts_say_which_try_and_jinja_renders_afresh_each_time(failure_run: Run) -> None:
+    first, second, _ = failure_run.texts_to(nf.ONCALL)
+    for text, try_number in ((first, 1), (second, 2)):
+        assert text.startswith("🔁 Airflow task will retry\nDAG: notify_failure\nTask: boom\n")
+        assert f"\nTry: {try_number}\n" in text
+        assert "\nError: ValueError: disk full on /data\n" in text
+    # One notifier instance serves both retries: each call renders its own copy.
+    assert failure_run.texts_to(nf.RETRY) == [
+        "boom failed on try 1, retrying",
+        "boom failed on try 2, retrying",
+    ]
+
+
+@pytest.mark.dag
+def test_the_task_failure_stays_what_airflow_reports(failure_run: Run) -> None:
+    assert failure_run.state == "failed"
+    assert failure_run.states == {"boom": "failed", "fine": "success"}
+    log = failure_run.log
+    assert log.count("Task failed with exception") == 3  # one per try
+    assert log.count("ValueError: disk full on /data") >= 3
+    # The notifier never raised into Airflow's callback runner.
+    assert "Failed to run task callback" not in log
+    assert "Callback failed" not in log
+
+
+@pytest.mark.dag
+def test_a_refused_send_is_logged_and_the_other_callbacks_still_send(failure_run: Run) -> None:
+    to_closed = [
+        r for r in failure_run.requests if r.json and r.json.get("to") == digits(nf.CLOSED)
+    ]
+    assert [r.status for r in to_closed] == [400]
+    assert not failure_run.texts_to(nf.CLOSED)
+    assert f"WhatsApp notification to {digits(nf.CLOSED)} failed:" in failure_run.log
+    assert "131047" in failure_run.log and "Send a template" in failure_run.log
+    # Callbacks listed after the refused one ran and delivered.
+    assert failure_run.texts_to(nf.ONCALL)[-1].startswith("❌ Airflow task failed")
+    assert {m.to for m in failure_run.messages if m.type == "template"} == set(map(digits, nf.TEAM))
+    assert failure_run.states["boom"] == "failed"
+
+
+@pytest.mark.dag
+def test_template_alert_exact_payload_with_rendered_parameters(failure_run: Run) -> None:
+    templates = [m for m in failure_run.messages if m.type == "template"]
+    assert [m.payload for m in templates] == [
+        {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": digits(to),
+            "type": "template",
+            "template": {
+                "name": nf.TEMPLATE,
+                "language": {"code": "en_US"},
+                "components": [
+                    {
+                        "type": "body",
+                        "parameters": [
+                            {"type": "text", "text": "boom"},
+                            {"type": "text", "text": "notify_failure"},
+                            {"type": "text", "text": "3"},
+                        ],
+                    }
+                ],
+            },
+        }
+        for to in nf.TEAM
+    ]
+
+
+@pytest.mark.dag
+def test_text_that_cannot_render_falls_back_to_the_default_message(failure_run: Run) -> None:
+    (text,) = failure_run.texts_to(nf.FALLBACK)
+    assert text.startswith("❌ Airflow task failed\nDAG: notify_failure\nTask: boom\n")
+    assert "\nError: ValueError: disk full on /data\n" in text
+    assert text.splitlines()[-1].startswith(
+        "(The notifier's text could not be rendered: UndefinedError:"
+    )
+    assert "no_such_param" in text
+    assert "could not render 'text'" in failure_run.log
+
+
+@pytest.mark.dag
+def test_success_callback_renders_its_jinja_text(failure_run: Run) -> None:
+    assert failure_run.texts_to(nf.SUCCESS) == [
+        f"fine done in {failure_run.run_id} for data-platform"
+    ]
+
+
+@pytest.mark.dag
+def test_dag_level_failure_callbacks_under_dag_test(failure_run: Run) -> None:
+    """The context holds a serialized DAG without ``get_template_env``: no crash."""
+    default, jinja = failure_run.texts_to(nf.DAG_PHONE)
+    lines = default.splitlines()
+    assert lines[:4] == [
+        "❌ Airflow DAG run failed",
+        "DAG: notify_failure",
+        "Last task: boom",
+        f"Run: {failure_run.run_id}",
+    ]
+    assert "Reason: task_failure" in lines
+    assert lines[-1].startswith("Log: http://localhost:8080/dags/notify_failure/runs/")
+    assert jinja == f"DAG notify_failure run {failure_run.run_id} failed: task_failure"
+    assert "get_template_env" not in failure_run.log
+    # DAG callbacks come last: after every task's alerts.
+    assert [m.to for m in failure_run.messages[-2:]] == [digits(nf.DAG_PHONE)] * 2
+
+
+# -- called directly ----------------------------------------------------------------------
+ONE, TWO = "+1 555 010 0001", "15550100004"
+direct = pytest.mark.whatsapp_emulator(rate_limit=None)
+
+
+async def _awaited(notifier: WhatsAppNotifier) -> None:
+    await notifier
+
+
+@direct
+def test_async_notify_sends_to_every_recipient(whatsapp_conn: WhatsAppEmulator) -> None:
+    whatsapp_conn.open_window(digits(ONE), TWO)
+    notifier = WhatsAppNotifier(to=[ONE, TWO], text="async hello")
+    asyncio.run(notifier.async_notify({"run_id": "manual_1"}))
+    assert sorted((m.to, m.payload["text"]["body"]) for m in whatsapp_conn.messages) == [
+        (digits(ONE), "async hello"),
+        (TWO, "async hello"),
+    ]
+
+
+@direct
+def test_awaiting_the_notifier_renders_its_context(whatsapp_conn: WhatsAppEmulator) -> None:
+    """How Airflow runs it for deadline alerts (3.1+): ``await Notifier(..., context=)``."""
+    whatsapp_conn.open_window(TWO)
+    whatsapp_conn.add_template(nf.TEMPLATE, components=[{"type": "BODY", "text": nf.TEMPLATE_BODY}])
+    notifier = WhatsAppNotifier(
+        to=TWO,
+        template_name=nf.TEMPLATE,
+        parameters=["{{ task_id }}", "{{ dag_id }}", "{{ try_number }}"],
+        context={"task_id": "load", "dag_id": "etl", "try_number": 2},
+    )
+    asyncio.run(_awaited(notifier))
+    (message,) = whatsapp_conn.messages
+    params = message.payload["template"]["components"][0]["parameters"]
+    assert [p["text"] for p in params] == ["load", "etl", "2"]
+    assert notifier.parameters == ["{{ task_id }}", "{{ dag_id }}", "{{ try_number }}"]
+
+
+@direct
+def test_one_instance_renders_each_call_from_its_own_context(
+    whatsapp_conn: WhatsAppEmulator,
+) -> None:
+    whatsapp_conn.open_window(TWO)
+    notifier = send_whatsapp_notification(to=TWO, text="{{ ti.task_id }} failed: {{ exception }}")
+    for task_id in ("extract", "load"):
+        notifier({"ti": SimpleNamespace(task_id=task_id), "exception": KeyError("id")})
+    assert [m.payload["text"]["body"] for m in whatsapp_conn.messages] == [
+        "extract failed: 'id'",
+        "load failed: 'id'",
+    ]
+    assert notifier.text == "{{ ti.task_id }} failed: {{ exception }}"
+
+
+@direct
+def test_thin_contexts_give_a_default_message_without_errors(
+    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    whatsapp_conn.open_window(TWO)
+    notifier = WhatsAppNotifier(to=TWO)
+    notifier({})
+    started = datetime.now() - timedelta(seconds=90)  # naive: taken as UTC
+    notifier({"dag_run": SimpleNamespace(dag_id="etl", run_id="manual_7", start_date=started)})
+    empty, run_only = (m.payload["text"]["body"] for m in whatsapp_conn.messages)
+    assert empty == "Airflow notification\nDAG: ?"
+    lines = run_only.splitlines()
+    assert lines[:3] == ["Airflow notification", "DAG: etl", "Run: manual_7"]
+    assert re.fullmatch(r"Duration: \d+\.\ds", lines[3])
+    assert "Traceback" not in capfd.readouterr().out
+
+
+def test_default_message_for_thin_and_dag_level_contexts() -> None:
+    assert default_message({"exception": ValueError("bad row\nat line 2")}) == (
+        "❌ Airflow failure\nDAG: ?\nError: ValueError: bad row"
+    )
+    # A DAG-level context: ``reason`` set, a detached DAG run, no task instance.
+    dag_run = SimpleNamespace(
+        dag_id="etl", run_id="r1", state="success", start_date=datetime.now(timezone.utc)
+    )
+    text = default_message({"reason": "success", "dag_run": dag_run, "run_id": "r1"})
+    assert text.splitlines()[:3] == ["✅ Airflow DAG run succeeded", "DAG: etl", "Run: r1"]
+    assert "Reason" not in text
+    # A mapped task instance whose log URL cannot be built.
+    ti = SimpleNamespace(task_id="send", map_index=3, try_number=1, state="up_for_retry")
+    assert default_message({"ti": ti}).splitlines()[:3] == [
+        "🔁 Airflow task will retry",
+        "DAG: ?",
+        "Task: send [3]",
+    ]
+
+
+@direct
+def test_to_accepts_a_rendered_list_and_comma_separated_numbers(
+    whatsapp_conn: WhatsAppEmulator,
+) -> None:
+    whatsapp_conn.open_window(digits(ONE), TWO)
+    WhatsAppNotifier(to="{{ params.team }}", text="hi")({"params": {"team": [ONE, TWO]}})
+    WhatsAppNotifier(to=f"{ONE}, {TWO}", text="hey")({})
+    assert [(m.to, m.payload["text"]["body"]) for m in whatsapp_conn.messages] == [
+        (digits(ONE), "hi"),
+        (TWO, "hi"),
+        (digits(ONE), "hey"),
+        (TWO, "hey"),
+    ]
+
+
+@direct
+def test_bad_recipient_or_window_closed_is_logged_not_raised(
+    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    WhatsAppNotifier(to="12", text="x")({})  # not a phone number: nothing sent
+    WhatsAppNotifier(to=TWO, text="x")({})  # window closed: refused
+    asyncio.run(WhatsAppNotifier(to=TWO, text="x").async_notify({}))
+    out = capfd.readouterr().out
+    assert "WhatsApp notification not sent:" in out
+    assert out.count(f"WhatsApp notification to {TWO} failed:") == 2
+    assert [r.status for r in whatsapp_conn.requests] == [400, 400]
+    assert not whatsapp_conn.messages
+
+
+def test_emulator_down_or_connection_missing_is_logged_not_raised(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    conn = {
+        "conn_type": "whatsapp",
+        "host": f"http://127.0.0.1:{port}",
+        "password": "emulator-key",
+        "extra": {"phone_number_id": "100000000000001", "max_retries": 0},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_WHATSAPP_DOWN", json.dumps(conn))
+    down = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="whatsapp_down")
+    assert down({}) is None
+    asyncio.run(down.async_notify({}))
+    missing = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="no_such_connection")
+    assert missing({}) is None
+    asyncio.run(missing.async_notify({}))
+    out = capfd.readouterr().out
+    assert out.count(f"WhatsApp notification to {TWO} failed:") == 2
+    assert "Connection refused" in out or "ConnectError" in out
+    assert out.count("WhatsApp notification not sent: connection unusable:") == 2
+    assert "no_such_connection" in out
+    assert "emulator-key" not in out
+
+
+def test_text_and_template_are_exclusive() -> None:
+    with pytest.raises(ValueError, match="either text or template_name"):
+        WhatsAppNotifier(to=TWO, text="x", template_name="t")
