@@ -266,9 +266,10 @@ class WhatsAppSendMediaOperator(_SendOperator):
 
     def build_message(self, context: Any) -> Message:
         from ..messages import media_message
+        from .media import resolve_local_path
 
         media = str(self.media)
-        path = Path(media)
+        path = resolve_local_path(media, context)  # relative: beside the DAG file
         is_local = "://" not in media and not media.isdigit() and path.is_file()
         if is_local:
             filename = self.filename or (path.name if self.media_type == "document" else None)
