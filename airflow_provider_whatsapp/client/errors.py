@@ -158,6 +158,12 @@ class AmbiguousSendError(WhatsAppError):
 # Graph error code -> (class, retryable override, hint)
 _GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
     0: (TokenExpiredError, None, None),
+    2500: (
+        WhatsAppConfigError,
+        None,
+        "Unknown API path: check the connection's host (the gateway URL, with no path) "
+        "and api_version",
+    ),
     190: (TokenExpiredError, None, None),
     3: (PermissionDeniedError, None, None),
     10: (PermissionDeniedError, None, None),
@@ -223,8 +229,15 @@ def _short_text(body: bytes) -> str:
     if text.lstrip().startswith("<"):
         import re
 
-        title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
-        text = title.group(1).strip() if title else re.sub(r"<[^>]+>", " ", text)
+        found = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
+        title = " ".join(found.group(1).split()) if found else ""
+        # The page's text says what went wrong ("Missing app connection"); its title is
+        # often just the status ("400 Bad Request"), which the page's <h1> repeats.
+        page = re.sub(r"<head\b.*?</head>|<(script|style)\b.*?</\1>", " ", text, flags=re.I | re.S)
+        page = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+        if title and page.startswith(title):
+            page = page[len(title) :].strip()
+        text = f"{title}: {page}" if title and page else title or page
     text = " ".join(text.split())
     return text[:300]
 
@@ -296,6 +309,8 @@ def error_from_response(
         cls = RateLimitError
     elif status == 404:
         cls = NotFoundError
+        if not isinstance(payload, dict):  # not the API's JSON: likely not the gateway
+            hint = "Not an API answer: check the connection's host (the Maton gateway URL)"
     elif status == 400 and "connection" in message.lower():
         cls = MissingConnectionError
     elif status == 400 and "app name" in message.lower():

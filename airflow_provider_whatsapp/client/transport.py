@@ -7,6 +7,8 @@ failures live here once.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import itertools
 import logging
 import random
@@ -176,6 +178,18 @@ class SyncTransport(Transport):
         self._http.close()
 
 
+def _preload_async_backend() -> None:
+    """Import anyio's asyncio backend now rather than on the first request.
+
+    anyio imports it lazily on first use: ~50 ms (more on a busy machine) between the
+    first request's rate-limit slot and its bytes leaving. The next window's first
+    request, on a warm connection, then reaches a sliding-window gateway less than a
+    second after it and gets a 429 (measured in benchmarks/rate_ceiling.py).
+    """
+    with contextlib.suppress(ImportError):  # a private module: harmless if it moves
+        importlib.import_module("anyio._backends._asyncio")
+
+
 class AsyncTransport(Transport):
     """Async I/O over a small pool of ``httpx.AsyncClient`` shards.
 
@@ -193,6 +207,7 @@ class AsyncTransport(Transport):
         per_shard: int = 8,
     ) -> None:
         super().__init__(config, limiter)
+        _preload_async_backend()
         shards = max(1, -(-concurrency // per_shard))
         limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
         self._shards = [

@@ -1,7 +1,7 @@
 """Template messages: the only kind a business may send outside the 24-hour window."""
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
@@ -99,12 +99,18 @@ class TemplateLanguage(ApiModel):
     policy: Literal["deterministic"] | None = None
 
 
+def _check_not_blank(value: str) -> str:
+    if not value.strip():
+        raise invalid("blank_text", f"must not be blank (the API rejects it), got {value!r}")
+    return value
+
+
 class TextParameter(ApiModel):
     """Text for a ``{{1}}`` (positional) or ``{{name}}`` (``parameter_name``) placeholder."""
 
     type: Literal["text"] = "text"
     parameter_name: ParameterName | None = None
-    text: Annotated[str, Field(min_length=1, max_length=32768)]
+    text: Annotated[str, Field(min_length=1, max_length=32768), AfterValidator(_check_not_blank)]
 
 
 class Currency(ApiModel):
@@ -300,6 +306,20 @@ class Template(ApiModel):
         for kind in ("header", "body"):
             if sum(component.type == kind for component in components) > 1:
                 raise invalid(f"duplicate_{kind}", f"components: at most one {kind} component")
+        # One template has one parameter_format: header and body both named or both not.
+        naming = {
+            getattr(p, "parameter_name", None) is not None
+            for c in components
+            if isinstance(c, (HeaderComponent, BodyComponent))
+            for p in c.parameters
+            if isinstance(p, NamedParameter)
+        }
+        if len(naming) > 1:
+            raise invalid(
+                "mixed_parameters",
+                "components: header and body parameters must be all positional ({{1}}) or "
+                "all named (parameter_name): a template has one parameter format",
+            )
         indexes = [c.index for c in components if isinstance(c, ButtonComponent)]
         repeated = sorted({index for index in indexes if indexes.count(index) > 1})
         if repeated:
@@ -334,6 +354,10 @@ def _body_from_parameters(
         items = named
     elif isinstance(parameters, (str, bytes)):
         raise ValueError("template parameters must be a list or a dict, got a string")
+    elif not isinstance(parameters, Iterable):
+        raise ValueError(
+            f"template parameters must be a list or a dict, got {type(parameters).__name__}"
+        )
     else:
         items = [_text_parameter(value, f"{{{{{i}}}}}") for i, value in enumerate(parameters, 1)]
     return [{"type": "body", "parameters": items}] if items else []

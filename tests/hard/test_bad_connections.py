@@ -1,0 +1,372 @@
+"""Bad connections, as a DAG task meets them: one clear error naming the field to fix, fast.
+
+Each case runs ``WhatsAppSendTextOperator.execute`` (what a task does) with the Airflow
+connection ``whatsapp_default`` set through ``AIRFLOW_CONN_WHATSAPP_DEFAULT``, and the
+hook's ``test_connection()`` (what the connection form's Test button does). Requests are
+counted where they land, so "no retry storm" is measured, not assumed.
+
+Field names a message must contain, so the user knows what to change:
+``password`` / ``MATON_API_KEY`` (the key), ``maton_connection`` (the Maton connection
+extra), ``host`` (the gateway URL).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import tenacity
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_whatsapp.client.errors import (
+    AuthenticationError,
+    MissingConnectionError,
+    NotFoundError,
+    WhatsAppConfigError,
+    WhatsAppConnectionError,
+    WhatsAppError,
+)
+from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
+from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator
+from airflow_provider_whatsapp.testing import WhatsAppEmulator
+
+TO = "15550001234"
+
+
+def set_connection(monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any]) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_WHATSAPP_DEFAULT", json.dumps(conn))
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def send_text() -> Any:
+    """What a task does: a fresh operator executing with a minimal context."""
+    return WhatsAppSendTextOperator(task_id="send", to=TO, text="hello").execute({})
+
+
+def failure_of(run: Callable[[], Any]) -> tuple[BaseException, float]:
+    started = time.monotonic()
+    with pytest.raises(Exception) as caught:
+        run()
+    return caught.value, time.monotonic() - started
+
+
+def whatsapp_cause(exc: BaseException) -> WhatsAppError:
+    """The provider's error behind what the operator raised (itself, or its cause)."""
+    if isinstance(exc, WhatsAppError):
+        return exc
+    assert isinstance(exc.__cause__, WhatsAppError), repr(exc)
+    return exc.__cause__
+
+
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[WhatsAppEmulator]:
+    with WhatsAppEmulator(rate_limit=None) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(shared_emulator: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch) -> WhatsAppEmulator:
+    shared_emulator.reset()
+    shared_emulator.open_window(TO)
+    monkeypatch.delenv("MATON_API_KEY", raising=False)
+    return shared_emulator
+
+
+@pytest.fixture
+def retry_warnings(caplog: pytest.LogCaptureFixture) -> Callable[[], int]:
+    caplog.set_level("WARNING", logger="airflow_provider_whatsapp.client.transport")
+    return lambda: sum("retrying" in r.getMessage() for r in caplog.records)
+
+
+def test_a_good_connection_sends(emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The baseline the bad cases differ from by one field."""
+    set_connection(monkeypatch, emu.airflow_connection())
+    assert send_text()["to"] == TO
+    assert len(emu.requests) == 1 and len(emu.messages) == 1
+
+
+# -- the key --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["json", "text", "html"])
+def test_wrong_key_fails_once_naming_the_password(
+    emu: WhatsAppEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    retry_warnings: Callable[[], int],
+    style: str,
+) -> None:
+    emu.maton_error_style = style
+    conn = emu.airflow_connection()
+    conn["password"] = wrong = f"sk-wrong-{uuid.uuid4().hex}"
+    set_connection(monkeypatch, conn)
+
+    exc, elapsed = failure_of(send_text)
+
+    assert isinstance(exc, AirflowFailException), "no task retry can fix a wrong key"
+    cause = whatsapp_cause(exc)
+    assert isinstance(cause, AuthenticationError) and cause.status == 401
+    assert "password" in str(exc) and "MATON_API_KEY" in str(exc)
+    assert wrong not in str(exc)
+    assert len(emu.requests) == 1, "a wrong key is not retried"
+    assert retry_warnings() == 0
+    assert emu.messages == []
+    assert elapsed < 2.0
+
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False and "password" in message and wrong not in message
+    assert len(emu.requests) == 2
+
+
+def test_missing_key_fails_before_any_request_naming_both_places(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = emu.airflow_connection()
+    del conn["password"]
+    set_connection(monkeypatch, conn)
+
+    exc, elapsed = failure_of(send_text)
+
+    assert isinstance(exc, AirflowFailException)
+    assert isinstance(whatsapp_cause(exc), WhatsAppConfigError)
+    assert "password" in str(exc) and "MATON_API_KEY" in str(exc)
+    assert "whatsapp_default" in str(exc)  # which connection
+    assert emu.requests == []
+    assert elapsed < 1.0
+
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False and "MATON_API_KEY" in message
+    assert emu.requests == []
+
+    # The documented fallback: the same connection works once MATON_API_KEY is set.
+    monkeypatch.setenv("MATON_API_KEY", emu.api_key)
+    assert send_text()["to"] == TO
+
+
+# -- the Maton connection -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["json", "text", "html"])
+def test_unknown_maton_connection_fails_once_naming_the_extra(
+    emu: WhatsAppEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    retry_warnings: Callable[[], int],
+    style: str,
+) -> None:
+    emu.maton_error_style = style
+    unknown = str(uuid.uuid4())
+    set_connection(monkeypatch, emu.airflow_connection(maton_connection=unknown))
+
+    exc, elapsed = failure_of(send_text)
+
+    assert isinstance(exc, AirflowFailException)
+    assert isinstance(whatsapp_cause(exc), MissingConnectionError), str(exc)
+    assert "maton_connection" in str(exc)
+    assert len(emu.requests) == 1 and retry_warnings() == 0
+    assert emu.requests[0].headers["maton-connection"] == unknown
+    assert elapsed < 2.0
+
+
+def test_no_active_maton_connection_names_the_extra_too(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ``maton_connection`` extra and the account's only connection is inactive."""
+    set_connection(monkeypatch, emu.airflow_connection())
+    emu.set_connection_status(emu.connection_id, "PENDING")
+    try:
+        exc, _ = failure_of(send_text)
+    finally:
+        emu.set_connection_status(emu.connection_id, "ACTIVE")
+    assert isinstance(whatsapp_cause(exc), MissingConnectionError)
+    assert "maton_connection" in str(exc) and "ACTIVE" in str(exc)
+    assert len(emu.requests) == 1
+
+
+# -- the host -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["json", "text", "html"])
+def test_host_with_a_wrong_path_gets_invalid_app_name_naming_the_host(
+    emu: WhatsAppEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    retry_warnings: Callable[[], int],
+    style: str,
+) -> None:
+    """``https://gateway.maton.ai/whatsapp``: the gateway reads ``whatsapp`` as the app."""
+    emu.maton_error_style = style
+    conn = emu.airflow_connection()
+    conn["host"] = f"{emu.url}/whatsapp"
+    set_connection(monkeypatch, conn)
+
+    exc, _ = failure_of(send_text)
+
+    assert isinstance(exc, AirflowFailException)
+    assert isinstance(whatsapp_cause(exc), WhatsAppConfigError), str(exc)
+    assert "host" in str(exc)
+    assert len(emu.requests) == 1 and retry_warnings() == 0
+    assert emu.requests[0].path.startswith("/whatsapp/whatsapp-business/")
+
+
+def test_host_ending_in_the_app_name_is_refused_naming_the_host(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``https://gateway.maton.ai/whatsapp-business``: the app name twice in the path."""
+    conn = emu.airflow_connection()
+    conn["host"] = f"{emu.url}/whatsapp-business"
+    set_connection(monkeypatch, conn)
+
+    exc, _ = failure_of(send_text)
+
+    assert isinstance(exc, AirflowFailException)
+    assert "host" in str(exc), str(exc)
+    assert len(emu.requests) <= 1
+    assert emu.messages == []
+
+
+class NotTheGateway(BaseHTTPRequestHandler):
+    """Some unrelated web server: 404 with an HTML page for everything."""
+
+    hits: list[str] = []
+
+    def _answer(self) -> None:
+        self.hits.append(f"{self.command} {self.path}")
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = b"<html><head><title>404 Not Found</title></head><body>nginx</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def unrelated_server() -> Iterator[tuple[str, list[str]]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotTheGateway)
+    NotTheGateway.hits = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", NotTheGateway.hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_host_that_is_not_the_gateway_404_html_names_the_host(
+    monkeypatch: pytest.MonkeyPatch,
+    unrelated_server: tuple[str, list[str]],
+    retry_warnings: Callable[[], int],
+) -> None:
+    url, hits = unrelated_server
+    set_connection(
+        monkeypatch,
+        {
+            "conn_type": "whatsapp",
+            "host": url,
+            "password": "sk-not-the-gateway",
+            "extra": {"phone_number_id": "100000000000001", "ctrl_host": url},
+        },
+    )
+
+    exc, elapsed = failure_of(send_text)
+
+    assert isinstance(exc, AirflowFailException)
+    cause = whatsapp_cause(exc)
+    assert isinstance(cause, NotFoundError) and cause.status == 404
+    assert "host" in str(exc), str(exc)
+    assert "<html" not in str(exc)  # the page's title, not its markup
+    assert len(hits) == 1 and retry_warnings() == 0
+    assert elapsed < 2.0
+
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False and "host" in message
+    assert len(hits) == 2
+
+
+# -- an unreachable host --------------------------------------------------------------------
+
+
+def unreachable(monkeypatch: pytest.MonkeyPatch, **extra: Any) -> str:
+    url = f"http://127.0.0.1:{free_port()}"
+    set_connection(
+        monkeypatch,
+        {
+            "conn_type": "whatsapp",
+            "host": url,
+            "password": "sk-unreachable",
+            "extra": {"phone_number_id": "100000000000001", "ctrl_host": url, **extra},
+        },
+    )
+    return url
+
+
+class RecordedSleeps:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def test_unreachable_host_with_the_defaults_is_bounded_by_the_backoff(
+    monkeypatch: pytest.MonkeyPatch, retry_warnings: Callable[[], int]
+) -> None:
+    """Nothing listening: the request never left, so it is retried (max_retries 5 by
+    default) with exponential backoff, then one error naming the host.
+
+    The bound with the defaults: backoff 0.5 s doubling, each wait drawn in [b/2, b]:
+    waits of at most 0.5 + 1 + 2 + 4 + 8 = 15.5 s (at least half that, 7.75 s), plus the
+    attempts themselves, each refused within milliseconds on loopback. The sleeps are
+    recorded instead of slept, so the test checks the bound without paying it.
+    """
+    url = unreachable(monkeypatch)
+    sleeps = RecordedSleeps()
+    monkeypatch.setattr(tenacity.nap, "time", sleeps)
+    operator = WhatsAppSendTextOperator(task_id="send", to=TO, text="hello")
+
+    exc, elapsed = failure_of(lambda: operator.execute({}))
+
+    # Retryable: raised as is, so the task's own retries (Airflow's) apply.
+    assert isinstance(exc, WhatsAppConnectionError)
+    assert url in str(exc) and "host" in str(exc) and "sk-unreachable" not in str(exc)
+    assert operator.hook.client.transport.attempts == 6  # 1 + max_retries (5)
+    assert retry_warnings() == 5
+    assert len(sleeps.waits) == 5
+    assert 7.75 <= sum(sleeps.waits) <= 15.5, sleeps.waits
+    assert all(b / 2 <= w <= b for w, b in zip(sleeps.waits, [0.5, 1, 2, 4, 8], strict=True))
+    assert elapsed < 2.0  # six refused connections, sleeps excluded
+
+
+def test_unreachable_host_real_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real clock: ``max_retries=2`` from the connection's extra costs at most 0.5 + 1 s of
+    backoff; ``test_connection()`` never retries and answers at once."""
+    url = unreachable(monkeypatch, max_retries=2)
+    operator = WhatsAppSendTextOperator(task_id="send", to=TO, text="hello")
+    exc, elapsed = failure_of(lambda: operator.execute({}))
+    assert isinstance(exc, WhatsAppConnectionError) and url in str(exc)
+    assert operator.hook.client.transport.attempts == 3
+    assert elapsed < 1.5 + 1.0
+
+    started = time.monotonic()
+    ok, message = WhatsAppHook().test_connection()
+    assert ok is False and url in message and "host" in message
+    assert time.monotonic() - started < 1.0
