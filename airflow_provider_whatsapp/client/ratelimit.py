@@ -57,7 +57,9 @@ class SlidingWindowLimiter:
     def _shape(self) -> tuple[int, float]:
         """(n, window): n starts per window seconds equals the current rate."""
         n = max(1, math.floor(self._rate))
-        return n, n / self._rate + self.safety
+        # Never a window shorter than the gateway's one second: 9.5/s must not mean
+        # 9 per 0.95 s, which lets 18 into one gateway second.
+        return n, max(1.0, n / self._rate) + self.safety
 
     def _try_acquire(self) -> float:
         """Take a slot now and return 0, or return how long to wait before asking again."""
@@ -89,7 +91,9 @@ class SlidingWindowLimiter:
         with self._lock:
             now = self._clock()
             self.penalties += 1
-            self._rate = max(self.min_rate, self._rate / 2)
+            # 429s from one burst already in flight are one signal: halve once per pause.
+            if now >= self._paused_until:
+                self._rate = max(self.min_rate, self._rate / 2)
             self._paused_until = max(self._paused_until, now + (retry_after or 1.0))
             self._last_raise = self._paused_until
 

@@ -115,3 +115,22 @@ def test_shared_limiter_is_one_per_account() -> None:
     a = shared_limiter("acct#1", 10)
     assert shared_limiter("acct#1", 10) is a
     assert shared_limiter("acct#2", 10) is not a
+
+
+def test_fractional_rate_never_exceeds_its_floor_in_one_second() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(9.875, clock=clock)
+    starts = []
+    for _ in range(100):
+        while (wait := limiter._try_acquire()) > 0:
+            clock.now += wait
+        starts.append(clock.now)
+    assert max_in_any_window(starts) <= 9
+
+
+def test_a_burst_of_429s_halves_the_rate_once() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(10, clock=clock)
+    for _ in range(4):
+        limiter.penalize(1.0)
+    assert limiter.rate == 5
