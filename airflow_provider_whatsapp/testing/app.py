@@ -1,9 +1,9 @@
 """The emulator as a bare ASGI application: Maton's front door, then Graph or ctrl.
 
-A plain ASGI callable rather than FastAPI routes: every request goes through the same
-pipeline (record, auth, app name, connection, rate limit, latency, fault, route) and the
-Graph routes dispatch on the *kind* of object an id names, which a path router cannot
-express. Starlette is used only to parse multipart bodies, imported on first use.
+A plain ASGI callable, mounted under the FastAPI app of :mod:`.control_api`: every gateway
+request goes through the same pipeline (record, auth, app name, connection, rate limit,
+latency, fault, route) and the Graph routes dispatch on the *kind* of object an id names,
+which a path router cannot express. Starlette parses multipart bodies.
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import control, ctrl, graph
-from .errors import Reply, maton_error
+from . import ctrl, graph
+from .errors import Reply, json_reply, maton_error
 from .faults import rate_limited
 from .state import RecordedRequest, State
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]
 Transports = dict[tuple[str, int], asyncio.Transport]
 _VERSION_CHARS = frozenset("v0123456789.")
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -156,12 +157,9 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         body = await _read_body(receive)
-        if scope["path"].startswith("/_emulator/"):
-            try:
-                args = json.loads(body) if body.strip() else None
-            except ValueError:
-                args = None
-            await _send(send, control.handle_http(self.state, scope["method"], scope["path"], args))
+        if scope["path"].startswith("/_emulator/"):  # not one of control_api's routes
+            missing = {"detail": f"no control route {scope['method']} {scope['path']}"}
+            await _send(send, json_reply(missing, 404))
             return
         req = await _incoming(scope, body)
         state = self.state

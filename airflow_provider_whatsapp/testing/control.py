@@ -1,4 +1,4 @@
-"""Steering the emulator: one implementation behind both the Python API and ``/_emulator/``.
+"""Steering the emulator: one implementation behind the Python API and ``/_emulator/``.
 
 The HTTP control routes exist for other processes (a demo running ``airflow dags test``
 against ``python -m airflow_provider_whatsapp.testing``); they are neither authenticated,
@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import Reply, json_reply
 from .faults import FaultPlan
 from .state import DEFAULT_BODY, MATON_ERROR_STYLES, TEMPLATE_ID_BASE, Settings, State, Template
 from .template_rules import infer_format
@@ -133,45 +132,3 @@ def inject_faults(
     plan = FaultPlan.from_args(ratio, kinds, **options)
     with state.lock:
         state.faults = plan
-
-
-def handle_http(state: State, method: str, path: str, body: Any) -> Reply:
-    """Answer a ``/_emulator/...`` route."""
-    route = path[len("/_emulator/") :].strip("/")
-    args = body if isinstance(body, dict) else {}
-    try:
-        if method == "GET":
-            with state.lock:
-                state.apply_reviews()
-                views = {
-                    "messages": lambda: [m.to_dict() for m in state.messages],
-                    "requests": lambda: [r.to_dict() for r in state.requests],
-                    "templates": lambda: [t.to_api() for t in state.templates],
-                    "media": lambda: [
-                        {"id": k, **{f: v for f, v in m.items() if f != "data"}}
-                        for k, m in state.media.items()
-                    ],
-                }
-                if route in views:
-                    return json_reply(views[route]())
-        elif method == "POST":
-            if route == "reset":
-                state.clear()
-            elif route == "config":
-                configure(state, **args)
-            elif route == "windows":
-                open_window(state, args.get("phones", []))
-            elif route == "templates/status":
-                set_template_status(
-                    state, args["name"], args["status"], args.get("language"), args.get("reason")
-                )
-            elif route == "templates":
-                return json_reply({"id": add_template(state, **args)})
-            elif route == "faults":
-                inject_faults(state, **args)
-            else:
-                return json_reply({"error": f"no control route {method} {path}"}, 404)
-            return json_reply({"success": True})
-    except (KeyError, TypeError, ValueError) as exc:
-        return json_reply({"error": f"{type(exc).__name__}: {exc}"}, 400)
-    return json_reply({"error": f"no control route {method} {path}"}, 404)

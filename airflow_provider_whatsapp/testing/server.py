@@ -50,7 +50,7 @@ def _new_loop() -> asyncio.AbstractEventLoop:
 
 
 class ServerThread:
-    """One uvicorn server for one :class:`EmulatorApp`, bound to a host and port."""
+    """One uvicorn server for one :class:`EmulatorApp` (inside its FastAPI app), on one port."""
 
     def __init__(self, app: EmulatorApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
@@ -67,8 +67,10 @@ class ServerThread:
         """Serve in a daemon thread; return once the port accepts connections."""
         import uvicorn
 
+        from .control_api import create_app
+
         config = uvicorn.Config(
-            self.app,
+            create_app(self.app),
             http=_protocol_class(self.app.transports),
             ws="none",
             lifespan="off",

@@ -119,6 +119,9 @@ def test_http_control_routes(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
     assert control.post("/reset").json() == {"success": True}
     assert control.get("/messages").json() == []
     assert control.get("/nothing").status_code == 404
+    assert control.post("/windows", json={"phone": PHONE}).status_code == 422  # typed bodies
+    assert "/_emulator/faults" in control.get("/openapi.json").json()["paths"]
+    assert control.get("/docs").status_code == 200
     control.close()
 
 

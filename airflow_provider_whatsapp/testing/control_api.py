@@ -1,0 +1,165 @@
+"""The emulator's FastAPI application: typed ``/_emulator/`` control routes, gateway below.
+
+The control routes (documented at ``/_emulator/docs``) steer an emulator running in
+another process, such as ``make demo`` or the benchmarks; they are neither authenticated,
+rate limited nor recorded. Every other path is the gateway: the :class:`EmulatorApp`
+pipeline, mounted at the root, because Graph routes dispatch on the kind of object an id
+names, which path routing cannot express. Imported only when a server starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict
+
+from . import control
+from .app import EmulatorApp
+from .state import State
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WindowsIn(_Strict):
+    """Phone numbers whose 24-hour customer-service window opens now."""
+
+    phones: list[str]
+
+
+class TemplateIn(_Strict):
+    """A template stored directly, without review (see ``WhatsAppEmulator.add_template``)."""
+
+    name: str
+    language: str = "en_US"
+    category: str = "UTILITY"
+    components: list[Any] | None = None
+    status: str = "APPROVED"
+    reason: str | None = None
+    parameter_format: str | None = None
+
+
+class TemplateStatusIn(_Strict):
+    """Move a template (all its languages unless one is named) to ``status``."""
+
+    name: str
+    status: str
+    language: str | None = None
+    reason: str | None = None
+
+
+class FaultsIn(_Strict):
+    """A new fault plan; ``ratio`` 0 clears it."""
+
+    ratio: float
+    kinds: list[str] = ["429", "500", "503"]
+    retry_after: float = 1.0
+    slow_seconds: float = 60.0
+    paths: str = "messages"
+    seed: int | None = 0
+
+
+@contextmanager
+def _bad_request() -> Iterator[None]:
+    """The control API's own argument errors become 400s that say what was wrong."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HTTPException(400, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _views(state: State) -> dict[str, Callable[[], list[dict[str, Any]]]]:
+    return {
+        "messages": lambda: [m.to_dict() for m in state.messages],
+        "requests": lambda: [r.to_dict() for r in state.requests],
+        "templates": lambda: [t.to_api() for t in state.templates],
+        "media": lambda: [
+            {"id": k, **{f: v for f, v in m.items() if f != "data"}} for k, m in state.media.items()
+        ],
+    }
+
+
+def control_router(state: State) -> APIRouter:
+    """The ``/_emulator/`` routes over one emulator's state."""
+    router = APIRouter(prefix="/_emulator", tags=["control"])
+    ok = {"success": True}
+
+    def view(name: str) -> list[dict[str, Any]]:
+        with state.lock:
+            state.apply_reviews()
+            return _views(state)[name]()
+
+    @router.get("/messages")
+    def messages() -> list[dict[str, Any]]:
+        """Messages accepted, in order, as the emulator parsed them."""
+        return view("messages")
+
+    @router.get("/requests")
+    def requests() -> list[dict[str, Any]]:
+        """Every gateway request received (control calls excluded), with its answer."""
+        return view("requests")
+
+    @router.get("/templates")
+    def templates() -> list[dict[str, Any]]:
+        """Templates as the API lists them (pending reviews applied first)."""
+        return view("templates")
+
+    @router.get("/media")
+    def media() -> list[dict[str, Any]]:
+        """Uploaded media, without their bytes."""
+        return view("media")
+
+    @router.post("/reset")
+    def reset() -> dict[str, bool]:
+        """Forget traffic and state; seeded templates and settings stay."""
+        state.clear()
+        return ok
+
+    @router.post("/config")
+    def config(settings: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, bool]:
+        """Change settings: rate_limit, latency, allowed_recipients, enforce_window..."""
+        with _bad_request():
+            control.configure(state, **(settings or {}))
+        return ok
+
+    @router.post("/windows")
+    def windows(body: WindowsIn) -> dict[str, bool]:
+        control.open_window(state, body.phones)
+        return ok
+
+    @router.post("/templates")
+    def add_template(body: TemplateIn) -> dict[str, str]:
+        with _bad_request():
+            return {"id": control.add_template(state, **body.model_dump())}
+
+    @router.post("/templates/status")
+    def template_status(body: TemplateStatusIn) -> dict[str, bool]:
+        with _bad_request():
+            control.set_template_status(state, body.name, body.status, body.language, body.reason)
+        return ok
+
+    @router.post("/faults")
+    def faults(body: FaultsIn) -> dict[str, bool]:
+        options = body.model_dump(exclude={"ratio", "kinds"})
+        with _bad_request():
+            control.inject_faults(state, body.ratio, body.kinds, **options)
+        return ok
+
+    return router
+
+
+def create_app(gateway: EmulatorApp) -> FastAPI:
+    """One FastAPI app: the control router first, then the gateway for every other path."""
+    app = FastAPI(
+        title="WhatsApp Business (Maton) emulator",
+        docs_url="/_emulator/docs",
+        redoc_url=None,
+        openapi_url="/_emulator/openapi.json",
+    )
+    app.include_router(control_router(gateway.state))
+    app.mount("/", gateway)
+    return app
