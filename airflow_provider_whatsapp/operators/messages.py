@@ -54,9 +54,11 @@ class WhatsAppSendMessageOperator(_SendOperator):
     """Send any message: a model, an API-shaped dict, or a ``.json`` file holding one.
 
     The dict is validated into its model before anything is sent; a ``.json`` path is
-    read (and Jinja-rendered) from the DAG folder or ``template_searchpath``.
+    read (and Jinja-rendered) from the DAG folder or ``template_searchpath``. A template
+    message gets the same pre-flight as :class:`WhatsAppSendTemplateOperator`.
 
     :param message: a message model, a dict in the API's shape, or a ``.json`` file path.
+    :param validate_template: check a template message against the approved template.
     """
 
     template_fields: Sequence[str] = (*WhatsAppBaseOperator.template_fields, "message")
@@ -64,9 +66,10 @@ class WhatsAppSendMessageOperator(_SendOperator):
 
     _rendering_nested = False
 
-    def __init__(self, *, message: Any, **kwargs: Any) -> None:
+    def __init__(self, *, message: Any, validate_template: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.message = message
+        self.validate_template = validate_template
 
     def render_template(
         self, content: Any, context: Any, jinja_env: Any = None, seen_oids: Any = None
@@ -94,6 +97,10 @@ class WhatsAppSendMessageOperator(_SendOperator):
             except ValueError as exc:
                 raise AirflowFailException(f"message is not valid JSON: {exc}") from exc
         return parse_message(message)
+
+    def preflight(self, message: Message) -> None:
+        if self.validate_template and getattr(message, "type", None) == "template":
+            check_template(self.hook, message.to_payload()["template"])
 
 
 class WhatsAppSendTextOperator(_SendOperator):

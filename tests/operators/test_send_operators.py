@@ -666,6 +666,25 @@ def test_validate_template_false_skips_the_check_and_the_api_refuses(
     assert emu.messages == []
 
 
+def test_send_message_operator_preflights_a_template_message_too(emu: WhatsAppEmulator) -> None:
+    emu.add_template("reminder", components=REMINDER)
+    message = {
+        "to": TO,
+        "type": "template",
+        "template": {"name": "reminder", "language": {"code": "en_US"}},
+    }
+    with pytest.raises(
+        AirflowFailException, match=r"expects body parameters \{\{1\}\}, \{\{2\}\} \(2\), got 0"
+    ):
+        run(WhatsAppSendMessageOperator(task_id="m", message=message))
+    assert message_posts(emu) == [] and len(template_gets(emu)) == 1
+
+    # Opting out sends it as given; the API (here the emulator) refuses it.
+    with pytest.raises(AirflowFailException, match="code 132000"):
+        run(WhatsAppSendMessageOperator(task_id="m", message=message, validate_template=False))
+    assert len(message_posts(emu)) == 1 and emu.messages == []
+
+
 # -- media -------------------------------------------------------------------------------
 def test_media_by_url_and_by_id(emu: WhatsAppEmulator, tmp_path: Path) -> None:
     emu.open_window(TO)
