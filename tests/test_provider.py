@@ -188,3 +188,38 @@ def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
         if w.get("package_name") == DISTRIBUTION
     }
     assert widgets == {f"extra__whatsapp__{name}" for name in DESIGN_EXTRAS}
+
+
+def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:
+    """What a DAG file imports (operators, sensor, notifier) defers the hook, the client,
+    httpx, tenacity and the pydantic models to execution: parse cost stays Airflow's.
+    (Timings live in ``benchmarks/parse_cost.py``; this checks the structure.)"""
+    modules = [
+        "airflow_provider_whatsapp.operators.bulk",
+        "airflow_provider_whatsapp.operators.media",
+        "airflow_provider_whatsapp.operators.messages",
+        "airflow_provider_whatsapp.operators.profile",
+        "airflow_provider_whatsapp.operators.templates",
+        "airflow_provider_whatsapp.sensors.template_status",
+        "airflow_provider_whatsapp.notifications.whatsapp",
+    ]
+    deferred = [
+        "airflow_provider_whatsapp.hooks.whatsapp",
+        "airflow_provider_whatsapp.client.errors",
+        "airflow_provider_whatsapp.client.config",
+        "airflow_provider_whatsapp.messages",
+        "airflow_provider_whatsapp.templates",
+        "airflow_provider_whatsapp.bulk",
+        "tenacity",
+    ]
+    code = (
+        "import sys, airflow.sdk\n"
+        "before = set(sys.modules)\n"
+        f"for name in {modules!r}: __import__(name)\n"
+        f"print(sorted(m for m in {deferred!r} if m in sys.modules and m not in before))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -10,6 +10,7 @@ from airflow.sdk import BaseHook
 
 from ..client.config import DEFAULT_API_VERSION, DEFAULT_CTRL_URL, DEFAULT_GATEWAY_URL, ClientConfig
 from ..client.errors import WhatsAppConfigError
+from . import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -115,10 +116,12 @@ class WhatsAppHook(BaseHook):
     :param whatsapp_conn_id: the connection (password = Maton API key).
     :param phone_number_id: overrides the connection's ``phone_number_id`` extra.
     :param waba_id: overrides the connection's ``waba_id`` extra.
+    :param timeout: overrides the connection's ``timeout`` extra (seconds per request).
+    :param max_retries: overrides the connection's ``max_retries`` extra.
     """
 
     conn_name_attr = "whatsapp_conn_id"
-    default_conn_name = "whatsapp_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "whatsapp"
     hook_name = "WhatsApp Business (Maton)"
 
@@ -128,11 +131,18 @@ class WhatsAppHook(BaseHook):
         *,
         phone_number_id: str | None = None,
         waba_id: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.whatsapp_conn_id = whatsapp_conn_id
-        self._overrides: dict[str, Any] = {"phone_number_id": phone_number_id, "waba_id": waba_id}
+        self._overrides: dict[str, Any] = {
+            "phone_number_id": phone_number_id,
+            "waba_id": waba_id,
+            "timeout": timeout,
+            "max_retries": max_retries,
+        }
         self._template_cache: dict[tuple[str, str | None], dict[str, Any] | None] = {}
 
     # -- configuration ------------------------------------------------------------------

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
-from ..hooks.whatsapp import WhatsAppHook
+from ..hooks import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
     import jinja2
 
+    from ..hooks.whatsapp import WhatsAppHook
     from ..messages import RecipientMessage
 
 _TASK_TITLES = {
@@ -169,6 +170,10 @@ class WhatsAppNotifier(BaseNotifier):
     :param preview_url: show a preview of the first URL in ``text``.
     :param whatsapp_conn_id: connection of type ``whatsapp``.
     :param phone_number_id: overrides the connection's sending number.
+    :param timeout: seconds per request (default 10, not the connection's 30): a callback
+        must not hold a worker or the DAG processor for minutes while the gateway is down.
+    :param max_retries: client retries per recipient (default 2: at worst about
+        3 x ``timeout`` + 1.5 s per recipient). ``None`` for either: the connection's.
     :param context: set by Airflow when it awaits the notifier (deadline alerts, 3.1+).
     """
 
@@ -191,8 +196,10 @@ class WhatsAppNotifier(BaseNotifier):
         language: str = "en_US",
         parameters: Sequence[Any] | dict[str, Any] | None = None,
         preview_url: bool = False,
-        whatsapp_conn_id: str = WhatsAppHook.default_conn_name,
+        whatsapp_conn_id: str = DEFAULT_CONN_ID,
         phone_number_id: str | None = None,
+        timeout: float | None = 10.0,
+        max_retries: int | None = 2,
         context: Any = None,
     ) -> None:
         if context is not None:
@@ -209,6 +216,8 @@ class WhatsAppNotifier(BaseNotifier):
         self.preview_url = preview_url
         self.whatsapp_conn_id = whatsapp_conn_id
         self.phone_number_id = phone_number_id
+        self.timeout = timeout
+        self.max_retries = max_retries
         self._render_errors: dict[str, str] = {}
 
     # -- Airflow entry points: work on a copy ------------------------------------------
@@ -252,7 +261,14 @@ class WhatsAppNotifier(BaseNotifier):
     # -- building ---------------------------------------------------------------------------
     @cached_property
     def hook(self) -> WhatsAppHook:
-        return WhatsAppHook(self.whatsapp_conn_id, phone_number_id=self.phone_number_id or None)
+        from ..hooks.whatsapp import WhatsAppHook
+
+        return WhatsAppHook(
+            self.whatsapp_conn_id,
+            phone_number_id=self.phone_number_id or None,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
 
     @property
     def recipients(self) -> list[str]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from ..client.errors import WhatsAppError
-from ..hooks.whatsapp import WhatsAppHook
+from ..hooks import DEFAULT_CONN_ID
+
+if TYPE_CHECKING:  # imported on first use: a DAG file that only builds tasks skips them
+    from ..hooks.whatsapp import WhatsAppHook
 
 
 @contextmanager
@@ -23,6 +25,8 @@ def airflow_failure_semantics() -> Iterator[None]:
     repeat the failure). Rate limits, server faults and lost connections are re-raised
     as they are, so the task's normal ``retries`` apply.
     """
+    from ..client.errors import WhatsAppError
+
     try:
         yield
     except WhatsAppError as exc:
@@ -47,7 +51,7 @@ class WhatsAppBaseOperator(BaseOperator):
     def __init__(
         self,
         *,
-        whatsapp_conn_id: str = WhatsAppHook.default_conn_name,
+        whatsapp_conn_id: str = DEFAULT_CONN_ID,
         phone_number_id: str | None = None,
         waba_id: str | None = None,
         **kwargs: Any,
@@ -59,6 +63,8 @@ class WhatsAppBaseOperator(BaseOperator):
 
     @cached_property
     def hook(self) -> WhatsAppHook:
+        from ..hooks.whatsapp import WhatsAppHook
+
         return WhatsAppHook(
             self.whatsapp_conn_id,
             phone_number_id=self.phone_number_id or None,

@@ -6,15 +6,18 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
-from ..hooks.whatsapp import WhatsAppHook
+from ..hooks import DEFAULT_CONN_ID
 from ..links import WhatsAppTemplateLink
 from ..operators._base import airflow_failure_semantics
 from ..template_status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
+
+if TYPE_CHECKING:
+    from ..hooks.whatsapp import WhatsAppHook
 
 
 class WhatsAppTemplateStatusSensor(BaseSensorOperator):
@@ -45,7 +48,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         target_statuses: Sequence[str] = DEFAULT_TARGET_STATUSES,
         failure_statuses: Sequence[str] = DEFAULT_FAILURE_STATUSES,
         missing_grace: int = 3,
-        whatsapp_conn_id: str = WhatsAppHook.default_conn_name,
+        whatsapp_conn_id: str = DEFAULT_CONN_ID,
         waba_id: str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
@@ -66,6 +69,8 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
     @cached_property
     def hook(self) -> WhatsAppHook:
+        from ..hooks.whatsapp import WhatsAppHook
+
         return WhatsAppHook(self.whatsapp_conn_id, waba_id=self.waba_id or None)
 
     def poke(self, context: Any) -> PokeReturnValue | bool:

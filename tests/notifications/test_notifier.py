@@ -355,6 +355,22 @@ def test_emulator_down_or_connection_missing_is_logged_not_raised(
     assert "emulator-key" not in out
 
 
+def test_a_gateway_in_trouble_holds_the_callback_briefly(
+    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A callback runs in the worker or the DAG processor: the notifier's own timeout
+    (10 s) and retries (2) bound it, not the connection's 30 s and 5 retries."""
+    whatsapp_conn.open_window(TWO)
+    whatsapp_conn.inject_faults(1.0, ["503"])
+    notifier = WhatsAppNotifier(to=TWO, text="x")
+    assert (notifier.hook.config.timeout, notifier.hook.config.max_retries) == (10.0, 2)
+    notifier({})
+    assert [r.status for r in whatsapp_conn.requests] == [503, 503, 503]
+    assert f"WhatsApp notification to {TWO} failed:" in capfd.readouterr().out
+    patient = WhatsAppNotifier(to=TWO, text="x", timeout=None, max_retries=None)
+    assert (patient.hook.config.timeout, patient.hook.config.max_retries) == (30.0, 5)
+
+
 def test_text_and_template_are_exclusive() -> None:
     with pytest.raises(ValueError, match="either text or template_name"):
         WhatsAppNotifier(to=TWO, text="x", template_name="t")
