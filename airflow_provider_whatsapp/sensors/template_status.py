@@ -33,7 +33,8 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
     :param language: its language code; None matches any language (templated).
     :param target_statuses: statuses that end the wait successfully.
     :param failure_statuses: statuses that fail the wait at once.
-    :param missing_grace: checks to tolerate a template that does not exist yet.
+    :param missing_grace: checks to tolerate a template that does not exist yet (in
+        ``mode="reschedule"`` too: counted from Airflow's reschedule count).
     """
 
     template_fields: Sequence[str] = ("template_name", "language", "whatsapp_conn_id", "waba_id")
@@ -77,6 +78,11 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         with airflow_failure_semantics():
             template = self.hook.get_template(self.template_name, self.language or None)
         self._missing_pokes = self._missing_pokes + 1 if template is None else 0
+        if template is None and self.reschedule:
+            # Each poke is a fresh process: count the pokes of this try, which Airflow
+            # keeps (a template seen earlier and gone now was deleted: no grace lost).
+            earlier = int(context.get("task_reschedule_count") or 0)
+            self._missing_pokes = max(self._missing_pokes, earlier + 1)
         check = check_status(
             template,
             name=self.template_name,

@@ -191,6 +191,40 @@ def test_deferred_sensor_outcomes(
     assert count["never_created"] == 2
 
 
+# -- reschedule mode, through dag.test() ----------------------------------------------------
+
+
+@pytest.mark.dag
+@pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=6.0)
+def test_reschedule_mode_keeps_the_missing_grace_across_pokes(
+    airflow_db: Path, whatsapp_conn: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Each reschedule is a new process, so the sensor's own counter starts at 0 every
+    time: the grace must come from Airflow's reschedule count, or a missing template
+    would be polled until the timeout."""
+    whatsapp_conn.add_template("resched_ok", status="PENDING")  # approved after 6 s
+    from tests.dags.template_status_reschedule import dag
+
+    dr = dag.test()
+
+    states = {ti.task_id: ti.state for ti in dr.get_task_instances()}
+    assert states == {"wait_missing": "failed", "wait_approved": "success"}
+    assert "template 'never_created' (en_US) does not exist (checked 3 times)" in (
+        capfd.readouterr().out
+    )
+    count = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    assert count["never_created"] == 3  # 1 + missing_grace, one per rescheduled poke
+    assert count["resched_ok"] >= 2  # PENDING, then APPROVED, across reschedules
+
+
+def test_reschedule_mode_counts_pokes_from_the_context(whatsapp_conn: Any) -> None:
+    sensor = poke_sensor("gone", mode="reschedule", missing_grace=2)
+    assert sensor.poke({"ti": FakeTI(), "task_reschedule_count": 1}) is False
+    fresh = poke_sensor("gone", mode="reschedule", missing_grace=2)
+    with pytest.raises(AirflowFailException, match=r"checked 3 times"):
+        fresh.poke({"ti": FakeTI(), "task_reschedule_count": 2})
+
+
 # -- the trigger ---------------------------------------------------------------------------
 
 
