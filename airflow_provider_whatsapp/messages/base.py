@@ -14,13 +14,16 @@ __all__ = [
     "CaptionedMedia",
     "DocumentMedia",
     "DocumentRef",
+    "FileName",
     "HttpUrlStr",
     "HttpsUrl",
     "MediaId",
     "MediaRef",
     "Message",
     "MessageContext",
+    "MessageId",
     "MessageLimitWarning",
+    "NameText",
     "NonEmptyStr",
     "PhoneNumber",
     "RecipientMessage",
@@ -75,6 +78,14 @@ def _check_media_id(value: str) -> str:
 
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+#: Sanity bounds the API does not document but that nothing real comes near (a wamid is
+#: ~60 characters); the emulator enforces the same, so no oversized field leaves.
+MESSAGE_ID_MAX = 512
+FILENAME_MAX = 240
+NAME_TEXT_MAX = 1024
+MessageId = Annotated[str, Field(min_length=1, max_length=MESSAGE_ID_MAX)]
+FileName = Annotated[str, Field(min_length=1, max_length=FILENAME_MAX)]
+NameText = Annotated[str, Field(min_length=1, max_length=NAME_TEXT_MAX)]
 PhoneNumber = Annotated[str, BeforeValidator(normalize_phone)]
 HttpsUrl = Annotated[str, Field(min_length=1), AfterValidator(_check_https_url)]
 HttpUrlStr = Annotated[str, Field(min_length=1), AfterValidator(_check_http_url)]
@@ -126,7 +137,7 @@ class DocumentMedia(CaptionedMedia):
 
     kind: ClassVar[str] = "document"
 
-    filename: NonEmptyStr | None = None
+    filename: FileName | None = None
 
 
 class DocumentRef(MediaRef):
@@ -134,13 +145,13 @@ class DocumentRef(MediaRef):
 
     kind: ClassVar[str] = "document header"
 
-    filename: NonEmptyStr | None = None
+    filename: FileName | None = None
 
 
 class MessageContext(ApiModel):
     """Makes a message a reply to ``message_id`` (a ``wamid.`` id)."""
 
-    message_id: NonEmptyStr
+    message_id: MessageId
 
 
 def context_for(reply_to: str | None) -> dict[str, str] | None:

@@ -5,7 +5,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from typing_extensions import Self
 
-from .base import ApiModel, Message, NonEmptyStr, RecipientMessage, context_for, invalid
+from .base import (
+    ApiModel,
+    Message,
+    MessageId,
+    NameText,
+    RecipientMessage,
+    context_for,
+    invalid,
+)
 
 __all__ = [
     "Location",
@@ -72,8 +80,8 @@ class Location(ApiModel):
 
     latitude: Latitude
     longitude: Longitude
-    name: NonEmptyStr | None = None
-    address: NonEmptyStr | None = None
+    name: NameText | None = None
+    address: NameText | None = None
 
 
 class LocationMessage(RecipientMessage):
@@ -119,7 +127,7 @@ def _check_emoji(value: str) -> str:
 class Reaction(ApiModel):
     """An emoji reaction to ``message_id``; the empty string removes an earlier reaction."""
 
-    message_id: NonEmptyStr
+    message_id: MessageId
     emoji: Annotated[str, AfterValidator(_check_emoji)]
 
 
@@ -147,7 +155,7 @@ class MarkAsRead(Message):
     """Marks an incoming message read (blue ticks). Has no ``to``: the message id says whose."""
 
     status: Literal["read"] = "read"
-    message_id: NonEmptyStr
+    message_id: MessageId
     typing_indicator: TypingIndicator | None = None
 
     @classmethod

@@ -13,6 +13,7 @@ from .base import (
     ApiModel,
     HttpUrlStr,
     MessageLimitWarning,
+    NameText,
     NonEmptyStr,
     RecipientMessage,
     context_for,
@@ -59,7 +60,7 @@ def _check_email(value: str) -> str:
 class ContactName(ApiModel):
     """The contact's name; ``formatted_name`` is what WhatsApp shows and is required."""
 
-    formatted_name: NonEmptyStr
+    formatted_name: NameText
     first_name: NonEmptyStr | None = None
     last_name: NonEmptyStr | None = None
     middle_name: NonEmptyStr | None = None

@@ -17,10 +17,10 @@ each template message gets a stored template of its own (unique name) shaped aft
 the stored template's placeholders follow the message, so what is fuzzed is the payload,
 not whether the fuzzer guessed a template.
 
-Deliberately not fuzzed past: lengths the reference rules do not document but the
-emulator enforces (document filename <= 240, location name/address <= 1024, reply and
-reaction message ids <= 512, contact formatted_name <= 1024). Our models set no limit
-there; which side is right is unknown, so such inputs would be no finding either way.
+Lengths the reference rules do not document (document filename <= 240, location
+name/address <= 1024, reply and reaction message ids <= 512, contact formatted_name
+<= 1024) are sanity bounds the models and the emulator share; they are fuzzed around
+their edges like the documented ones.
 """
 
 from __future__ import annotations
@@ -286,7 +286,7 @@ JUNK_URL = st.one_of(
     st.sampled_from(["https://", "ftp://x.org/a", "HTTPS://Example.com/A", "https://a b/c"]),
 )
 WAMID = st.from_regex(r"wamid\.[A-Za-z0-9=+/]{10,60}", fullmatch=True)
-MESSAGE_ID = mostly(WAMID, st.text(max_size=80))
+MESSAGE_ID = mostly(WAMID, st.one_of(st.text(max_size=80), near(512)))
 
 
 def media(kind: str) -> st.SearchStrategy[str]:
@@ -315,7 +315,7 @@ def media_object(kind: str, *, caption: bool = True) -> st.SearchStrategy[dict[s
     if caption and kind in ("image", "video", "document"):
         takes["caption"] = ok_text(1024)
     if kind == "document":
-        takes["filename"] = ok_text(100)
+        takes["filename"] = ok_text(240)
     valid = st.builds(lambda a, b: {**a, **b}, source, st.fixed_dictionaries({}, optional=takes))
     wrong = st.builds(
         lambda a, b: {**a, **b},
@@ -326,7 +326,7 @@ def media_object(kind: str, *, caption: bool = True) -> st.SearchStrategy[dict[s
             st.just({}),
         ),
         st.fixed_dictionaries(
-            {}, optional={"caption": near(1024), "filename": near(30), "mime": WORDS}
+            {}, optional={"caption": near(1024), "filename": near(240), "mime": WORDS}
         ),
     )
     return mostly(valid, wrong)
@@ -389,7 +389,7 @@ def test_text(harness: Harness, to: Any, body: str, preview_url: bool, reply_to:
     to=TO,
     source=st.data(),
     caption=mostly(st.none(), field(1024)),
-    filename=mostly(st.none(), field(100)),
+    filename=mostly(st.none(), field(240)),
     reply_to=REPLY_TO,
 )
 def test_media_message(
@@ -429,8 +429,8 @@ def test_media_classes_create(
     to=TO,
     latitude=mostly(LATITUDE, ANY_COORD),
     longitude=mostly(LONGITUDE, ANY_COORD),
-    name=st.one_of(st.none(), field(100)),
-    address=st.one_of(st.none(), field(200)),
+    name=st.one_of(st.none(), field(1024)),
+    address=st.one_of(st.none(), field(1024)),
     reply_to=REPLY_TO,
 )
 def test_location(
@@ -474,7 +474,7 @@ def optional_list(item: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
 GOOD_CONTACT = st.fixed_dictionaries(
     {
         "name": st.fixed_dictionaries(
-            {"formatted_name": ok_text(200)},
+            {"formatted_name": field(1024)},
             optional={"first_name": ok_text(40), "last_name": ok_text(40)},
         )
     },

@@ -241,6 +241,42 @@ UPPER_LIMITS: list[tuple[str, Callable[[int], Any], int, str, str]] = [
         "template.components.0.button.index",
         "position, 0..9",
     ),
+    # Undocumented sanity bounds, shared with the emulator (see messages/base.py).
+    (
+        "document filename",
+        lambda n: DocumentMessage.create(TO, "1", filename="f" * n),
+        240,
+        "document.filename",
+        "240",
+    ),
+    (
+        "reply context id",
+        lambda n: TextMessage.create(TO, "hi", reply_to="w" * n),
+        512,
+        "context.message_id",
+        "512",
+    ),
+    (
+        "reaction message id",
+        lambda n: ReactionMessage.create(TO, "w" * n, ""),
+        512,
+        "reaction.message_id",
+        "512",
+    ),
+    (
+        "location name",
+        lambda n: LocationMessage.create(TO, 1.0, 2.0, name="n" * n),
+        1024,
+        "location.name",
+        "1024",
+    ),
+    (
+        "contact formatted name",
+        lambda n: ContactsMessage.create(TO, [{"name": {"formatted_name": "n" * n}}]),
+        1024,
+        "contacts.0.name.formatted_name",
+        "1024",
+    ),
 ]
 
 
