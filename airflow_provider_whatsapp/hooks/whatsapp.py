@@ -32,6 +32,11 @@ def _extra_number(extra: dict[str, Any], name: str, default: float, conn_id: str
         ) from None
 
 
+def _with_scheme(url: str) -> str:
+    """A bare host name (``gateway.maton.ai``), as the form's Host field invites, is https."""
+    return url if "://" in url else f"https://{url}"
+
+
 def config_from_connection(
     conn: Connection,
     *,
@@ -54,14 +59,13 @@ def config_from_connection(
         )
     if mask:
         _mask(key)
-    host = (conn.host or "").strip() or DEFAULT_GATEWAY_URL
-    if "://" not in host:
-        host = f"https://{host}"
+    host = _with_scheme((conn.host or "").strip() or DEFAULT_GATEWAY_URL)
+    ctrl = _with_scheme(str(extra.get("ctrl_host") or "").strip() or DEFAULT_CTRL_URL)
     rate = _extra_number(extra, "rate_limit", 10, conn.conn_id)
     settings: dict[str, Any] = {
         "api_key": key,
         "base_url": host,
-        "ctrl_url": extra.get("ctrl_host") or DEFAULT_CTRL_URL,
+        "ctrl_url": ctrl,
         "maton_connection": extra.get("maton_connection") or None,
         "phone_number_id": str(extra["phone_number_id"]) if extra.get("phone_number_id") else None,
         "waba_id": str(extra["waba_id"]) if extra.get("waba_id") else None,

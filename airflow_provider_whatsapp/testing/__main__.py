@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, value in variables.items():
             print(f"{name}={value}")
         sys.stdout.flush()
+        print(f"control routes (OpenAPI): {emulator.url}/_emulator/docs", file=sys.stderr)
         if args.env_file:
             with open(args.env_file, "w", encoding="utf-8") as fh:
                 fh.writelines(f"{n}={shlex.quote(v)}\n" for n, v in variables.items())

@@ -117,6 +117,7 @@ def test_defaults_when_only_the_key_is_given(monkeypatch: pytest.MonkeyPatch) ->
     [
         ("http://127.0.0.1:8080/", {}, {"base_url": "http://127.0.0.1:8080"}),
         ("  gateway.example.com  ", {}, {"base_url": "https://gateway.example.com"}),
+        ("", {"ctrl_host": " ctrl.example.com "}, {"ctrl_url": "https://ctrl.example.com"}),
         ("", {"rate_limit": 2.5, "max_retries": 0}, {"rate_limit": 2.5, "max_retries": 0}),
         ("", {"rate_limit": "", "timeout": None}, {"rate_limit": 10, "timeout": 30}),
         ("", {"maton_connection": "", "phone_number_id": ""}, {"maton_connection": None}),
@@ -154,7 +155,7 @@ def test_hook_arguments_override_the_extras(monkeypatch: pytest.MonkeyPatch) -> 
     [
         ({"timeout": "soon"}, "extra 'timeout' must be a number, got 'soon'"),
         ({"max_retries": [1]}, "extra 'max_retries' must be a number"),
-        ({"ctrl_host": "ctrl.example.com"}, "ctrl_url must be an http(s) URL"),
+        ({"ctrl_host": "ftp://ctrl.example.com"}, "ctrl_url must be an http(s) URL"),
         ({"api_version": "21.0"}, "api_version looks like 'v21.0'"),
     ],
 )
