@@ -44,6 +44,15 @@ def _first_line(exception: Any) -> str:
     return line[:500]
 
 
+def _one_line(value: Any) -> Any:
+    """A template parameter on one line: WhatsApp refuses parameters holding newlines, tabs
+    or more than four spaces in a row, and an alert's values (an exception's text, a
+    rendered list) often do. Non-strings pass unchanged (the model validates them)."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(value.split()) or value
+
+
 def _state(obj: Any) -> str:
     state = getattr(obj, "state", None)
     return str(getattr(state, "value", state) or "")
@@ -166,7 +175,8 @@ class WhatsAppNotifier(BaseNotifier):
     :param text: Jinja-templated free-form text.
     :param template_name: approved template to send instead of text (templated).
     :param language: template language code, e.g. ``en_US`` (templated).
-    :param parameters: template body parameters: list = positional, dict = named (templated).
+    :param parameters: template body parameters: list = positional, dict = named (templated);
+        each rendered string is put on one line (whitespace runs become one space).
     :param preview_url: show a preview of the first URL in ``text``.
     :param whatsapp_conn_id: connection of type ``whatsapp``.
     :param phone_number_id: overrides the connection's sending number.
@@ -287,10 +297,13 @@ class WhatsAppNotifier(BaseNotifier):
             broken = [f for f in ("template_name", "language", "parameters") if f in errors]
             if broken:
                 raise ValueError(f"{', '.join(broken)} could not be rendered")
+            parameters: Any = self.parameters
+            if isinstance(parameters, dict):
+                parameters = {k: _one_line(v) for k, v in parameters.items()}
+            elif isinstance(parameters, (list, tuple)):
+                parameters = [_one_line(v) for v in parameters]
             return [
-                TemplateMessage.create(
-                    to, self.template_name, self.language, parameters=self.parameters
-                )
+                TemplateMessage.create(to, self.template_name, self.language, parameters=parameters)
                 for to in self.recipients
             ]
         if self.text is None or "text" in errors:

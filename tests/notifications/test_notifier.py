@@ -248,6 +248,23 @@ def test_awaiting_the_notifier_renders_its_context(whatsapp_conn: WhatsAppEmulat
 
 
 @direct
+def test_template_parameters_are_sent_on_one_line(whatsapp_conn: WhatsAppEmulator) -> None:
+    """An exception's text often spans lines; WhatsApp refuses newlines, tabs and long
+    space runs in template parameters, so an alert would be lost to formatting."""
+    whatsapp_conn.add_template(nf.TEMPLATE, components=[{"type": "BODY", "text": nf.TEMPLATE_BODY}])
+    notifier = WhatsAppNotifier(
+        to=TWO,
+        template_name=nf.TEMPLATE,
+        parameters=["{{ task_id }}", "{{ exception }}", "{{ try_number }}"],
+    )
+    error = ValueError("row 7:\n\tbad     date\r\n")
+    notifier({"task_id": "load", "exception": error, "try_number": 1})
+    (message,) = whatsapp_conn.messages
+    params = message.payload["template"]["components"][0]["parameters"]
+    assert [p["text"] for p in params] == ["load", "row 7: bad date", "1"]
+
+
+@direct
 def test_one_instance_renders_each_call_from_its_own_context(
     whatsapp_conn: WhatsAppEmulator,
 ) -> None:
