@@ -20,6 +20,9 @@ from . import control
 from .app import EmulatorApp
 from .state import State
 
+Rows = list[dict[str, Any]]
+"""What a read route answers: JSON objects."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -72,46 +75,40 @@ def _bad_request() -> Iterator[None]:
         raise HTTPException(400, f"{type(exc).__name__}: {exc}") from exc
 
 
-def _views(state: State) -> dict[str, Callable[[], list[dict[str, Any]]]]:
-    return {
-        "messages": lambda: [m.to_dict() for m in state.messages],
-        "requests": lambda: [r.to_dict() for r in state.requests],
-        "templates": lambda: [t.to_api() for t in state.templates],
-        "media": lambda: [
-            {"id": k, **{f: v for f, v in m.items() if f != "data"}} for k, m in state.media.items()
-        ],
-    }
-
-
 def control_router(state: State) -> APIRouter:
     """The ``/_emulator/`` routes over one emulator's state."""
     router = APIRouter(prefix="/_emulator", tags=["control"])
     ok = {"success": True}
 
-    def view(name: str) -> list[dict[str, Any]]:
+    def snapshot(read: Callable[[], Rows]) -> Rows:
         with state.lock:
             state.apply_reviews()
-            return _views(state)[name]()
+            return read()
 
     @router.get("/messages")
-    def messages() -> list[dict[str, Any]]:
+    def messages() -> Rows:
         """Messages accepted, in order, as the emulator parsed them."""
-        return view("messages")
+        return snapshot(lambda: [m.to_dict() for m in state.messages])
 
     @router.get("/requests")
-    def requests() -> list[dict[str, Any]]:
+    def requests() -> Rows:
         """Every gateway request received (control calls excluded), with its answer."""
-        return view("requests")
+        return snapshot(lambda: [r.to_dict() for r in state.requests])
 
     @router.get("/templates")
-    def templates() -> list[dict[str, Any]]:
+    def templates() -> Rows:
         """Templates as the API lists them (pending reviews applied first)."""
-        return view("templates")
+        return snapshot(lambda: [t.to_api() for t in state.templates])
 
     @router.get("/media")
-    def media() -> list[dict[str, Any]]:
+    def media() -> Rows:
         """Uploaded media, without their bytes."""
-        return view("media")
+        return snapshot(
+            lambda: [
+                {"id": k, **{f: v for f, v in m.items() if f != "data"}}
+                for k, m in state.media.items()
+            ]
+        )
 
     @router.post("/reset")
     def reset() -> dict[str, bool]:
