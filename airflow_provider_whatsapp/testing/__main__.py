@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds until new templates are reviewed (default: stay PENDING)",
     )
     p.add_argument(
+        "--review-after-reads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answer PENDING to at least N reads of a template before its review",
+    )
+    p.add_argument(
         "--reject",
         action="append",
         default=[],
@@ -84,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_limit=args.rate_limit or None,
         latency=args.latency,
         review_delay=args.review_delay,
+        review_after_reads=args.review_after_reads,
         reject_templates=rejects,
         enforce_window=not args.no_enforce_window,
         templates=templates,

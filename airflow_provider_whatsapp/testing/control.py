@@ -45,6 +45,10 @@ def apply_settings(settings: Settings, values: dict[str, Any]) -> None:
             out[key] = float(value)
             if out[key] < 0:
                 raise ValueError(f"{key} must not be negative")
+        elif key == "review_after_reads":
+            out[key] = int(value)
+            if out[key] < 0:
+                raise ValueError("review_after_reads must not be negative")
         elif key == "allowed_recipients":
             if isinstance(value, str):
                 raise ValueError("allowed_recipients must be a collection of phone numbers")
@@ -119,10 +123,11 @@ def set_template_status(
         if not found:
             raise KeyError(f"no template {name}" + (f" in {language}" if language else ""))
         for tpl in found:
+            if status == "PENDING":
+                tpl.resubmit()
+                continue
             tpl.status = status
             tpl.rejected_reason = (reason or "NONE") if status == "REJECTED" else None
-            if status == "PENDING":
-                tpl.submitted_at = time.monotonic()
 
 
 def inject_faults(

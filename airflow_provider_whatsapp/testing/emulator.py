@@ -36,8 +36,8 @@ class WhatsAppEmulator:
     """A started emulator serves ``url`` (gateway and ctrl host alike) until ``stop()``.
 
     Settings (``rate_limit``, ``latency``, ``allowed_recipients``, ``enforce_window``,
-    ``review_delay``, ``reject_templates``, ``maton_error_style``) may be changed while
-    it runs; inspection properties return copies. ``templates`` (extra to the spec'd
+    ``review_delay``, ``review_after_reads``, ``reject_templates``, ``maton_error_style``)
+    may be changed while it runs; inspection properties return copies. ``templates`` (extra to the spec'd
     arguments) seeds templates, as dicts of :meth:`add_template` arguments, that also
     survive :meth:`reset`.
     """
@@ -55,6 +55,7 @@ class WhatsAppEmulator:
         allowed_recipients: set[str] | None = None,
         enforce_window: bool = True,
         review_delay: float | None = None,
+        review_after_reads: int = 0,
         reject_templates: dict[str, str] | None = None,
         maton_error_style: str = "json",
         templates: Iterable[Mapping[str, Any]] = (),
@@ -65,6 +66,7 @@ class WhatsAppEmulator:
             allowed_recipients=allowed_recipients,
             enforce_window=enforce_window,
             review_delay=review_delay,
+            review_after_reads=review_after_reads,
             reject_templates=reject_templates,
             maton_error_style=maton_error_style,
         )
@@ -168,6 +170,11 @@ class WhatsAppEmulator:
     allowed_recipients = _setting("allowed_recipients", "None: anyone; else others get 131030.")
     enforce_window = _setting("enforce_window", "Free-form messages need an open 24 h window.")
     review_delay = _setting("review_delay", "Seconds until PENDING templates get a verdict.")
+    review_after_reads = _setting(
+        "review_after_reads",
+        "API reads that must answer PENDING before a verdict: a test can count on a sensor "
+        "seeing the wait however slow the machine.",
+    )
     reject_templates = _setting("reject_templates", "Template name -> rejection reason.")
     maton_error_style = _setting("maton_error_style", "json | text | html for Maton's errors.")
 

@@ -272,6 +272,7 @@ def list_templates(state: State, call: Call) -> dict[str, Any]:
     page = items[start : start + limit]
     fields = {f.strip() for f in q["fields"].split(",")} | {"id"} if "fields" in q else None
     data = [{k: v for k, v in t.to_api().items() if fields is None or k in fields} for t in page]
+    state.count_reads(page)
     if not page:
         return {"data": data}
     end = start + len(page)
@@ -327,7 +328,9 @@ def get_template(state: State, call: Call) -> dict[str, Any]:
     state.apply_reviews()
     tpl = state.template_by_id(call.segments[0])
     assert tpl is not None
-    return tpl.to_api()
+    answer = tpl.to_api()
+    state.count_reads([tpl])
+    return answer
 
 
 def edit_template(state: State, call: Call) -> dict[str, Any]:
@@ -349,7 +352,7 @@ def edit_template(state: State, call: Call) -> dict[str, Any]:
     components = body.get("components", tpl.components)
     check_components(components, category, fmt)
     tpl.category, tpl.components, tpl.parameter_format = category, components, fmt
-    tpl.status, tpl.rejected_reason, tpl.submitted_at = "PENDING", None, time.monotonic()
+    tpl.resubmit()
     return SUCCESS
 
 

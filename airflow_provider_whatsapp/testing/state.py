@@ -14,6 +14,7 @@ import itertools
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,13 @@ class Template:
     status: str
     rejected_reason: str | None = None
     submitted_at: float = field(default_factory=time.monotonic)
+    pending_reads: int = 0
+    """API reads that answered PENDING since the last submission."""
+
+    def resubmit(self) -> None:
+        """Back to PENDING review (an edit, or a test moving it there)."""
+        self.status, self.rejected_reason = "PENDING", None
+        self.submitted_at, self.pending_reads = time.monotonic(), 0
 
     def to_api(self) -> dict[str, Any]:
         """The template as Graph lists it (``rejected_reason`` only when rejected)."""
@@ -130,6 +138,7 @@ class Settings:
     allowed_recipients: frozenset[str] | None = None
     enforce_window: bool = True
     review_delay: float | None = None
+    review_after_reads: int = 0  # PENDING answers each review waits for, whatever the clock
     reject_templates: dict[str, str] = field(default_factory=dict)
     maton_error_style: str = "json"
 
@@ -214,16 +223,30 @@ class State:
 
     # -- templates -----------------------------------------------------------------
     def apply_reviews(self) -> None:
-        """Move PENDING templates to their verdict once ``review_delay`` has passed."""
+        """Move PENDING templates to their verdict once ``review_delay`` has passed and
+        the API has answered PENDING for them ``review_after_reads`` times."""
         delay = self.settings.review_delay
         if delay is None:
             return
         now = time.monotonic()
+        reads = self.settings.review_after_reads
         for tpl in self.templates:
-            if tpl.status == "PENDING" and now - tpl.submitted_at >= delay:
+            if (
+                tpl.status == "PENDING"
+                and now - tpl.submitted_at >= delay
+                and tpl.pending_reads >= reads
+            ):
                 reason = self.settings.reject_templates.get(tpl.name)
                 tpl.status = "APPROVED" if reason is None else "REJECTED"
                 tpl.rejected_reason = reason
+
+    @staticmethod
+    def count_reads(templates: Iterable[Template]) -> None:
+        """Count an API answer that showed these templates (a PENDING one's review may
+        wait for such reads: see ``Settings.review_after_reads``)."""
+        for tpl in templates:
+            if tpl.status == "PENDING":
+                tpl.pending_reads += 1
 
     def find_templates(self, name: str, language: str | None = None) -> list[Template]:
         """Templates called ``name`` (in ``language`` when given)."""

@@ -135,7 +135,7 @@ def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
 
 
 @pytest.mark.dag
-@pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=4.0)
+@pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=1.0, review_after_reads=1)
 def test_template_sync_creates_the_new_template_and_waits_for_its_approval(
     airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,8 +168,8 @@ def test_template_sync_creates_the_new_template_and_waits_for_its_approval(
     }
     counts = xcom_of(dr, "sync_templates")["counts"]
     assert {k: v for k, v in counts.items() if v} == {"created": 1, "unchanged": 2}
-    # The new template was PENDING at first (4 s review): its sensor deferred and the
-    # trigger polled until the review passed.
+    # The new template was PENDING at first (a 1 s review that the first read never
+    # sees pass): its sensor deferred and the trigger polled until the review passed.
     polls = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
     assert polls["release_notice"] >= 2
     assert not whatsapp_conn.messages

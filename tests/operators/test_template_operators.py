@@ -412,7 +412,7 @@ def test_delete_missing_template(emulator: Any) -> None:
 
 
 @pytest.mark.dag
-@pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=1.0)
+@pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=0, review_after_reads=1)
 def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any) -> None:
     from tests.dags.template_sync_approval import dag
 
@@ -434,14 +434,17 @@ def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any)
         "release_notice": "APPROVED",
         "release_rollback": "APPROVED",
     }
-    # The first sensor found its template PENDING and deferred: the trigger polled again.
+    # Each sensor found its template PENDING and deferred: the trigger polled again.
     polls = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
-    assert max(polls["release_notice"], polls["release_rollback"]) >= 2
+    assert (polls["release_notice"], polls["release_rollback"]) == (2, 2)
 
 
 @pytest.mark.dag
 @pytest.mark.whatsapp_emulator(
-    rate_limit=None, review_delay=1.0, reject_templates={"release_rollback": "PROMOTIONAL"}
+    rate_limit=None,
+    review_delay=0,
+    review_after_reads=1,
+    reject_templates={"release_rollback": "PROMOTIONAL"},
 )
 def test_sync_then_approval_dag_fails_with_the_rejection_reason(
     airflow_db: Path, whatsapp_conn: Any, capfd: pytest.CaptureFixture[str]

@@ -145,7 +145,7 @@ def test_create_is_pending_until_moved_when_no_review_delay(
 def test_review_delay_approves_and_reject_templates_rejects(
     emu: WhatsAppEmulator, gw: httpx.Client
 ) -> None:
-    emu.review_delay = 0.2
+    emu.configure(review_delay=0.2, review_after_reads=1)  # the first list answers PENDING
     emu.reject_templates = {"bad_one": "INVALID_FORMAT"}
     create(gw, emu, definition("good_one"))
     create(gw, emu, definition("bad_one"))
@@ -156,6 +156,28 @@ def test_review_delay_approves_and_reject_templates_rejects(
     assert by_name["good_one"]["status"] == "APPROVED"
     assert by_name["bad_one"]["status"] == "REJECTED"
     assert by_name["bad_one"]["rejected_reason"] == "INVALID_FORMAT"
+
+
+def test_review_after_reads_counts_api_answers_not_the_clock(
+    emu: WhatsAppEmulator, gw: httpx.Client
+) -> None:
+    """What makes sensor tests deterministic: a verdict waits for PENDING answers."""
+    emu.configure(review_delay=0, review_after_reads=2)
+    template_id = create(gw, emu, definition("counted")).json()["id"]
+    url = f"/{emu.waba_id}/message_templates"
+    assert emu.templates[0]["status"] == "PENDING"  # a control snapshot is not a read
+    assert gw.get(url, params={"name": "counted"}).json()["data"][0]["status"] == "PENDING"
+    assert gw.get(f"/{template_id}").json()["status"] == "PENDING"  # by id counts too
+    assert gw.get(f"/{template_id}").json()["status"] == "APPROVED"
+    # Back to PENDING (an edit, or the control API) starts the count again.
+    emu.set_template_status("counted", "PENDING")
+    assert [gw.get(f"/{template_id}").json()["status"] for _ in range(3)] == [
+        "PENDING",
+        "PENDING",
+        "APPROVED",
+    ]
+    with pytest.raises(ValueError, match="review_after_reads must not be negative"):
+        emu.review_after_reads = -1
 
 
 @pytest.mark.parametrize(
