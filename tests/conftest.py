@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,12 @@ if "AIRFLOW__CORE__FERNET_KEY" not in os.environ:
     from cryptography.fernet import Fernet
 
     os.environ["AIRFLOW__CORE__FERNET_KEY"] = Fernet.generate_key().decode()
+
+
+# Property tests judge values, not speed: a shared CI machine must not fail one for a slow
+# example (Hypothesis' default 200 ms deadline). HYPOTHESIS_PROFILE picks another profile.
+settings.register_profile("whatsapp", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "whatsapp"))
 
 
 @pytest.fixture(scope="session")

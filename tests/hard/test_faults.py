@@ -25,12 +25,13 @@ import asyncio
 import logging
 import socket
 import threading
-import time
+import types
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import pytest
+import tenacity
 
 from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, DeliveryRecord, Job
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
@@ -143,9 +144,7 @@ def test_5000_sends_through_20_percent_answered_faults_each_accepted_once(
     emu.inject_faults(0.2, ["429", "500", "503"], retry_after=0.05, seed=6)
     config = client_config(emu, max_retries=MAX_RETRIES, backoff_base=0.01, backoff_max=0.05)
 
-    started = time.monotonic()
     report, attempts = send_all(config, numbers)
-    elapsed = time.monotonic() - started
 
     by_to = assert_adds_up(report, numbers)
     assert report.counts["accepted"] == 5000, report.summary()
@@ -166,10 +165,11 @@ def test_5000_sends_through_20_percent_answered_faults_each_accepted_once(
     # Message ids in the report are the ones the emulator issued.
     issued = {m.to: m.message_id for m in emu.messages}
     assert all(r.message_id == issued[r.to] for r in report.results)
-    assert elapsed < 90, f"5,000 sends took {elapsed:.1f}s"
 
 
-def test_refused_connection_is_retried_until_the_limit_fast() -> None:
+def test_refused_connection_is_retried_until_the_limit_fast(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Nothing listening: ConnectError, retried max_retries times, then one clear error."""
     port = free_port()
     config = ClientConfig(
@@ -181,17 +181,17 @@ def test_refused_connection_is_retried_until_the_limit_fast() -> None:
         backoff_base=0.01,
         backoff_max=0.05,
     )
-    started = time.monotonic()
+    waits: list[float] = []
+    monkeypatch.setattr(tenacity.nap, "time", types.SimpleNamespace(sleep=waits.append))
     with WhatsAppClient(config) as client, pytest.raises(WhatsAppConnectionError) as caught:
         client.send_message(TextMessage.create("15550000001", "hi"))
-    elapsed = time.monotonic() - started
     assert client.transport.attempts == 4  # the first try and 3 retries, no more
     assert caught.value.retryable is True
     assert "ConnectError" in str(caught.value)
     assert f"127.0.0.1:{port}" in str(caught.value)
     assert "host" in str(caught.value)  # the hint names what to check
     assert "sk-any" not in str(caught.value)
-    assert elapsed < 2.0
+    assert len(waits) == 3 and all(0 < w <= 0.05 for w in waits), waits  # backoff_max
 
 
 def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes_up() -> None:

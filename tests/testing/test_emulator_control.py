@@ -156,7 +156,7 @@ async def test_latency_does_not_serialise_concurrent_requests(emu: WhatsAppEmula
         elapsed = time.monotonic() - start
     codes = [r.status_code for r in responses]
     assert codes == [200] * 64
-    assert elapsed < 1.5  # serialised would take 12.8 s
+    assert elapsed < 6.4  # serialised would take 12.8 s; concurrent, about 0.2 s
     assert len(emu.messages) == 64
 
 

