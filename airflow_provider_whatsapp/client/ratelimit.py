@@ -13,6 +13,7 @@ then raise it back step by step (AIMD).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import threading
 import time
@@ -61,30 +62,54 @@ class SlidingWindowLimiter:
         # 9 per 0.95 s, which lets 18 into one gateway second.
         return n, max(1.0, n / self._rate) + self.safety
 
-    def _try_acquire(self) -> float:
-        """Take a slot now and return 0, or return how long to wait before asking again."""
+    def _claim(self) -> tuple[float, float]:
+        """``(0, stamp)`` with a slot taken now, or ``(seconds to wait, 0)``."""
         with self._lock:
             now = self._clock()
             if now < self._paused_until:
-                return self._paused_until - now
+                return self._paused_until - now, 0.0
             n, window = self._shape()
             starts = self._starts
             while starts and starts[0] <= now - window:
                 starts.popleft()
             if len(starts) >= n:
-                return max(starts[-n] + window - now, 0.0005)
+                return max(starts[-n] + window - now, 0.0005), 0.0
             starts.append(now)
-            return 0.0
+            return 0.0, now
 
-    def acquire(self) -> None:
-        """Block the calling thread until a request may start."""
-        while (wait := self._try_acquire()) > 0:
-            time.sleep(wait)
+    def _try_acquire(self) -> float:
+        """Take a slot now and return 0, or return how long to wait before asking again."""
+        return self._claim()[0]
 
-    async def acquire_async(self) -> None:
-        """Wait in the event loop until a request may start."""
-        while (wait := self._try_acquire()) > 0:
-            await asyncio.sleep(wait)
+    def acquire(self) -> float:
+        """Block the calling thread until a request may start; returns the slot's stamp."""
+        while (claim := self._claim())[0] > 0:
+            time.sleep(claim[0])
+        return claim[1]
+
+    async def acquire_async(self) -> float:
+        """Wait in the event loop until a request may start; returns the slot's stamp."""
+        while (claim := self._claim())[0] > 0:
+            await asyncio.sleep(claim[0])
+        return claim[1]
+
+    def restamp(self, stamp: float) -> float:
+        """The request holding slot ``stamp`` leaves only now: move its slot here.
+
+        A slot is taken before the request is built and given a connection, and a new
+        TLS connection or a busy machine can hold it back for tens of milliseconds. Were
+        the window counted from the slot, that late request and an on-time one of the
+        next window could reach the gateway less than a second apart: a 429. Returns the
+        new stamp (a request may be restamped again if its connection is replaced).
+        """
+        with self._lock:
+            now = self._clock()
+            if now <= stamp:
+                return stamp
+            with contextlib.suppress(ValueError):  # already aged out of the window
+                self._starts.remove(stamp)
+            self._starts.append(now)  # no stamp is later than now: still in order
+            return now
 
     def penalize(self, retry_after: float | None) -> None:
         """The gateway said 429: halve the rate and pause for ``retry_after`` seconds."""

@@ -36,6 +36,26 @@ USER_AGENT = "airflow-provider-whatsapp"
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
+class _SlotOnDeparture:
+    """httpcore ``trace`` callback: moves the request's rate-limit slot to the moment its
+    headers are written (:meth:`SlidingWindowLimiter.restamp`)."""
+
+    def __init__(self, limiter: SlidingWindowLimiter, stamp: float) -> None:
+        self.limiter = limiter
+        self.stamp = stamp
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event.endswith(".send_request_headers.started"):
+            self.stamp = self.limiter.restamp(self.stamp)
+
+
+class _AsyncSlotOnDeparture(_SlotOnDeparture):
+    """The same for the async transport, where httpcore awaits the callback."""
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:  # type: ignore[override]
+        super().__call__(event, info)
+
+
 class Transport:
     """Policy shared by both transports; subclasses only do the I/O."""
 
@@ -159,11 +179,13 @@ class SyncTransport(Transport):
         self._http = httpx.Client(timeout=config.timeout, follow_redirects=False)
 
     def send_once(self, request: ApiRequest) -> Any:
+        kwargs = self.build(request)
         if self.limiter is not None and request.target != "external":
-            self.limiter.acquire()
+            departure = _SlotOnDeparture(self.limiter, self.limiter.acquire())
+            kwargs["extensions"] = {"trace": departure}
         self.attempts += 1
         try:
-            response = self._http.request(**self.build(request))
+            response = self._http.request(**kwargs)
         except httpx.HTTPError as exc:
             raise self.network_error(request, exc) from None
         return self.parse(request, response)
@@ -217,11 +239,13 @@ class AsyncTransport(Transport):
         self._next = itertools.cycle(self._shards)
 
     async def send_once(self, request: ApiRequest) -> Any:
+        kwargs = self.build(request)
         if self.limiter is not None and request.target != "external":
-            await self.limiter.acquire_async()
+            stamp = await self.limiter.acquire_async()
+            kwargs["extensions"] = {"trace": _AsyncSlotOnDeparture(self.limiter, stamp)}
         self.attempts += 1
         try:
-            response = await next(self._next).request(**self.build(request))
+            response = await next(self._next).request(**kwargs)
         except httpx.HTTPError as exc:
             raise self.network_error(request, exc) from None
         return self.parse(request, response)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, WhatsAppClient, errors
+from airflow_provider_whatsapp.client.ratelimit import SlidingWindowLimiter
 from airflow_provider_whatsapp.messages import TextMessage
 
 PHONE = "16505551234"
@@ -349,6 +350,46 @@ def test_burst_of_50_at_limit_10_gets_no_429(whatsapp_emulator, config_for) -> N
     assert whatsapp_emulator.count_429() == 0
     assert len(whatsapp_emulator.messages) == 50
     assert elapsed >= 4.0  # 50 at 10/s: the limiter really spaced them
+
+
+class HeldBackLimiter(SlidingWindowLimiter):
+    """Grants a slot, then holds the request back 50 ms, as a TLS handshake or a busy
+    machine would between the slot and the request's bytes leaving."""
+
+    def __init__(self) -> None:
+        super().__init__(10)
+        self.granted: list[float] = []
+
+    def acquire(self) -> float:
+        self.granted.append(stamp := super().acquire())
+        time.sleep(0.05)
+        return stamp
+
+    async def acquire_async(self) -> float:
+        self.granted.append(stamp := await super().acquire_async())
+        await asyncio.sleep(0.05)
+        return stamp
+
+
+def test_the_slot_is_taken_when_the_request_leaves(whatsapp_emulator, config_for) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    config = config_for(whatsapp_emulator, max_retries=0)
+    limiter = HeldBackLimiter()
+    with WhatsAppClient(config, limiter=limiter) as client:
+        client.send_message(text_to())
+    (slot,) = limiter._starts
+    assert slot >= limiter.granted[0] + 0.05
+
+    limiter = HeldBackLimiter()
+
+    async def send() -> None:
+        async with AsyncWhatsAppClient(config, limiter=limiter) as aclient:
+            await aclient.send_message(text_to())
+
+    asyncio.run(send())
+    (slot,) = limiter._starts
+    assert slot >= limiter.granted[0] + 0.05
+    assert len(whatsapp_emulator.messages) == 2
 
 
 def test_sync_and_async_clients_share_one_limit(whatsapp_emulator, config_for) -> None:

@@ -7,6 +7,8 @@ import itertools
 import threading
 import time
 
+import pytest
+
 from airflow_provider_whatsapp.client.ratelimit import SlidingWindowLimiter, shared_limiter
 
 
@@ -18,6 +20,24 @@ def max_in_any_window(starts: list[float], window: float = 1.0) -> int:
             j += 1
         best = max(best, i - j + 1)
     return best
+
+
+class GrantClock:
+    """The real clock, remembering each thread's last reading: right after ``acquire``
+    returns, that reading is the instant the limiter granted the slot. Stamping
+    ``time.monotonic()`` after the call instead would add scheduling delays, which on a
+    loaded machine can push two windows' starts into one."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __call__(self) -> float:
+        self._local.last = now = time.monotonic()
+        return now
+
+    @property
+    def granted_at(self) -> float:
+        return float(self._local.last)
 
 
 class FakeClock:
@@ -49,7 +69,8 @@ def test_first_second_is_not_a_double_burst() -> None:
 
 
 def test_threads_share_the_limit() -> None:
-    limiter = SlidingWindowLimiter(20)
+    clock = GrantClock()
+    limiter = SlidingWindowLimiter(20, clock=clock)
     starts: list[float] = []
     lock = threading.Lock()
 
@@ -57,7 +78,7 @@ def test_threads_share_the_limit() -> None:
         for _ in range(10):
             limiter.acquire()
             with lock:
-                starts.append(time.monotonic())
+                starts.append(clock.granted_at)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
@@ -69,14 +90,15 @@ def test_threads_share_the_limit() -> None:
 
 
 def test_async_tasks_share_the_limit() -> None:
-    limiter = SlidingWindowLimiter(25)
+    clock = GrantClock()
+    limiter = SlidingWindowLimiter(25, clock=clock)
 
     async def main() -> list[float]:
         starts: list[float] = []
 
         async def one() -> None:
             await limiter.acquire_async()
-            starts.append(time.monotonic())
+            starts.append(clock.granted_at)  # no await between the grant and here
 
         await asyncio.gather(*(one() for _ in range(60)))
         return starts
@@ -134,3 +156,31 @@ def test_a_burst_of_429s_halves_the_rate_once() -> None:
     for _ in range(4):
         limiter.penalize(1.0)
     assert limiter.rate == 5
+
+
+def test_restamp_moves_a_late_slot_to_its_departure() -> None:
+    """A slot taken at t whose request leaves at t + 0.05: the window counts from the
+    departure, so the next window's first request is held back those 50 ms too."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(2, safety=0.0, clock=clock)
+    first = limiter.acquire()
+    clock.now += 0.05
+    assert limiter.restamp(first) == clock.now
+    clock.now += 0.1
+    second = limiter.acquire()
+    assert limiter.restamp(second) == second  # left at once: unchanged
+    clock.now = first + 1.0
+    assert limiter._try_acquire() == pytest.approx(0.05)  # not yet: 2 left within 1 s
+    clock.now = first + 1.05
+    assert limiter._try_acquire() == 0
+    assert list(limiter._starts) == [second, first + 1.05]  # the restamped slot aged out
+
+
+def test_restamp_of_a_slot_already_aged_out_still_counts_the_departure() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(1, safety=0.0, clock=clock)
+    stamp = limiter.acquire()
+    clock.now += 2.0
+    assert limiter._try_acquire() == 0  # the old slot ages out, a new one is taken
+    late = limiter.restamp(stamp)  # the old request only leaves now
+    assert list(limiter._starts) == [clock.now, late]
