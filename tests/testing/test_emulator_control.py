@@ -238,6 +238,8 @@ def test_module_entry_point_serves_until_terminated(tmp_path: Path) -> None:
             "bad=INVALID_FORMAT",
             "--review-delay",
             "0",
+            "--review-after-reads",
+            "1",
             "--env-file",
             str(env_file),
         ],
@@ -261,6 +263,17 @@ def test_module_entry_point_serves_until_terminated(tmp_path: Path) -> None:
         assert sent.status_code == 200, sent.text
         (template,) = httpx.get(f"{url}/_emulator/templates").json()
         assert (template["name"], template["status"]) == ("hello_world", "APPROVED")
+        templates = f"{url}/whatsapp-business/v21.0/{conn['extra']['waba_id']}/message_templates"
+        body = {"type": "BODY", "text": "Hi"}
+        definition = {"name": "bad", "language": "en_US", "category": "UTILITY"}
+        created = httpx.post(templates, json={**definition, "components": [body]}, headers=headers)
+        assert created.json()["status"] == "PENDING", created.text
+        seen = [
+            httpx.get(templates, params={"name": "bad"}, headers=headers).json()["data"][0]
+            for _ in range(2)
+        ]
+        assert [t["status"] for t in seen] == ["PENDING", "REJECTED"]  # after one read
+        assert seen[1]["rejected_reason"] == "INVALID_FORMAT"
         assert "AIRFLOW_CONN_WHATSAPP_DEFAULT=" in env_file.read_text()
     finally:
         proc.terminate()
