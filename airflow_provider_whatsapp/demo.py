@@ -22,20 +22,19 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+from .testing.process import EmulatorProcess
 
 PACKAGE = Path(__file__).resolve().parent
 EXAMPLES = PACKAGE / "example_dags"
@@ -138,83 +137,6 @@ def windows_to_open() -> list[str]:
         digits(example_constant("whatsapp_failure_alerts", "ONCALL_PHONE")),
         digits(example_constant("whatsapp_send_operators", "CUSTOMER_PHONE")),
     ]
-
-
-# -- the emulator in its own process --------------------------------------------------------
-class EmulatorProcess:
-    """``python -m airflow_provider_whatsapp.testing``, and its HTTP control routes."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self.proc: subprocess.Popen[str] | None = None
-        self.variables: dict[str, str] = {}
-
-    def start(self, env: dict[str, str], timeout: float = 30.0) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "airflow_provider_whatsapp.testing",
-            "--port",
-            "0",
-            "--review-delay",
-            str(REVIEW_DELAY),
-            "--open-window",
-            *windows_to_open(),
-        ]
-        self.proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        assert self.proc.stdout is not None
-        lines: list[str] = []
-        done = threading.Event()
-
-        def read(stream: TextIO) -> None:
-            with self.log_path.open("w", encoding="utf-8") as log:
-                for line in stream:
-                    log.write(line)
-                    log.flush()
-                    if not done.is_set():
-                        lines.append(line)
-                        if line.startswith("AIRFLOW_CONN_WHATSAPP_DEFAULT="):
-                            done.set()
-            done.set()
-
-        threading.Thread(target=read, args=(self.proc.stdout,), daemon=True).start()
-        if not done.wait(timeout) or self.proc.poll() is not None:
-            raise RuntimeError("the emulator did not start:\n" + "".join(lines))
-        for line in lines:
-            name, sep, value = line.rstrip("\n").partition("=")
-            if sep and name.isupper():
-                self.variables[name] = value
-
-    @property
-    def url(self) -> str:
-        return self.variables["WHATSAPP_EMULATOR_URL"]
-
-    def control(self, route: str, body: Any = None) -> Any:
-        """GET (no body) or POST (JSON body) ``/_emulator/<route>``."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            f"{self.url}/_emulator/{route}",
-            data=data,
-            method="GET" if body is None else "POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as answer:  # the emulator, on loopback
-            return json.loads(answer.read())
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 # -- running the DAGs ---------------------------------------------------------------------
@@ -467,20 +389,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"airflow db migrate failed (exit {rc}); see {logs / 'db-migrate.log'}")
         return 1
 
-    emulator = EmulatorProcess(logs / "emulator.log")
+    emulator = EmulatorProcess(
+        "--port",
+        "0",
+        "--review-delay",
+        str(REVIEW_DELAY),
+        "--open-window",
+        *windows_to_open(),
+        env=env,
+        log_path=logs / "emulator.log",
+    )
     outcomes: list[DagOutcome] = []
     try:
-        emulator.start(env)
+        emulator.start()
         for spec in example_template_specs(*PREAPPROVED):
-            emulator.control("templates", spec)
+            emulator.add_template(**spec)
         say(
             f"emulator at {emulator.url}; open 24-hour windows: {', '.join(windows_to_open())}; "
             f"pre-approved templates: {', '.join(PREAPPROVED)}; review delay {REVIEW_DELAY:g}s"
         )
-        env.update({k: v for k, v in emulator.variables.items() if k.startswith("AIRFLOW_CONN")})
+        env.update(emulator.connection_env())
         for dag in dags:
             say(f"airflow dags test {dag.dag_id} ...")
-            before = len(emulator.control("requests"))
+            before = len(emulator.requests())
             t0 = time.monotonic()
             log_path = logs / f"{dag.dag_id}.log"
             rc = run_logged([*airflow, "dags", "test", dag.dag_id], env, log_path, args.timeout)
@@ -489,8 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rc,
                 run_state(log_path, dag.dag_id),
                 time.monotonic() - t0,
-                emulator.control("requests")[before:],
-                emulator.control("templates"),
+                emulator.requests()[before:],
+                emulator.templates(),
             )
             check(outcome)
             outcomes.append(outcome)

@@ -11,15 +11,13 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+from airflow_provider_whatsapp.testing.process import EmulatorProcess
 
 # Before Airflow is imported (it reads its settings then): progress lines every few
 # seconds would interleave with the figures.
@@ -36,102 +34,26 @@ def phone(n: int) -> str:
     return f"1650{n:07d}"
 
 
-class EmulatorProcess:
-    """``python -m airflow_provider_whatsapp.testing`` in a child process.
-
-    Settings changed with :meth:`configure` are lost on :meth:`reset` (the emulator
-    restores its start-up settings), so :meth:`reset` takes the settings to re-apply.
-    """
+class BenchEmulator(EmulatorProcess):
+    """The emulator process with the benchmarks' start-up settings."""
 
     def __init__(
         self, *, rate_limit: float = 0, latency: float = 0.0, seed_template: bool = True
     ) -> None:
-        args = [
-            sys.executable,
-            "-m",
-            "airflow_provider_whatsapp.testing",
-            "--rate-limit",
-            str(rate_limit),
-            "--latency",
-            str(latency),
-        ]
-        if seed_template:
-            args += ["--template", TEMPLATE]
-        self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        found: dict[str, str] = {}
-        assert self.proc.stdout is not None
-        while "AIRFLOW_CONN_WHATSAPP_DEFAULT" not in found:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("the emulator process exited before printing its URL")
-            name, _, value = line.strip().partition("=")
-            found[name] = value
-        self.url = found["WHATSAPP_EMULATOR_URL"]
-        self.connection: dict[str, Any] = json.loads(found["AIRFLOW_CONN_WHATSAPP_DEFAULT"])
-        self.http = httpx.Client(base_url=self.url, timeout=60)
-
-    # -- control -------------------------------------------------------------------
-    def _post(self, route: str, body: dict[str, Any] | None = None) -> Any:
-        answer = self.http.post(f"/_emulator/{route}", json=body or {})
-        answer.raise_for_status()
-        return answer.json()
-
-    def _get(self, route: str) -> Any:
-        answer = self.http.get(f"/_emulator/{route}")
-        answer.raise_for_status()
-        return answer.json()
-
-    def configure(self, **settings: Any) -> None:
-        self._post("config", settings)
-
-    def reset(self, **settings: Any) -> None:
-        """Forget traffic, then apply ``settings`` (rate_limit, latency...)."""
-        self._post("reset")
-        if settings:
-            self.configure(**settings)
-
-    def add_template(self, name: str, language: str = "en_US", **spec: Any) -> str:
-        answer = self._post("templates", {"name": name, "language": language, **spec})
-        return str(answer["id"])
-
-    def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages, with the emulator's ``received_at`` (time.monotonic)."""
-        return list(self._get("messages"))
-
-    def requests(self) -> list[dict[str, Any]]:
-        return list(self._get("requests"))
-
-    # -- Airflow connection ----------------------------------------------------------
-    def connection_env(self, **extra: Any) -> dict[str, str]:
-        """``AIRFLOW_CONN_WHATSAPP_DEFAULT`` for this emulator, with extra fields added."""
-        conn = {**self.connection, "extra": {**self.connection["extra"], **extra}}
-        return {f"AIRFLOW_CONN_{CONN_ID.upper()}": json.dumps(conn)}
+        options = ["--rate-limit", str(rate_limit), "--latency", str(latency)]
+        super().__init__(*options, *(["--template", TEMPLATE] if seed_template else []))
 
     def use_connection(self, **extra: Any) -> None:
         """Point ``whatsapp_default`` at this emulator in this process (and children)."""
-        os.environ.update(self.connection_env(**extra))
-
-    def close(self) -> None:
-        self.http.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        os.environ.update(self.connection_env(CONN_ID, **extra))
 
 
 @contextmanager
 def emulator(
     *, rate_limit: float = 0, latency: float = 0.0, seed_template: bool = True
-) -> Iterator[EmulatorProcess]:
-    emu = EmulatorProcess(rate_limit=rate_limit, latency=latency, seed_template=seed_template)
-    try:
+) -> Iterator[BenchEmulator]:
+    with BenchEmulator(rate_limit=rate_limit, latency=latency, seed_template=seed_template) as emu:
         yield emu
-    finally:
-        emu.close()
 
 
 # -- the operator's path, outside Airflow -------------------------------------------------
