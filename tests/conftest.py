@@ -6,10 +6,15 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from airflow_provider_whatsapp.testing import WhatsAppEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -48,6 +53,23 @@ def airflow_db() -> Path:
         env=os.environ.copy(),
     )
     return _home
+
+
+@pytest.fixture(scope="session")
+def shared_emulator() -> Iterator[WhatsAppEmulator]:
+    """One emulator (rate limit off) for the tests that reset it instead of starting their
+    own: starting uvicorn per test would dominate the suite's runtime."""
+    from airflow_provider_whatsapp.testing import WhatsAppEmulator
+
+    with WhatsAppEmulator(rate_limit=None) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(shared_emulator: WhatsAppEmulator) -> WhatsAppEmulator:
+    """The shared emulator, reset to its constructor state (traffic and settings)."""
+    shared_emulator.reset()
+    return shared_emulator
 
 
 @pytest.fixture

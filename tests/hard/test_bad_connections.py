@@ -70,12 +70,6 @@ def whatsapp_cause(exc: BaseException) -> WhatsAppError:
     return exc.__cause__
 
 
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[WhatsAppEmulator]:
-    with WhatsAppEmulator(rate_limit=None) as emulator:
-        yield emulator
-
-
 @pytest.fixture
 def emu(shared_emulator: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch) -> WhatsAppEmulator:
     shared_emulator.reset()

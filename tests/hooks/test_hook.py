@@ -6,7 +6,6 @@ import json
 import logging
 import socket
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,18 +27,6 @@ def set_connection(
 
 def unique_key() -> str:
     return f"maton-key-{uuid.uuid4().hex}"
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[WhatsAppEmulator]:
-    with WhatsAppEmulator(rate_limit=None) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emu(shared_emulator: WhatsAppEmulator) -> WhatsAppEmulator:
-    shared_emulator.reset()
-    return shared_emulator
 
 
 def free_port() -> int:

@@ -9,7 +9,6 @@ Airflow's retry handling.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -103,13 +102,6 @@ def use_connection(emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch, **ext
     """Point ``whatsapp_default`` at ``emu``; client rate limit off unless given."""
     for name, value in emu.connection_env(**{"rate_limit": 0, **extra}).items():
         monkeypatch.setenv(name, value)
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[WhatsAppEmulator]:
-    """One emulator for the module (stopping one costs ~0.2 s), reset before each test."""
-    with WhatsAppEmulator(rate_limit=None) as emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -19,20 +19,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(pytest_plugin, "whatsapp_emulator")
 
 
-@pytest.fixture(scope="session")
-def shared_emulator() -> Iterator[WhatsAppEmulator]:
-    """Started once: starting uvicorn per test would dominate the suite's runtime."""
-    with WhatsAppEmulator(rate_limit=None) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emu(shared_emulator: WhatsAppEmulator) -> WhatsAppEmulator:
-    """The shared emulator, reset to its constructor state (rate limit off)."""
-    shared_emulator.reset()
-    return shared_emulator
-
-
 @pytest.fixture
 def gw(emu: WhatsAppEmulator) -> Iterator[httpx.Client]:
     """A client for the gateway's Graph paths (``/whatsapp-business/v21.0``), key set."""
