@@ -189,11 +189,15 @@ class BulkSender:
             if ready is None:
                 continue
             await slots.acquire()
+            if self.record.error is not None:
+                break  # the record cannot be written: nothing more may leave
             task = asyncio.create_task(self._send(*ready, slots))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:
-            await asyncio.gather(*tasks)
+            await asyncio.gather(*tasks, return_exceptions=self.record.error is not None)
+        if self.record.error is not None:
+            raise self.record.error
 
     async def _send(
         self, to: str, digest: bytes, message: Message, slots: asyncio.Semaphore

@@ -129,6 +129,11 @@ class DeliveryRecord:
         self.accepted.update(self._tail)
         self.unknown = (_unpack(head.get("in_flight")) | _unpack(head.get("unknown"))) - self.accepted
 
+    @property
+    def error(self) -> BaseException | None:
+        """Why the storage could not be written, once it failed (then no send may start)."""
+        return self._error
+
     def _segment_key(self, n: int) -> str:
         return f"{self.key}.s{n}"
 
