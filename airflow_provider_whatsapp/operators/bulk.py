@@ -94,33 +94,34 @@ def delete_delivery_record(
 class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
     """Delete the delivery records of bulk-send task instances (see README: cleanup).
 
-    :param task_ids: the bulk task id(s) whose records go (templated).
-    :param run_id: their DAG run (templated; default this run).
-    :param dag_id: their DAG (templated; default this DAG).
+    :param bulk_task_ids: the bulk task id(s) whose records go (templated).
+    :param bulk_run_id: their DAG run (templated; default this run).
+    :param bulk_dag_id: their DAG (templated; default this DAG).
     :param map_indexes: map indexes of a mapped bulk task (default ``[-1]``: unmapped).
     """
 
-    template_fields: Sequence[str] = ("task_ids", "run_id", "dag_id", "map_indexes")
+    template_fields: Sequence[str] = ("bulk_task_ids", "bulk_run_id", "bulk_dag_id", "map_indexes")
 
     def __init__(
         self,
         *,
-        task_ids: str | Sequence[str],
-        run_id: str = "{{ run_id }}",
-        dag_id: str = "{{ dag.dag_id }}",
+        bulk_task_ids: str | Sequence[str],
+        bulk_run_id: str = "{{ run_id }}",
+        bulk_dag_id: str = "{{ dag.dag_id }}",
         map_indexes: Sequence[int] = (-1,),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.task_ids = task_ids
-        self.run_id = run_id
-        self.dag_id = dag_id
+        self.bulk_task_ids = bulk_task_ids
+        self.bulk_run_id = bulk_run_id
+        self.bulk_dag_id = bulk_dag_id
         self.map_indexes = map_indexes
 
     def execute(self, context: Any) -> int:
-        task_ids = [self.task_ids] if isinstance(self.task_ids, str) else list(self.task_ids)
+        ids = self.bulk_task_ids
+        task_ids = [ids] if isinstance(ids, str) else list(ids)
         removed = sum(
-            delete_delivery_record(self.dag_id, self.run_id, task_id, int(index))
+            delete_delivery_record(self.bulk_dag_id, self.bulk_run_id, task_id, int(index))
             for task_id in task_ids
             for index in self.map_indexes
         )
