@@ -211,6 +211,7 @@ def test_dag_level_failure_callbacks_under_dag_test(failure_run: Run) -> None:
 
 # -- called directly ----------------------------------------------------------------------
 ONE, TWO = "+1 555 010 0001", "15550100004"
+THREE = "15550100005"
 direct = pytest.mark.whatsapp_emulator(rate_limit=None)
 
 
@@ -376,16 +377,45 @@ def test_a_gateway_in_trouble_holds_the_callback_briefly(
     whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A callback runs in the worker or the DAG processor: the notifier's own timeout
-    (10 s) and retries (2) bound it, not the connection's 30 s and 5 retries."""
+    (10 s), retries (10) and retry budget (60 s) bound it, not the connection's 30 s and
+    5 retries with no budget."""
     whatsapp_conn.open_window(TWO)
     whatsapp_conn.inject_faults(1.0, ["503"])
-    notifier = WhatsAppNotifier(to=TWO, text="x")
-    assert (notifier.hook.config.timeout, notifier.hook.config.max_retries) == (10.0, 2)
+    default = WhatsAppNotifier(to=TWO, text="x")
+    config = default.hook.config
+    assert (config.timeout, config.max_retries, config.retry_budget) == (10.0, 10, 60.0)
+    notifier = WhatsAppNotifier(to=TWO, text="x", max_retries=2)
     notifier({})
     assert [r.status for r in whatsapp_conn.requests] == [503, 503, 503]
     assert f"WhatsApp notification to {TWO} failed:" in capfd.readouterr().out
-    patient = WhatsAppNotifier(to=TWO, text="x", timeout=None, max_retries=None)
-    assert (patient.hook.config.timeout, patient.hook.config.max_retries) == (30.0, 5)
+    patient = WhatsAppNotifier(to=TWO, text="x", timeout=None, max_retries=None, retry_budget=None)
+    config = patient.hook.config
+    assert (config.timeout, config.max_retries, config.retry_budget) == (30.0, 5, None)
+
+
+def test_retry_budget_honours_retry_after_and_bounds_the_total_wait(
+    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Every answer a 429 with Retry-After 1 s and a 2.5 s budget: the notifier waits
+    what the gateway asks (not its 0.5 s backoff), twice, then gives up rather than
+    start a wait that would pass the budget: 3 attempts, recorded waits <= 2.5 s."""
+    whatsapp_conn.open_window(TWO)
+    whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
+    notifier = WhatsAppNotifier(to=TWO, text="x", retry_budget=2.5)
+    notifier.notify({})
+    assert [r.status for r in whatsapp_conn.requests] == [429, 429, 429]
+    sleeps = notifier.hook.client.transport.sleeps
+    assert len(sleeps) == 2 and all(1.0 <= s <= 1.1 for s in sleeps), sleeps
+    assert sum(sleeps) <= 2.5
+    assert "No WhatsApp notification could be sent" in capfd.readouterr().out
+    # Several recipients share one budget: the second gets what the first left (none).
+    whatsapp_conn.reset()
+    whatsapp_conn.open_window(TWO, THREE)
+    whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
+    pair = WhatsAppNotifier(to=[TWO, THREE], text="x", retry_budget=1.5)
+    pair.notify({})
+    assert len(pair.hook.client.transport.sleeps) == 1  # the first's one wait; no more
+    assert len(whatsapp_conn.requests) == 3
 
 
 def test_text_and_template_are_exclusive() -> None:
