@@ -85,7 +85,9 @@ class DeliveryRecord:
     of unknown outcome.
     """
 
-    def __init__(self, store: RecordStore | None = None, key: str = "bulk", secret: bytes | None = None) -> None:
+    def __init__(
+        self, store: RecordStore | None = None, key: str = "bulk", secret: bytes | None = None
+    ) -> None:
         self.store = store if store is not None else RecordStore()
         self.key = key
         self._secret = secret if secret is not None else os.urandom(32)
@@ -127,7 +129,9 @@ class DeliveryRecord:
             self.accepted |= _unpack(self.store.get(self._segment_key(n)))
         self._tail = sorted(_unpack(head.get("tail")))
         self.accepted.update(self._tail)
-        self.unknown = (_unpack(head.get("in_flight")) | _unpack(head.get("unknown"))) - self.accepted
+        self.unknown = (
+            _unpack(head.get("in_flight")) | _unpack(head.get("unknown"))
+        ) - self.accepted
 
     @property
     def error(self) -> BaseException | None:
@@ -217,7 +221,9 @@ class DeliveryRecord:
         target = self._started + 1
         self._changed()
         async with self._written:
-            await self._written.wait_for(lambda: self._finished >= target or self._error is not None)
+            await self._written.wait_for(
+                lambda: self._finished >= target or self._error is not None
+            )
         if self._error is not None:
             raise self._error
 

@@ -17,8 +17,8 @@ from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
     from ..bulk import BulkReport
-    from ..record import DeliveryRecord
     from ..messages import Message
+    from ..record import DeliveryRecord
 
 
 RECORD_PREFIX = "whatsapp_bulk__"
@@ -259,7 +259,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         from ..recipients import count_recipients
         from ..record import DeliveryRecord
 
-        share = None if self.rate_share in (None, "") else check_rate_share(self.rate_share, "rate_share")
+        share = (
+            None
+            if self.rate_share in (None, "")
+            else check_rate_share(self.rate_share, "rate_share")
+        )
         ti = context["ti"]
         key = record_key(
             ti.dag_id, context.get("run_id") or ti.run_id, ti.task_id, getattr(ti, "map_index", -1)
@@ -267,7 +271,9 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         # Digests keyed by the Maton key: only a holder of the key can match a number.
         record = DeliveryRecord(VariableStore(), key, self.hook.config.api_key.encode())
         if record.completed:
-            self.log.info("Try %d: this send completed in an earlier run; nothing is sent", record.tries)
+            self.log.info(
+                "Try %d: this send completed in an earlier run; nothing is sent", record.tries
+            )
         elif record.accepted or record.unknown:
             self.log.info(
                 "Try %d: %d recipient(s) accepted earlier will be skipped; %d had an unknown outcome",

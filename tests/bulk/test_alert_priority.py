@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_whatsapp.client import ClientConfig
-from airflow_provider_whatsapp.hooks.whatsapp import config_from_connection
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
+from airflow_provider_whatsapp.hooks.whatsapp import config_from_connection
 from airflow_provider_whatsapp.notifications.whatsapp import WhatsAppNotifier
 from airflow_provider_whatsapp.record import DeliveryRecord
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
@@ -116,7 +116,9 @@ def test_bulk_rate_share_from_the_connection_is_validated_and_applied() -> None:
     config = config_from_connection(conn(), mask=False)
     assert config.bulk_rate_share == 0.8
     assert config.for_bulk().rate_limit == pytest.approx(8.0)
-    assert config_from_connection(conn(bulk_rate_share="0.5"), mask=False).for_bulk().rate_limit == 5
+    assert (
+        config_from_connection(conn(bulk_rate_share="0.5"), mask=False).for_bulk().rate_limit == 5
+    )
     assert config.for_bulk(1.0).rate_limit == 10
     for bad in ("lots", 0, 1.5):
         with pytest.raises(WhatsAppConfigError, match="'w': extra bulk_rate_share must"):

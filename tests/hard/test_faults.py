@@ -330,9 +330,7 @@ def test_resend_unknown_on_a_later_try_duplicates_what_had_landed(
     ambiguous = {r.to for r in first.results if r.status == "ambiguous"}
     assert ambiguous
 
-    second, _ = send_all(
-        client_config(emu), numbers, record=record.reopened(), resend_unknown=True
-    )
+    second, _ = send_all(client_config(emu), numbers, record=record.reopened(), resend_unknown=True)
     by_to = assert_adds_up(second, numbers)
     assert {to for to, s in by_to.items() if s == "accepted"} == ambiguous
     assert {to for to, s in by_to.items() if s == "skipped"} == set(numbers) - ambiguous

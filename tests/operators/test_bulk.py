@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import collections
 import csv
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
