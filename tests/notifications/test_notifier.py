@@ -403,19 +403,21 @@ def test_retry_budget_honours_retry_after_and_bounds_the_total_wait(
     whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
     notifier = WhatsAppNotifier(to=TWO, text="x", retry_budget=2.5)
     notifier.notify({})
-    assert [r.status for r in whatsapp_conn.requests] == [429, 429, 429]
     sleeps = notifier.hook.client.transport.sleeps
-    assert len(sleeps) == 2 and all(1.0 <= s <= 1.1 for s in sleeps), sleeps
+    # Two waits fit unless this machine is very slow (the budget counts wall time too).
+    assert 1 <= len(sleeps) <= 2 and all(1.0 <= s <= 1.1 for s in sleeps), sleeps
     assert sum(sleeps) <= 2.5
+    assert [r.status for r in whatsapp_conn.requests] == [429] * (len(sleeps) + 1)
     assert "No WhatsApp notification could be sent" in capfd.readouterr().out
-    # Several recipients share one budget: the second gets what the first left (none).
+    # Several recipients share one budget: alone, each could wait twice.
     whatsapp_conn.reset()
     whatsapp_conn.open_window(TWO, THREE)
     whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
-    pair = WhatsAppNotifier(to=[TWO, THREE], text="x", retry_budget=1.5)
+    pair = WhatsAppNotifier(to=[TWO, THREE], text="x", retry_budget=2.5)
     pair.notify({})
-    assert len(pair.hook.client.transport.sleeps) == 1  # the first's one wait; no more
-    assert len(whatsapp_conn.requests) == 3
+    sleeps = pair.hook.client.transport.sleeps
+    assert len(sleeps) <= 2 and sum(sleeps) <= 2.5, sleeps
+    assert len(whatsapp_conn.requests) == len(sleeps) + 2  # one last try each
 
 
 def test_text_and_template_are_exclusive() -> None:
