@@ -5,9 +5,7 @@ while the bulk send is still running, with the emulator at Maton's 10 requests/s
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +19,8 @@ from airflow_provider_whatsapp.hooks.whatsapp import config_from_connection
 from airflow_provider_whatsapp.notifications.whatsapp import WhatsAppNotifier
 from airflow_provider_whatsapp.record import DeliveryRecord
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.bulk.child import send
+from tests.bulk.child import send, spawn
 
-REPO = Path(__file__).resolve().parents[2]
 ALERT_TO = "15550109999"
 BULK = 48  # ~6 s at 8/s
 
@@ -68,14 +65,7 @@ def test_alert_from_another_process_gets_in_during_a_bulk_send(
     gateway: WhatsAppEmulator, tmp_path: Path
 ) -> None:
     spec = bulk_spec(gateway, tmp_path)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.bulk.child", json.dumps(spec)],
-        cwd=REPO,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = spawn(spec, stdout=subprocess.PIPE)
     try:
         wait_for_bulk(gateway, 16, lambda: child.poll() is None)
         WhatsAppNotifier(to=ALERT_TO, text="task failed").notify({})

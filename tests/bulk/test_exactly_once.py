@@ -9,11 +9,7 @@ is no larger than the concurrency (what can really be in flight).
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -31,9 +27,8 @@ from airflow_provider_whatsapp.record import (
     RecordStore,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.bulk.child import KEY, FileStore, open_record, send
+from tests.bulk.child import KEY, FileStore, open_record, send, spawn
 
-REPO = Path(__file__).resolve().parents[2]
 CONCURRENCY = 8
 
 
@@ -86,13 +81,7 @@ def test_sigkill_at_any_point_then_retry_is_exactly_once(
     emu.reset()
     numbers = phones(300, prefix=f"1650{kill_after:03d}")
     spec = spec_for(emu, numbers, tmp_path / "record")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.bulk.child", json.dumps(spec)],
-        cwd=REPO,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    child = spawn(spec)
     deadline = time.monotonic() + 60
     while len(emu.messages) < kill_after and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)

@@ -27,17 +27,17 @@ import socket
 import threading
 import types
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
 import tenacity
 
-from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, DeliveryRecord, Job
+from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, DeliveryRecord
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
 from airflow_provider_whatsapp.client.errors import WhatsAppConnectionError
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.bulk.child import jobs_for
 
 from .conftest import client_config
 
@@ -50,13 +50,6 @@ CONCURRENCY = 32
 
 def phones(n: int, prefix: str = "1555") -> list[str]:
     return [f"{prefix}{i:07d}" for i in range(n)]
-
-
-def jobs_for(numbers: Iterable[str]) -> list[Job]:
-    def builder(to: str) -> Any:
-        return lambda: TextMessage.create(to, f"Your order for {to} shipped")
-
-    return [Job(i, to, builder(to)) for i, to in enumerate(numbers)]
 
 
 def send_all(

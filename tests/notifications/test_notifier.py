@@ -359,7 +359,8 @@ def test_emulator_down_or_connection_missing_is_logged_not_raised(
         "extra": {"phone_number_id": "100000000000001", "max_retries": 0},
     }
     monkeypatch.setenv("AIRFLOW_CONN_WHATSAPP_DOWN", json.dumps(conn))
-    down = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="whatsapp_down")
+    # max_retries=0: a refused connection is retryable, and the default budget is 60 s.
+    down = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="whatsapp_down", max_retries=0)
     assert down({}) is None
     asyncio.run(down.async_notify({}))
     missing = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="no_such_connection")
