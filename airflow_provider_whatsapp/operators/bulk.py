@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from ..client.config import check_rate_share
 from ..record import RecordStore
 from ._base import WhatsAppBaseOperator
 
@@ -207,6 +206,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         self.progress_every = progress_every
         self.rate_share = rate_share
         if rate_share is not None and not _templated(rate_share):
+            from ..client.config import check_rate_share  # only when given: parse stays cheap
+
             check_rate_share(rate_share, "rate_share")
 
     # -- building ---------------------------------------------------------------------
@@ -256,6 +257,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
     # -- running ----------------------------------------------------------------------
     def run(self, context: Any) -> dict[str, Any]:
+        from ..client.config import check_rate_share
         from ..recipients import count_recipients
         from ..record import DeliveryRecord
 
