@@ -34,6 +34,7 @@ DESIGN_EXTRAS = {
     "ctrl_host",
     "timeout",
     "rate_limit",
+    "bulk_rate_share",
     "max_retries",
 }
 
@@ -124,6 +125,7 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
         "ctrl_host": DEFAULT_CTRL_URL,
         "timeout": ClientConfig.timeout,
         "rate_limit": ClientConfig.rate_limit,
+        "bulk_rate_share": ClientConfig.bulk_rate_share,
         "max_retries": ClientConfig.max_retries,
     }
     for name, field in fields.items():
