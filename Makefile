@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 AIRFLOW_FLOOR := $(shell sed -n 's/.*"apache-airflow>=\([0-9.]*\)".*/\1/p' pyproject.toml)
 FLOOR_VENV    ?= .venv-floor
 
-.PHONY: install test test-floor lint demo bench clean
+.PHONY: install test test-floor lint demo bench e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,13 @@ lint: $(STAMP)  ## ruff (lint + format check) and mypy
 demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
 	$(BIN)/python -m airflow_provider_whatsapp.demo
 
+e2e: $(STAMP)  ## the real deployment: Postgres, api-server, scheduler, dag-processor, triggerer
+	$(BIN)/pip install --quiet -e ".[e2e]"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s e2e $(PYTEST_ARGS)
+
 bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/results/
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .e2e .pytest_cache .mypy_cache .ruff_cache
