@@ -67,6 +67,11 @@ def get_provider_info() -> dict[str, Any]:
                         "description": "Maton allows 10 requests/second per account.",
                         "schema": {"type": ["number", "null"], "default": 10},
                     },
+                    "bulk_rate_share": {
+                        "label": "Bulk rate share",
+                        "description": "Share of the rate limit a bulk send uses (0-1]; the rest stays free for alerts.",
+                        "schema": {"type": ["number", "null"], "default": 0.8},
+                    },
                     "max_retries": {
                         "label": "Max retries",
                         "description": "Retries after the first attempt for retryable errors; 0 = none.",

@@ -1,28 +1,37 @@
 """Sending one message to many recipients: bounded concurrency, per-recipient results,
 and a delivery record so a retry never messages an accepted recipient twice.
 
-No Airflow here: the operator supplies the record's storage (a :class:`DeliveryRecord`)
-and the benchmarks drive the same code.
+No Airflow here: the operator supplies the record's storage (a
+:class:`~airflow_provider_whatsapp.record.RecordStore`) and the benchmarks drive the
+same code.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import time
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal
 
 from .client.errors import AmbiguousSendError, WhatsAppError
+from .client.transport import departure_gate
+from .record import DeliveryRecord, RecordKeyError, RecordStore
 
 if TYPE_CHECKING:
     from .client import AsyncWhatsAppClient
     from .messages import RecipientMessage as Message
+
+__all__ = [
+    "BulkReport",
+    "BulkSender",
+    "DeliveryRecord",
+    "Job",
+    "RecipientResult",
+    "RecordKeyError",
+    "RecordStore",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,73 +64,6 @@ class RecipientResult:
         if self.reason:
             row["reason"] = self.reason
         return row
-
-
-def _pack(numbers: Iterable[str]) -> str:
-    return base64.b64encode(zlib.compress("\n".join(sorted(numbers)).encode(), 6)).decode()
-
-
-def _unpack(blob: str | None) -> set[str]:
-    if not blob:
-        return set()
-    text = zlib.decompress(base64.b64decode(blob)).decode()
-    return set(text.split("\n")) if text else set()
-
-
-class DeliveryRecord:
-    """Which recipients were accepted, and which were in flight, across task tries.
-
-    ``in_flight`` is written *before* a block of sends; a recipient leaves it when the
-    gateway answers. After a crash, whatever is still in flight may or may not have
-    been delivered: the next try reports it as ambiguous instead of resending.
-    Subclasses persist :meth:`dump` somewhere that survives the worker.
-    """
-
-    def __init__(self, data: str | None = None) -> None:
-        state = json.loads(data) if data else {}
-        self.accepted: set[str] = _unpack(state.get("accepted"))
-        # In flight when an earlier try stopped: outcome unknown.
-        self.unknown: set[str] = _unpack(state.get("unknown")) | _unpack(state.get("in_flight"))
-        self.in_flight: set[str] = set()
-        self.tries = int(state.get("tries", 0)) + 1
-        self._dirty = True
-
-    def dump(self) -> str:
-        return json.dumps(
-            {
-                "version": 1,
-                "tries": self.tries,
-                "accepted": _pack(self.accepted),
-                "in_flight": _pack(self.in_flight),
-                "unknown": _pack(self.unknown),
-            }
-        )
-
-    def reserve(self, numbers: Iterable[str]) -> None:
-        self.in_flight.update(numbers)
-        self._dirty = True
-        self.flush()
-
-    def accept(self, to: str) -> None:
-        self.in_flight.discard(to)
-        self.unknown.discard(to)
-        self.accepted.add(to)
-        self._dirty = True
-
-    def release(self, to: str) -> None:
-        """The gateway answered with a failure: nothing was sent, a later try may resend."""
-        self.in_flight.discard(to)
-        self.unknown.discard(to)
-        self._dirty = True
-
-    def flush(self) -> None:
-        if self._dirty:
-            self.save(self.dump())
-            self._dirty = False
-
-    def save(self, data: str) -> None:
-        """Persist ``data``; the base class keeps it in memory only."""
-        self.saved = data
 
 
 @dataclass
@@ -162,17 +104,14 @@ class BulkReport:
         }
 
 
-def _chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
-    it = iter(jobs)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
 class BulkSender:
     """Send :class:`Job` s through one async client.
 
     ``concurrency`` bounds requests in flight; the client's rate limiter bounds the
-    rate (and slows down on a 429 from the gateway, honouring ``Retry-After``).
+    rate (and slows down on a 429 from the gateway, honouring ``Retry-After``). Each
+    recipient is reserved in the record only once it holds a concurrency slot and a
+    rate-limiter slot, just before its request leaves (the transport's
+    :data:`~airflow_provider_whatsapp.client.transport.departure_gate`).
     """
 
     def __init__(
@@ -205,11 +144,11 @@ class BulkSender:
         finally:
             progress.cancel()
             self.report.elapsed = time.monotonic() - self._started
-            self.record.flush()
+            await self.record.close()
         self._log_progress(final=True)
         return self.report
 
-    def _screen(self, job: Job) -> Message | None:
+    def _screen(self, job: Job) -> tuple[str, bytes, Message] | None:
         """Decide without a request whether ``job`` is sent; record the outcome if not."""
         report = self.report
         report.total += 1
@@ -223,10 +162,15 @@ class BulkSender:
             report.add(RecipientResult(to, "duplicate", reason="already in this send"))
             return None
         self._seen.add(to)
-        if to in self.record.accepted:
+        record = self.record
+        if record.completed:
+            report.add(RecipientResult(to, "skipped", reason="the send completed in an earlier run"))
+            return None
+        digest = record.digest(to)
+        if digest in record.accepted:
             report.add(RecipientResult(to, "skipped", reason="accepted in an earlier try"))
             return None
-        if to in self.record.unknown and not self.resend_unknown:
+        if digest in record.unknown and not self.resend_unknown:
             report.add(
                 RecipientResult(
                     to,
@@ -235,40 +179,48 @@ class BulkSender:
                 )
             )
             return None
-        return message
+        return to, digest, message
 
     async def _dispatch(self, jobs: Iterable[Job]) -> None:
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
-        for chunk in _chunks(jobs, self.concurrency * 4):
-            ready = [(m.to, m) for m in map(self._screen, chunk) if m is not None]
-            if not ready:
+        for job in jobs:
+            ready = self._screen(job)
+            if ready is None:
                 continue
-            self.record.reserve(to for to, _ in ready)
-            for to, message in ready:
-                await slots.acquire()
-                task = asyncio.create_task(self._send(to, message, slots))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+            await slots.acquire()
+            if self.record.error is not None:
+                break  # the record cannot be written: nothing more may leave
+            task = asyncio.create_task(self._send(*ready, slots))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
         if tasks:
-            await asyncio.gather(*tasks)
+            await asyncio.gather(*tasks, return_exceptions=self.record.error is not None)
+        if self.record.error is not None:
+            raise self.record.error
 
-    async def _send(self, to: str, message: Message, slots: asyncio.Semaphore) -> None:
+    async def _send(
+        self, to: str, digest: bytes, message: Message, slots: asyncio.Semaphore
+    ) -> None:
+        record = self.record
+        # This task's own context: the gate reserves this recipient, and only it.
+        departure_gate.set(lambda: record.reserve(digest))
         try:
             answer = await self.client.send_message(message)
         except AmbiguousSendError as exc:
+            record.unknown_outcome(digest)
             self.report.add(RecipientResult(to, "ambiguous", reason=_one_line(exc)))
         except WhatsAppError as exc:
-            self.record.release(to)
+            record.release(digest)
             result = RecipientResult(
                 to, "failed", code=exc.code or exc.status, reason=_one_line(exc)
             )
             self.report.add(result, retryable=exc.retryable)
         except ValueError as exc:
-            self.record.release(to)
+            record.release(digest)
             self.report.add(RecipientResult(to, "invalid", reason=_one_line(exc)))
         else:
-            self.record.accept(to)
+            record.accept(digest)
             self.report.add(RecipientResult(to, "accepted", message_id=_message_id(answer)))
         finally:
             slots.release()
@@ -277,7 +229,6 @@ class BulkSender:
         while True:
             await asyncio.sleep(self.progress_every)
             self._log_progress()
-            self.record.flush()
 
     def _log_progress(self, final: bool = False) -> None:
         report = self.report

@@ -70,16 +70,16 @@ class FakeTI:
 
 
 def in_memory_delivery_record() -> None:
-    """Keep the operator's delivery record in memory instead of an Airflow Variable.
+    """Keep the operator's delivery record in memory instead of Airflow Variables.
 
-    ``VariableDeliveryRecord.load`` is monkeypatched to return the base
-    :class:`~airflow_provider_whatsapp.bulk.DeliveryRecord` (no metadata database here);
-    everything else the operator does runs unchanged.
+    ``VariableStore`` is monkeypatched into a fresh in-memory
+    :class:`~airflow_provider_whatsapp.record.RecordStore` per run (no metadata database
+    here); everything else the operator does runs unchanged.
     """
-    from airflow_provider_whatsapp.bulk import DeliveryRecord
-    from airflow_provider_whatsapp.operators.bulk import VariableDeliveryRecord
+    from airflow_provider_whatsapp.operators import bulk
+    from airflow_provider_whatsapp.record import RecordStore
 
-    VariableDeliveryRecord.load = staticmethod(lambda key: DeliveryRecord())  # type: ignore[method-assign]
+    bulk.VariableStore = RecordStore  # type: ignore[misc]
 
 
 def bulk_operator(recipients: Any, **kwargs: Any) -> Any:

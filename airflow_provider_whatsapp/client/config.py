@@ -11,6 +11,22 @@ DEFAULT_GATEWAY_URL = "https://gateway.maton.ai"
 DEFAULT_CTRL_URL = "https://ctrl.maton.ai"
 DEFAULT_API_VERSION = "v21.0"
 GATEWAY_APP = "whatsapp-business"
+#: Share of ``rate_limit`` a bulk send takes by default: the rest stays free for alerts
+#: and single sends on the same account, from this process or any other.
+DEFAULT_BULK_RATE_SHARE = 0.8
+
+
+def check_rate_share(value: object, name: str = "bulk_rate_share") -> float:
+    """``value`` as a share in (0, 1], or a ``ValueError`` naming ``name``."""
+    try:
+        share = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in (0, 1], e.g. 0.8, got {value!r}") from None
+    if not 0 < share <= 1:
+        raise ValueError(
+            f"{name} must be in (0, 1] (the share of rate_limit a bulk send may use), got {value!r}"
+        )
+    return share
 
 
 def _check_url(name: str, value: str) -> str:
@@ -28,7 +44,10 @@ class ClientConfig:
 
     ``api_key`` is kept out of ``repr`` so a logged config never shows it.
     ``rate_limit`` is requests per second per key (Maton allows 10); ``max_retries``
-    counts retries after the first attempt (0 = none).
+    counts retries after the first attempt (0 = none); ``retry_budget`` (seconds, None =
+    unbounded) caps the total wait between attempts of one call, ``Retry-After`` included:
+    no retry starts whose wait would pass it. ``bulk_rate_share`` is the share of
+    ``rate_limit`` a bulk send uses (:meth:`for_bulk`).
     """
 
     api_key: str = field(repr=False)
@@ -45,6 +64,8 @@ class ClientConfig:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_ambiguous: bool = False
+    retry_budget: float | None = None
+    bulk_rate_share: float = DEFAULT_BULK_RATE_SHARE
 
     def __post_init__(self) -> None:
         if not self.api_key or not self.api_key.strip():
@@ -61,6 +82,9 @@ class ClientConfig:
             )
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.retry_budget is not None and self.retry_budget < 0:
+            raise ValueError(f"retry_budget must be >= 0 seconds or None, got {self.retry_budget}")
+        object.__setattr__(self, "bulk_rate_share", check_rate_share(self.bulk_rate_share))
 
     @property
     def gateway_prefix(self) -> str:
@@ -77,6 +101,13 @@ class ClientConfig:
     def trusted_hosts(self) -> frozenset[str]:
         """Hosts the key may be sent to: the gateway's and the ctrl host's, nothing else."""
         return frozenset(urlsplit(u).netloc for u in (self.base_url, self.ctrl_url))
+
+    def for_bulk(self, share: float | None = None) -> ClientConfig:
+        """This config with ``rate_limit`` cut to ``share`` (default ``bulk_rate_share``)."""
+        share = self.bulk_rate_share if share is None else check_rate_share(share, "rate_share")
+        if self.rate_limit is None:
+            return self
+        return replace(self, rate_limit=self.rate_limit * share)
 
     def with_changes(self, **changes: Any) -> ClientConfig:
         return replace(self, **changes)

@@ -8,11 +8,12 @@ failures live here once.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import itertools
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -34,6 +35,14 @@ USER_AGENT = "airflow-provider-whatsapp"
 
 #: Failures where the request certainly did not leave: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+#: Awaited by the async transport after a request got its rate-limit slot and just
+#: before it leaves, on every attempt: the bulk sender sets it in each recipient's task
+#: to record that recipient in flight no earlier than needed. The slot is restamped on
+#: departure, so time spent here never makes the gateway see a burst.
+departure_gate: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = (
+    contextvars.ContextVar("whatsapp_departure_gate", default=None)
+)
 
 
 class _SlotOnDeparture:
@@ -65,6 +74,11 @@ class Transport:
             limiter = shared_limiter(config.account_key, config.rate_limit)
         self.limiter = limiter
         self.attempts = 0  # every HTTP attempt, for tests and progress reports
+        self.sleeps: list[float] = []  # every wait between attempts, Retry-After included
+
+    def set_retry_budget(self, seconds: float | None) -> None:
+        """Bound the waits of the calls from now on (what is left of a caller's budget)."""
+        self.config = self.config.with_changes(retry_budget=seconds)
 
     # -- building -------------------------------------------------------------------
     def url_for(self, request: ApiRequest) -> str:
@@ -154,17 +168,31 @@ class Transport:
     ) -> dict[str, Any]:
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
+            self.sleeps.append(state.upcoming_sleep)
             log.warning(
-                "WhatsApp call failed (attempt %d), retrying: %s", state.attempt_number, exc
+                "WhatsApp call failed (attempt %d), retrying in %.1f s: %s",
+                state.attempt_number,
+                state.upcoming_sleep,
+                exc,
             )
             if on_retry:
                 on_retry(state)
 
+        stop: Any = tenacity.stop_after_attempt(self.config.max_retries + 1)
+        budget = self.config.retry_budget
+        if budget is not None:
+
+            def over_budget(state: tenacity.RetryCallState) -> bool:
+                """The next wait would take this call past its budget: stop now."""
+                spent = max(state.idle_for, state.seconds_since_start or 0.0)
+                return spent + state.upcoming_sleep > budget
+
+            stop = tenacity.stop_any(stop, over_budget)
         return {
             "retry": tenacity.retry_if_exception(
                 lambda e: isinstance(e, WhatsAppError) and e.retryable
             ),
-            "stop": tenacity.stop_after_attempt(self.config.max_retries + 1),
+            "stop": stop,
             "wait": self._wait,
             "reraise": True,
             "before_sleep": before_sleep,
@@ -243,6 +271,9 @@ class AsyncTransport(Transport):
         if self.limiter is not None and request.target != "external":
             stamp = await self.limiter.acquire_async()
             kwargs["extensions"] = {"trace": _AsyncSlotOnDeparture(self.limiter, stamp)}
+        gate = departure_gate.get()
+        if gate is not None and request.target == "gateway":
+            await gate()
         self.attempts += 1
         try:
             response = await next(self._next).request(**kwargs)

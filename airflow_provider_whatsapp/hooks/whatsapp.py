@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 
-from ..client.config import DEFAULT_API_VERSION, DEFAULT_CTRL_URL, DEFAULT_GATEWAY_URL, ClientConfig
+from ..client.config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_BULK_RATE_SHARE,
+    DEFAULT_CTRL_URL,
+    DEFAULT_GATEWAY_URL,
+    ClientConfig,
+    check_rate_share,
+)
 from ..client.errors import WhatsAppConfigError
 from . import DEFAULT_CONN_ID
 
@@ -62,6 +69,11 @@ def config_from_connection(
     host = _with_scheme((conn.host or "").strip() or DEFAULT_GATEWAY_URL)
     ctrl = _with_scheme(str(extra.get("ctrl_host") or "").strip() or DEFAULT_CTRL_URL)
     rate = _extra_number(extra, "rate_limit", 10, conn.conn_id)
+    share = extra.get("bulk_rate_share")
+    try:
+        share = check_rate_share(DEFAULT_BULK_RATE_SHARE if share in (None, "") else share)
+    except ValueError as exc:
+        raise WhatsAppConfigError(f"connection {conn.conn_id!r}: extra {exc}") from None
     settings: dict[str, Any] = {
         "api_key": key,
         "base_url": host,
@@ -73,6 +85,7 @@ def config_from_connection(
         "timeout": _extra_number(extra, "timeout", 30, conn.conn_id),
         "rate_limit": rate if rate > 0 else None,
         "max_retries": int(_extra_number(extra, "max_retries", 5, conn.conn_id)),
+        "bulk_rate_share": share,
     }
     settings.update({k: v for k, v in overrides.items() if v is not None})
     try:
@@ -122,6 +135,7 @@ class WhatsAppHook(BaseHook):
     :param waba_id: overrides the connection's ``waba_id`` extra.
     :param timeout: overrides the connection's ``timeout`` extra (seconds per request).
     :param max_retries: overrides the connection's ``max_retries`` extra.
+    :param retry_budget: total seconds one call may wait between attempts (None: unbounded).
     """
 
     conn_name_attr = "whatsapp_conn_id"
@@ -137,6 +151,7 @@ class WhatsAppHook(BaseHook):
         waba_id: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        retry_budget: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -146,6 +161,7 @@ class WhatsAppHook(BaseHook):
             "waba_id": waba_id,
             "timeout": timeout,
             "max_retries": max_retries,
+            "retry_budget": retry_budget,
         }
         self._template_cache: dict[tuple[str, str | None], dict[str, Any] | None] = {}
 
@@ -185,11 +201,20 @@ class WhatsAppHook(BaseHook):
 
         return WhatsAppClient(self.config)
 
-    async def get_async_conn(self, *, concurrency: int = 8) -> AsyncWhatsAppClient:
-        """A new async client; close it with ``await client.aclose()``."""
+    async def get_async_conn(
+        self, *, concurrency: int = 8, bulk: bool = False, rate_share: float | None = None
+    ) -> AsyncWhatsAppClient:
+        """A new async client; close it with ``await client.aclose()``.
+
+        ``bulk=True``: limited to ``rate_share`` of the connection's rate (default its
+        ``bulk_rate_share`` extra, 0.8), leaving the rest to alerts and single sends.
+        """
         from ..client import AsyncWhatsAppClient
 
-        return AsyncWhatsAppClient(await self.get_async_config(), concurrency=concurrency)
+        config = await self.get_async_config()
+        if bulk:
+            config = config.for_bulk(rate_share)
+        return AsyncWhatsAppClient(config, concurrency=concurrency)
 
     # -- thin pass-throughs -----------------------------------------------------------------
     def send_message(self, message: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import ast
 import asyncio
 import copy
 import json
+import time
 from collections.abc import Generator, Sequence
 from datetime import datetime, timezone
 from functools import cached_property
@@ -182,8 +183,13 @@ class WhatsAppNotifier(BaseNotifier):
     :param phone_number_id: overrides the connection's sending number.
     :param timeout: seconds per request (default 10, not the connection's 30): a callback
         must not hold a worker or the DAG processor for minutes while the gateway is down.
-    :param max_retries: client retries per recipient (default 2: at worst about
-        3 x ``timeout`` + 1.5 s per recipient). ``None`` for either: the connection's.
+    :param max_retries: client retries per recipient (default 10), within ``retry_budget``.
+        ``None`` for either: the connection's.
+    :param retry_budget: seconds the whole notification may spend retrying (default 60):
+        waits honour ``Retry-After`` (a bulk send filling the account's rate answers 429
+        for a moment), and no retry starts whose wait would pass the budget, so a
+        callback holds its worker or the DAG processor at most about ``retry_budget`` +
+        ``timeout``. Every recipient shares it (the async path sends them at once).
     :param context: set by Airflow when it awaits the notifier (deadline alerts, 3.1+).
     """
 
@@ -209,7 +215,8 @@ class WhatsAppNotifier(BaseNotifier):
         whatsapp_conn_id: str = DEFAULT_CONN_ID,
         phone_number_id: str | None = None,
         timeout: float | None = 10.0,
-        max_retries: int | None = 2,
+        max_retries: int | None = 10,
+        retry_budget: float | None = 60.0,
         context: Any = None,
     ) -> None:
         if context is not None:
@@ -228,6 +235,7 @@ class WhatsAppNotifier(BaseNotifier):
         self.phone_number_id = phone_number_id
         self.timeout = timeout
         self.max_retries = max_retries
+        self.retry_budget = retry_budget
         self._render_errors: dict[str, str] = {}
 
     # -- Airflow entry points: work on a copy ------------------------------------------
@@ -278,6 +286,7 @@ class WhatsAppNotifier(BaseNotifier):
             phone_number_id=self.phone_number_id or None,
             timeout=self.timeout,
             max_retries=self.max_retries,
+            retry_budget=self.retry_budget,
         )
 
     @property
@@ -335,8 +344,12 @@ class WhatsAppNotifier(BaseNotifier):
             self.log.error("WhatsApp notification not sent: connection unusable: %s", exc)
             return
         sent = 0
+        started = time.monotonic()
         try:
             for message in messages:
+                if self.retry_budget is not None:  # one budget for the whole notification
+                    left = max(self.retry_budget - (time.monotonic() - started), 0.0)
+                    client.transport.set_retry_budget(left)
                 try:
                     answer = client.send_message(message)
                 except Exception as exc:

@@ -3,42 +3,129 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from ..client.config import check_rate_share
+from ..record import RecordStore
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..bulk import BulkReport, DeliveryRecord
+    from ..bulk import BulkReport
+    from ..record import DeliveryRecord
     from ..messages import Message
 
 
-class VariableDeliveryRecord:
-    """Factory of a :class:`~airflow_provider_whatsapp.bulk.DeliveryRecord` kept in an
-    Airflow Variable: a retry may run on another worker, and Variables are shared by all."""
+RECORD_PREFIX = "whatsapp_bulk__"
+_PART = 48  # characters of each id kept readable in a record's key
 
-    @staticmethod
-    def key_for(context: Any) -> str:
-        ti = context["ti"]
-        map_index = getattr(ti, "map_index", -1)
-        run_id = context.get("run_id") or ti.run_id
-        return f"whatsapp_bulk__{ti.dag_id}__{run_id}__{ti.task_id}__{map_index}"
 
-    @staticmethod
-    def load(key: str) -> DeliveryRecord:
+def _part(value: str) -> str:
+    """``value`` if short, else a readable start and a digest of the whole."""
+    if len(value) <= _PART:
+        return value
+    return f"{value[: _PART - 13]}~{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+
+
+def record_key(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
+    """The Variable key of one task instance's delivery record.
+
+    At most ~190 characters whatever the ids (Airflow's key column holds 250, and
+    segments add ``.sN``): long ids keep a readable start and a digest; the last part
+    digests all four coordinates, so two task instances never share a key.
+    """
+    whole = hashlib.sha256(f"{dag_id}\0{run_id}\0{task_id}\0{map_index}".encode()).hexdigest()
+    return (
+        f"{RECORD_PREFIX}{_part(dag_id)}__{_part(task_id)}__{_part(run_id)}"
+        f"__{map_index}__{whole[:16]}"
+    )
+
+
+class VariableStore(RecordStore):
+    """Delivery-record storage in Airflow Variables: a retry may run on another worker,
+    and Variables are shared by all (in a worker each call goes to the api-server)."""
+
+    def get(self, key: str) -> str | None:
         from airflow.sdk import Variable
 
-        from ..bulk import DeliveryRecord
+        value = Variable.get(key, default=None)
+        return None if value is None else str(value)
 
-        class _Stored(DeliveryRecord):
-            def save(self, data: str) -> None:
-                Variable.set(
-                    key, data, description="airflow-provider-whatsapp bulk delivery record"
-                )
+    def set(self, key: str, value: str) -> None:
+        from airflow.sdk import Variable
 
-        return _Stored(Variable.get(key, default=None))
+        Variable.set(key, value, description="airflow-provider-whatsapp bulk delivery record")
+
+    def delete(self, key: str) -> None:
+        from airflow.sdk import Variable
+
+        Variable.delete(key)
+
+
+def delete_delivery_record(
+    dag_id: str, run_id: str, task_id: str, map_index: int = -1, *, store: RecordStore | None = None
+) -> int:
+    """Delete one task instance's delivery record (head and segments); returns the
+    number of Variables removed. Run it from a task (or with Variables reachable)."""
+    store = store if store is not None else VariableStore()
+    key = record_key(dag_id, run_id, task_id, map_index)
+    head = store.get(key)
+    if head is None:
+        return 0
+    try:
+        segments = int(json.loads(head).get("segments", 0))
+    except (ValueError, AttributeError):
+        segments = 0
+    removed = 1
+    for n in range(segments + 1):  # +1: a segment a crash may have left uncounted
+        segment = f"{key}.s{n}"
+        if store.get(segment) is not None:
+            store.delete(segment)
+            removed += 1
+    store.delete(key)
+    return removed
+
+
+class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
+    """Delete the delivery records of bulk-send task instances (see README: cleanup).
+
+    :param task_ids: the bulk task id(s) whose records go (templated).
+    :param run_id: their DAG run (templated; default this run).
+    :param dag_id: their DAG (templated; default this DAG).
+    :param map_indexes: map indexes of a mapped bulk task (default ``[-1]``: unmapped).
+    """
+
+    template_fields: Sequence[str] = ("task_ids", "run_id", "dag_id", "map_indexes")
+
+    def __init__(
+        self,
+        *,
+        task_ids: str | Sequence[str],
+        run_id: str = "{{ run_id }}",
+        dag_id: str = "{{ dag.dag_id }}",
+        map_indexes: Sequence[int] = (-1,),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.task_ids = task_ids
+        self.run_id = run_id
+        self.dag_id = dag_id
+        self.map_indexes = map_indexes
+
+    def execute(self, context: Any) -> int:
+        task_ids = [self.task_ids] if isinstance(self.task_ids, str) else list(self.task_ids)
+        removed = sum(
+            delete_delivery_record(self.dag_id, self.run_id, task_id, int(index))
+            for task_id in task_ids
+            for index in self.map_indexes
+        )
+        self.log.info("Deleted %d delivery-record Variable(s)", removed)
+        return removed
 
 
 class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
@@ -47,12 +134,16 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     Recipients come from a list (numbers, or dicts with ``to`` and per-recipient
     ``parameters``), an XCom value, or a CSV / JSON / JSON Lines file (streamed; CSV
     columns besides ``to`` become parameters: ``1``, ``2``... positional, other names
-    named). Sends run concurrently under the connection's rate limit.
+    named). Sends run concurrently under ``rate_share`` of the connection's rate limit
+    (default its ``bulk_rate_share`` extra, 0.8): the rest stays free for alerts.
 
-    A record of accepted recipients lives in an Airflow Variable: a retried task skips
-    those already accepted, and reports recipients whose earlier send may or may not
-    have landed as ``ambiguous`` instead of resending them (``resend_ambiguous=True``
-    to resend). The task fails when the share of failed and invalid recipients exceeds
+    A record of accepted recipients (keyed digests, no numbers) lives in Airflow
+    Variables: a retried task skips those already accepted, and reports recipients
+    whose request was in flight when an earlier try died as ``ambiguous`` instead of
+    resending them (``resend_ambiguous=True`` to resend). When the task succeeds the
+    record shrinks to a small completion marker (a cleared re-run then sends nothing);
+    :func:`delete_delivery_record` or :class:`WhatsAppDeleteDeliveryRecordOperator`
+    removes it. The task fails when the share of failed and invalid recipients exceeds
     ``max_failure_ratio``; per-recipient results go to XCom either way.
 
     :param recipients: list, XCom value, comma-separated string, or file path (templated).
@@ -62,6 +153,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     :param components: full template components for everyone (instead of parameters).
     :param max_failure_ratio: tolerated share of failed + invalid recipients (0..1).
     :param concurrency: requests in flight at once.
+    :param rate_share: share (0, 1] of the connection's rate limit to use (templated;
+        default the connection's ``bulk_rate_share``, 0.8).
     :param include_results: push per-recipient results to XCom (summary only when False).
     """
 
@@ -73,6 +166,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         "language",
         "parameters",
         "components",
+        "rate_share",
     )
 
     def __init__(
@@ -89,6 +183,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         resend_ambiguous: bool = False,
         include_results: bool = True,
         progress_every: float = 5.0,
+        rate_share: float | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -109,6 +204,9 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         self.resend_ambiguous = resend_ambiguous
         self.include_results = include_results
         self.progress_every = progress_every
+        self.rate_share = rate_share
+        if rate_share is not None and not _templated(rate_share):
+            check_rate_share(rate_share, "rate_share")
 
     # -- building ---------------------------------------------------------------------
     def _builder(self) -> Any:
@@ -158,10 +256,18 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     # -- running ----------------------------------------------------------------------
     def run(self, context: Any) -> dict[str, Any]:
         from ..recipients import count_recipients
+        from ..record import DeliveryRecord
 
-        key = VariableDeliveryRecord.key_for(context)
-        record = VariableDeliveryRecord.load(key)
-        if record.accepted or record.unknown:
+        share = None if self.rate_share in (None, "") else check_rate_share(self.rate_share, "rate_share")
+        ti = context["ti"]
+        key = record_key(
+            ti.dag_id, context.get("run_id") or ti.run_id, ti.task_id, getattr(ti, "map_index", -1)
+        )
+        # Digests keyed by the Maton key: only a holder of the key can match a number.
+        record = DeliveryRecord(VariableStore(), key, self.hook.config.api_key.encode())
+        if record.completed:
+            self.log.info("Try %d: this send completed in an earlier run; nothing is sent", record.tries)
+        elif record.accepted or record.unknown:
             self.log.info(
                 "Try %d: %d recipient(s) accepted earlier will be skipped; %d had an unknown outcome",
                 record.tries,
@@ -169,19 +275,24 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 len(record.unknown),
             )
         jobs = self._jobs()  # validates the message / template shape before any request
-        report = asyncio.run(self._send(jobs, record, count_recipients(self.recipients)))
+        report = asyncio.run(self._send(jobs, record, count_recipients(self.recipients), share))
         summary = report.summary()
         self.log.info("Bulk send summary: %s", summary)
         result: dict[str, Any] = {"summary": summary, "delivery_record": key}
         if self.include_results:
             result["results"] = [r.to_dict() for r in report.results]
         self._check(report, context, result)
+        record.complete()  # only a successful send shrinks the record to its marker
         return result
 
-    async def _send(self, jobs: Any, record: DeliveryRecord, total: int | None) -> BulkReport:
+    async def _send(
+        self, jobs: Any, record: DeliveryRecord, total: int | None, share: float | None
+    ) -> BulkReport:
         from ..bulk import BulkSender
 
-        client = await self.hook.get_async_conn(concurrency=self.concurrency)
+        client = await self.hook.get_async_conn(
+            concurrency=self.concurrency, bulk=True, rate_share=share
+        )
         try:
             sender = BulkSender(
                 client,
@@ -212,8 +323,18 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         raise AirflowFailException(message)
 
 
+def _templated(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
 def _bind(build: Any, to: str, params: Any) -> Any:
     return lambda: build(to, params)
 
 
-__all__ = ["VariableDeliveryRecord", "WhatsAppBulkSendOperator"]
+__all__ = [
+    "VariableStore",
+    "WhatsAppBulkSendOperator",
+    "WhatsAppDeleteDeliveryRecordOperator",
+    "delete_delivery_record",
+    "record_key",
+]

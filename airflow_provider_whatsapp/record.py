@@ -1,0 +1,268 @@
+"""The delivery record of a bulk send: who was accepted, who was in flight, across tries.
+
+Only the standard library here: the operator module imports it at DAG-parse time (for
+its Variable store), and :mod:`airflow_provider_whatsapp.bulk` drives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import time
+from collections.abc import Iterable
+
+#: Bytes of HMAC-SHA256 kept per recipient: 96 bits make a collision (one recipient
+#: wrongly skipped as another) about 1e-14 likely even among ten million recipients.
+DIGEST_BYTES = 12
+#: Accepted digests gathered in the head before they move into a segment of their own.
+SEGMENT_SIZE = 64
+_RECORD_VERSION = 2
+
+
+def _pack(digests: Iterable[bytes]) -> str:
+    return base64.b64encode(b"".join(sorted(digests))).decode()
+
+
+def _unpack(blob: str | None) -> set[bytes]:
+    raw = base64.b64decode(blob) if blob else b""
+    return {raw[i : i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES)}
+
+
+class RecordKeyError(RuntimeError):
+    """The record was written under another key: its digests cannot be matched."""
+
+
+class RecordStore:
+    """Where a :class:`DeliveryRecord` keeps its values: string keys, string values.
+
+    This one keeps them in memory (one try, or tests and benchmarks); the operator's
+    stores them in Airflow Variables. ``writes`` / ``bytes_written`` count what a send
+    costs its storage. Calls are blocking: the record makes them off the event loop.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.writes = 0
+        self.bytes_written = 0
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+    def put(self, key: str, value: str) -> None:
+        """:meth:`set`, counted."""
+        self.set(key, value)
+        self.writes += 1
+        self.bytes_written += len(key) + len(value)
+
+
+class DeliveryRecord:
+    """Which recipients were accepted, and which were in flight, across task tries.
+
+    Recipients are kept as keyed digests (HMAC-SHA256 of the normalised number under
+    ``secret``, truncated to :data:`DIGEST_BYTES`): whoever reads the storage cannot list
+    the recipients. Layout under ``key``: a small head (tries, segment count, the
+    accepted digests not yet in a segment, those in flight, those whose outcome an
+    earlier try left unknown) and append-only segments ``key.sN`` of
+    :data:`SEGMENT_SIZE` accepted digests each, written before the head that counts
+    them, so a crash in between is conservative. The bytes a send writes grow linearly
+    with its recipients: each write is one bounded head, plus a segment now and then.
+
+    A recipient is reserved (:meth:`reserve`) just before its request leaves: it waits
+    for one durable write of the in-flight set that covers every recipient reserved
+    meanwhile (group commit). Answers (:meth:`accept`, :meth:`release`,
+    :meth:`unknown_outcome`) ride along in the next write, started at once if none is
+    running. After a crash the next try sees at most the requests really in flight as
+    of unknown outcome.
+    """
+
+    def __init__(self, store: RecordStore | None = None, key: str = "bulk", secret: bytes | None = None) -> None:
+        self.store = store if store is not None else RecordStore()
+        self.key = key
+        self._secret = secret if secret is not None else os.urandom(32)
+        self._check = hmac.new(self._secret, b"\0record-check", hashlib.sha256).hexdigest()[:12]
+        self.accepted: set[bytes] = set()
+        self.unknown: set[bytes] = set()  # in flight when an earlier try stopped
+        self.in_flight: set[bytes] = set()
+        self.completed = False
+        self.tries = 1
+        self._segments = 0
+        self._tail: list[bytes] = []
+        self._durable_in_flight: set[bytes] = set()
+        self._dirty = False
+        self._started = 0  # writes started
+        self._finished = 0  # writes made durable
+        self._writer: asyncio.Task[None] | None = None
+        self._written: asyncio.Condition | None = None
+        self._error: BaseException | None = None
+        self._load()
+
+    # -- reading --------------------------------------------------------------------
+    def _load(self) -> None:
+        data = self.store.get(self.key)
+        if not data:
+            return
+        head = json.loads(data)
+        if head.get("check") != self._check:
+            raise RecordKeyError(
+                f"the delivery record {self.key!r} was written under another key (the Maton "
+                "API key changed since an earlier try), so it cannot tell who was sent: "
+                "restore the key, or delete the record to send to everyone again"
+            )
+        self.tries = int(head.get("tries", 0)) + 1
+        if head.get("done"):
+            self.completed = True
+            return
+        self._segments = int(head.get("segments", 0))
+        for n in range(self._segments):
+            self.accepted |= _unpack(self.store.get(self._segment_key(n)))
+        self._tail = sorted(_unpack(head.get("tail")))
+        self.accepted.update(self._tail)
+        self.unknown = (_unpack(head.get("in_flight")) | _unpack(head.get("unknown"))) - self.accepted
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the storage could not be written, once it failed (then no send may start)."""
+        return self._error
+
+    def _segment_key(self, n: int) -> str:
+        return f"{self.key}.s{n}"
+
+    def reopened(self) -> DeliveryRecord:
+        """The record as the next try will read it (same storage and key)."""
+        return DeliveryRecord(self.store, self.key, self._secret)
+
+    def digest(self, to: str) -> bytes:
+        return hmac.new(self._secret, to.encode(), hashlib.sha256).digest()[:DIGEST_BYTES]
+
+    def state_of(self, to: str) -> str | None:
+        """``accepted``, ``in_flight``, ``unknown`` or None, for tests and debugging."""
+        d = self.digest(to)
+        for name in ("accepted", "in_flight", "unknown"):
+            if d in getattr(self, name):
+                return name
+        return None
+
+    # -- changes ----------------------------------------------------------------------
+    async def reserve(self, digest: bytes) -> None:
+        """Return once ``digest`` is durably in flight (at once if it already is: a
+        retried request of the same recipient)."""
+        self.in_flight.add(digest)
+        if digest not in self._durable_in_flight:
+            await self._commit()
+
+    def accept(self, digest: bytes) -> None:
+        self.in_flight.discard(digest)
+        self.unknown.discard(digest)
+        if digest not in self.accepted:
+            self.accepted.add(digest)
+            self._tail.append(digest)
+        self._changed()
+
+    def release(self, digest: bytes) -> None:
+        """The gateway answered with a failure: nothing was sent, a later try may resend."""
+        self.in_flight.discard(digest)
+        self.unknown.discard(digest)
+        self._changed()
+
+    def unknown_outcome(self, digest: bytes) -> None:
+        """The answer was lost: a later try must not resend it unless asked to."""
+        self.in_flight.discard(digest)
+        self.unknown.add(digest)
+        self._changed()
+
+    async def close(self) -> None:
+        """Make every change durable (the end of a try)."""
+        if self._dirty or self._writer is not None:
+            await self._commit()
+
+    def complete(self) -> None:
+        """The send is done: shrink the record to a small marker (blocking).
+
+        A later run of the same task instance (cleared by hand) then skips everyone.
+        """
+        marker = {
+            "v": _RECORD_VERSION,
+            "check": self._check,
+            "tries": self.tries,
+            "done": True,
+            "accepted": len(self.accepted),
+            "segments": self._segments,
+            "finished_at": int(time.time()),
+        }
+        self.store.put(self.key, json.dumps(marker))
+        for n in range(self._segments + 1):  # +1: one a crash may have left uncounted
+            self.store.delete(self._segment_key(n))
+        self.completed = True
+
+    # -- group commit -----------------------------------------------------------------
+    def _changed(self) -> None:
+        self._dirty = True
+        if self._writer is None and self._error is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+
+    async def _commit(self) -> None:
+        """Wait for a write that starts after this call (it covers every change so far)."""
+        if self._written is None:
+            self._written = asyncio.Condition()
+        target = self._started + 1
+        self._changed()
+        async with self._written:
+            await self._written.wait_for(lambda: self._finished >= target or self._error is not None)
+        if self._error is not None:
+            raise self._error
+
+    async def _write_loop(self) -> None:
+        try:
+            while self._dirty:
+                self._dirty = False
+                self._started += 1
+                generation = self._started
+                in_flight = set(self.in_flight)
+                writes = self._snapshot()
+                await asyncio.to_thread(self._write, writes)
+                self._durable_in_flight = in_flight
+                self._finished = generation
+                await self._notify()
+        except BaseException as exc:  # storage down: every waiter hears it
+            self._error = exc
+            await self._notify()
+        finally:
+            self._writer = None
+
+    async def _notify(self) -> None:
+        if self._written is not None:
+            async with self._written:
+                self._written.notify_all()
+
+    def _snapshot(self) -> list[tuple[str, str]]:
+        """What to write now, in order: sealed segments first, then the head."""
+        writes = []
+        while len(self._tail) >= SEGMENT_SIZE:
+            sealed, self._tail = self._tail[:SEGMENT_SIZE], self._tail[SEGMENT_SIZE:]
+            writes.append((self._segment_key(self._segments), _pack(sealed)))
+            self._segments += 1
+        head = {
+            "v": _RECORD_VERSION,
+            "check": self._check,
+            "tries": self.tries,
+            "segments": self._segments,
+            "tail": _pack(self._tail),
+            "in_flight": _pack(self.in_flight),
+            "unknown": _pack(self.unknown),
+        }
+        writes.append((self.key, json.dumps(head, separators=(",", ":"))))
+        return writes
+
+    def _write(self, writes: list[tuple[str, str]]) -> None:
+        for key, value in writes:
+            self.store.put(key, value)
