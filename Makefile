@@ -30,8 +30,8 @@ test-floor:  ## the suite against apache-airflow==$(AIRFLOW_FLOOR)
 	$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks
-	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks
+	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks e2e
+	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks e2e
 	$(BIN)/mypy
 
 demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
@@ -46,4 +46,4 @@ bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/re
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .e2e .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .e2e .e2e-bench .pytest_cache .mypy_cache .ruff_cache

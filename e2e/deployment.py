@@ -299,9 +299,7 @@ class Deployment:
             "triggerer": self._airflow("triggerer"),
         }
         for name, cmd in commands.items():
-            self.components[name] = Process(name, cmd, self.outputs / f"{name}.log").start(
-                self.env
-            )
+            self.components[name] = Process(name, cmd, self.outputs / f"{name}.log").start(self.env)
         self._http = httpx.Client(base_url=self.api_url, timeout=120)
         wait_for("every component to report healthy", self._healthy, timeout=180, every=1)
         self.say(
@@ -487,17 +485,21 @@ class Deployment:
             for ti in self.task_instances(dag_id, run_id)
         }
 
-    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
-        """A try's log through the REST API (as the UI shows it), one line per event."""
+    def task_log_events(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int
+    ) -> list[dict[str, Any]]:
+        """A try's log through the REST API (as the UI shows it): one dict per event."""
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
         content = self.api("GET", path, params={"full_content": "true"})["content"]
         if isinstance(content, str):
-            return content
+            return [{"event": line} for line in content.splitlines()]
+        return [e if isinstance(e, dict) else {"event": str(e)} for e in content]
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+        """A try's log as text: each event with its error detail."""
         return "\n".join(
-            " ".join(str(e.get(k, "")) for k in ("event", "error_detail") if e.get(k))
-            if isinstance(e, dict)
-            else str(e)
-            for e in content
+            " ".join(str(e[k]) for k in ("event", "error_detail") if e.get(k))
+            for e in self.task_log_events(dag_id, run_id, task_id, try_number)
         )
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
