@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import ast
 import time
 from datetime import datetime
 from typing import Any
 
+from airflow_provider_whatsapp.demo import example_constant
 from e2e.deployment import E2E_DAGS, Deployment, wait_for
 
 
 def dag_constant(module: str, name: str) -> Any:
     """A literal constant of an ``e2e/dags`` file, read without importing Airflow."""
-    tree = ast.parse((E2E_DAGS / f"{module}.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise KeyError(f"{module}.{name}")
+    return example_constant(module, name, E2E_DAGS)
 
 
 def sends(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
