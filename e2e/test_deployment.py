@@ -199,7 +199,8 @@ def _kill_mid_bulk(deployment: Deployment, first: int, victims: tuple[str, ...])
         f"d. retry: {summary['accepted']} sent, {summary['skipped']} skipped as accepted, "
         f"{summary['ambiguous']} ambiguous (<= {KILL_CONCURRENCY}; {len(ambiguous & reached)}"
         f" had been delivered, {len(reserved_unsent)} never left); "
-        f"{len(duplicates)} duplicates, {len(never - ambiguous)} never sent"
+        f"{len(duplicates)} duplicates; {len(never)} without a message, "
+        f"{len(never - ambiguous)} of them not reported ambiguous"
     )
     assert not duplicates, f"{len(duplicates)} recipients got more than one message"
     unsent = sorted((numbers - reached - ambiguous) - set(per_number))
