@@ -164,7 +164,9 @@ class BulkSender:
         self._seen.add(to)
         record = self.record
         if record.completed:
-            report.add(RecipientResult(to, "skipped", reason="the send completed in an earlier run"))
+            report.add(
+                RecipientResult(to, "skipped", reason="the send completed in an earlier run")
+            )
             return None
         digest = record.digest(to)
         if digest in record.accepted:

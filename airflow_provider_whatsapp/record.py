@@ -13,7 +13,9 @@ import hmac
 import json
 import os
 import time
+import zlib
 from collections.abc import Iterable
+from typing import Any
 
 #: Bytes of HMAC-SHA256 kept per recipient: 96 bits make a collision (one recipient
 #: wrongly skipped as another) about 1e-14 likely even among ten million recipients.
@@ -85,7 +87,9 @@ class DeliveryRecord:
     of unknown outcome.
     """
 
-    def __init__(self, store: RecordStore | None = None, key: str = "bulk", secret: bytes | None = None) -> None:
+    def __init__(
+        self, store: RecordStore | None = None, key: str = "bulk", secret: bytes | None = None
+    ) -> None:
         self.store = store if store is not None else RecordStore()
         self.key = key
         self._secret = secret if secret is not None else os.urandom(32)
@@ -112,6 +116,9 @@ class DeliveryRecord:
         if not data:
             return
         head = json.loads(data)
+        if head.get("version") == 1:  # written before 0.2 with numbers in clear: digest them
+            self._load_v1(head)
+            return
         if head.get("check") != self._check:
             raise RecordKeyError(
                 f"the delivery record {self.key!r} was written under another key (the Maton "
@@ -127,7 +134,22 @@ class DeliveryRecord:
             self.accepted |= _unpack(self.store.get(self._segment_key(n)))
         self._tail = sorted(_unpack(head.get("tail")))
         self.accepted.update(self._tail)
-        self.unknown = (_unpack(head.get("in_flight")) | _unpack(head.get("unknown"))) - self.accepted
+        self.unknown = (
+            _unpack(head.get("in_flight")) | _unpack(head.get("unknown"))
+        ) - self.accepted
+
+    def _load_v1(self, head: dict[str, Any]) -> None:
+        def numbers(blob: str | None) -> set[bytes]:
+            text = zlib.decompress(base64.b64decode(blob)).decode() if blob else ""
+            return {self.digest(to) for to in text.split("\n") if to}
+
+        self.tries = int(head.get("tries", 0)) + 1
+        self.accepted = numbers(head.get("accepted"))
+        self._tail = sorted(self.accepted)
+        self.unknown = (
+            numbers(head.get("in_flight")) | numbers(head.get("unknown"))
+        ) - self.accepted
+        self._dirty = True  # the next write replaces the clear-text record
 
     @property
     def error(self) -> BaseException | None:
@@ -217,7 +239,9 @@ class DeliveryRecord:
         target = self._started + 1
         self._changed()
         async with self._written:
-            await self._written.wait_for(lambda: self._finished >= target or self._error is not None)
+            await self._written.wait_for(
+                lambda: self._finished >= target or self._error is not None
+            )
         if self._error is not None:
             raise self._error
 

@@ -65,6 +65,18 @@ class _AsyncSlotOnDeparture(_SlotOnDeparture):
         super().__call__(event, info)
 
 
+class _StopBeforeBudget(tenacity.stop.stop_base):
+    """Stop when the next wait would take the call past ``budget`` seconds, counting its
+    waits so far or its wall time, whichever is more."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+
+    def __call__(self, state: tenacity.RetryCallState) -> bool:
+        spent = max(state.idle_for, state.seconds_since_start or 0.0)
+        return spent + state.upcoming_sleep > self.budget
+
+
 class Transport:
     """Policy shared by both transports; subclasses only do the I/O."""
 
@@ -178,16 +190,9 @@ class Transport:
             if on_retry:
                 on_retry(state)
 
-        stop: Any = tenacity.stop_after_attempt(self.config.max_retries + 1)
-        budget = self.config.retry_budget
-        if budget is not None:
-
-            def over_budget(state: tenacity.RetryCallState) -> bool:
-                """The next wait would take this call past its budget: stop now."""
-                spent = max(state.idle_for, state.seconds_since_start or 0.0)
-                return spent + state.upcoming_sleep > budget
-
-            stop = tenacity.stop_any(stop, over_budget)
+        stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(self.config.max_retries + 1)
+        if self.config.retry_budget is not None:
+            stop = stop | _StopBeforeBudget(self.config.retry_budget)
         return {
             "retry": tenacity.retry_if_exception(
                 lambda e: isinstance(e, WhatsAppError) and e.retryable

@@ -17,8 +17,8 @@ from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
     from ..bulk import BulkReport
-    from ..record import DeliveryRecord
     from ..messages import Message
+    from ..record import DeliveryRecord
 
 
 RECORD_PREFIX = "whatsapp_bulk__"
@@ -94,33 +94,34 @@ def delete_delivery_record(
 class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
     """Delete the delivery records of bulk-send task instances (see README: cleanup).
 
-    :param task_ids: the bulk task id(s) whose records go (templated).
-    :param run_id: their DAG run (templated; default this run).
-    :param dag_id: their DAG (templated; default this DAG).
+    :param bulk_task_ids: the bulk task id(s) whose records go (templated).
+    :param bulk_run_id: their DAG run (templated; default this run).
+    :param bulk_dag_id: their DAG (templated; default this DAG).
     :param map_indexes: map indexes of a mapped bulk task (default ``[-1]``: unmapped).
     """
 
-    template_fields: Sequence[str] = ("task_ids", "run_id", "dag_id", "map_indexes")
+    template_fields: Sequence[str] = ("bulk_task_ids", "bulk_run_id", "bulk_dag_id", "map_indexes")
 
     def __init__(
         self,
         *,
-        task_ids: str | Sequence[str],
-        run_id: str = "{{ run_id }}",
-        dag_id: str = "{{ dag.dag_id }}",
+        bulk_task_ids: str | Sequence[str],
+        bulk_run_id: str = "{{ run_id }}",
+        bulk_dag_id: str = "{{ dag.dag_id }}",
         map_indexes: Sequence[int] = (-1,),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.task_ids = task_ids
-        self.run_id = run_id
-        self.dag_id = dag_id
+        self.bulk_task_ids = bulk_task_ids
+        self.bulk_run_id = bulk_run_id
+        self.bulk_dag_id = bulk_dag_id
         self.map_indexes = map_indexes
 
     def execute(self, context: Any) -> int:
-        task_ids = [self.task_ids] if isinstance(self.task_ids, str) else list(self.task_ids)
+        ids = self.bulk_task_ids
+        task_ids = [ids] if isinstance(ids, str) else list(ids)
         removed = sum(
-            delete_delivery_record(self.dag_id, self.run_id, task_id, int(index))
+            delete_delivery_record(self.bulk_dag_id, self.bulk_run_id, task_id, int(index))
             for task_id in task_ids
             for index in self.map_indexes
         )
@@ -258,7 +259,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         from ..recipients import count_recipients
         from ..record import DeliveryRecord
 
-        share = None if self.rate_share in (None, "") else check_rate_share(self.rate_share, "rate_share")
+        share = (
+            None
+            if self.rate_share in (None, "")
+            else check_rate_share(self.rate_share, "rate_share")
+        )
         ti = context["ti"]
         key = record_key(
             ti.dag_id, context.get("run_id") or ti.run_id, ti.task_id, getattr(ti, "map_index", -1)
@@ -266,7 +271,9 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         # Digests keyed by the Maton key: only a holder of the key can match a number.
         record = DeliveryRecord(VariableStore(), key, self.hook.config.api_key.encode())
         if record.completed:
-            self.log.info("Try %d: this send completed in an earlier run; nothing is sent", record.tries)
+            self.log.info(
+                "Try %d: this send completed in an earlier run; nothing is sent", record.tries
+            )
         elif record.accepted or record.unknown:
             self.log.info(
                 "Try %d: %d recipient(s) accepted earlier will be skipped; %d had an unknown outcome",

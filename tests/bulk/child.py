@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,19 @@ from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.record import DeliveryRecord, RecordStore
 
 KEY = "whatsapp_bulk__test"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def spawn(spec: dict[str, Any], *, stdout: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    """Start ``send(spec)`` in a new process (stderr piped, for a failure message)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.bulk.child", json.dumps(spec)],
+        cwd=REPO,
+        env=os.environ.copy(),
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 class FileStore(RecordStore):
@@ -46,7 +61,7 @@ class FileStore(RecordStore):
         self._path(key).unlink(missing_ok=True)
 
 
-def jobs_for(numbers: list[str]) -> list[Job]:
+def jobs_for(numbers: Iterable[str]) -> list[Job]:
     def builder(to: str) -> Any:
         return lambda: TextMessage.create(to, f"Your order for {to} shipped")
 

@@ -9,12 +9,11 @@ is no larger than the concurrency (what can really be in flight).
 
 from __future__ import annotations
 
+import base64
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,9 +30,8 @@ from airflow_provider_whatsapp.record import (
     RecordStore,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.bulk.child import KEY, FileStore, open_record, send
+from tests.bulk.child import KEY, FileStore, open_record, send, spawn
 
-REPO = Path(__file__).resolve().parents[2]
 CONCURRENCY = 8
 
 
@@ -86,13 +84,7 @@ def test_sigkill_at_any_point_then_retry_is_exactly_once(
     emu.reset()
     numbers = phones(300, prefix=f"1650{kill_after:03d}")
     spec = spec_for(emu, numbers, tmp_path / "record")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.bulk.child", json.dumps(spec)],
-        cwd=REPO,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    child = spawn(spec)
     deadline = time.monotonic() + 60
     while len(emu.messages) < kill_after and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
@@ -200,3 +192,24 @@ def test_file_store_round_trip(tmp_path: Path) -> None:
     assert store.get("a") == "2" and store.get("b") is None
     store.delete("a")
     assert store.get("a") is None
+
+
+def test_a_record_from_before_digests_is_read_and_replaced() -> None:
+    """A task retried across the upgrade: the old clear-text record (version 1) still
+    skips its accepted and reports its in-flight, and the first write replaces it."""
+
+    def blob(*numbers: str) -> str:
+        return base64.b64encode(zlib.compress("\n".join(numbers).encode())).decode()
+
+    store = RecordStore()
+    old = {"version": 1, "tries": 1, "accepted": blob("1555", "1556"), "in_flight": blob("1557")}
+    store.values[KEY] = json.dumps(old)
+    record = DeliveryRecord(store, KEY, b"k")
+    assert record.tries == 2
+    assert [record.state_of(n) for n in ("1555", "1556", "1557")] == [
+        "accepted",
+        "accepted",
+        "unknown",
+    ]
+    record.complete()
+    assert "1555" not in store.values[KEY] and json.loads(store.values[KEY])["done"]

@@ -1,4 +1,5 @@
-"""Bulk send driven by dag_run.conf (recipients, parameters), retried once."""
+"""Bulk send driven by dag_run.conf (recipients, parameters), retried once; and a DAG
+that deletes a bulk task's delivery record."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from datetime import timedelta
 
 from airflow.sdk import DAG
 
-from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator
+from airflow_provider_whatsapp.operators.bulk import (
+    WhatsAppBulkSendOperator,
+    WhatsAppDeleteDeliveryRecordOperator,
+)
 
 with DAG(
     "bulk_send_test",
@@ -23,4 +27,13 @@ with DAG(
         max_failure_ratio=0.2,
         concurrency=8,
         progress_every=1.0,
+    )
+
+
+with DAG("bulk_record_cleanup_test", schedule=None) as cleanup:
+    WhatsAppDeleteDeliveryRecordOperator(
+        task_id="delete_record",
+        bulk_task_ids="bulk",
+        bulk_dag_id="{{ dag_run.conf['dag_id'] }}",
+        bulk_run_id="{{ dag_run.conf['run_id'] }}",
     )

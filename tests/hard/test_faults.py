@@ -27,17 +27,17 @@ import socket
 import threading
 import types
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
 import tenacity
 
-from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, DeliveryRecord, Job
+from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, DeliveryRecord
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
 from airflow_provider_whatsapp.client.errors import WhatsAppConnectionError
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.bulk.child import jobs_for
 
 from .conftest import client_config
 
@@ -50,13 +50,6 @@ CONCURRENCY = 32
 
 def phones(n: int, prefix: str = "1555") -> list[str]:
     return [f"{prefix}{i:07d}" for i in range(n)]
-
-
-def jobs_for(numbers: Iterable[str]) -> list[Job]:
-    def builder(to: str) -> Any:
-        return lambda: TextMessage.create(to, f"Your order for {to} shipped")
-
-    return [Job(i, to, builder(to)) for i, to in enumerate(numbers)]
 
 
 def send_all(
@@ -330,9 +323,7 @@ def test_resend_unknown_on_a_later_try_duplicates_what_had_landed(
     ambiguous = {r.to for r in first.results if r.status == "ambiguous"}
     assert ambiguous
 
-    second, _ = send_all(
-        client_config(emu), numbers, record=record.reopened(), resend_unknown=True
-    )
+    second, _ = send_all(client_config(emu), numbers, record=record.reopened(), resend_unknown=True)
     by_to = assert_adds_up(second, numbers)
     assert {to for to, s in by_to.items() if s == "accepted"} == ambiguous
     assert {to for to, s in by_to.items() if s == "skipped"} == set(numbers) - ambiguous

@@ -211,6 +211,7 @@ def test_dag_level_failure_callbacks_under_dag_test(failure_run: Run) -> None:
 
 # -- called directly ----------------------------------------------------------------------
 ONE, TWO = "+1 555 010 0001", "15550100004"
+THREE = "15550100005"
 direct = pytest.mark.whatsapp_emulator(rate_limit=None)
 
 
@@ -358,7 +359,8 @@ def test_emulator_down_or_connection_missing_is_logged_not_raised(
         "extra": {"phone_number_id": "100000000000001", "max_retries": 0},
     }
     monkeypatch.setenv("AIRFLOW_CONN_WHATSAPP_DOWN", json.dumps(conn))
-    down = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="whatsapp_down")
+    # max_retries=0: a refused connection is retryable, and the default budget is 60 s.
+    down = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="whatsapp_down", max_retries=0)
     assert down({}) is None
     asyncio.run(down.async_notify({}))
     missing = WhatsAppNotifier(to=TWO, text="x", whatsapp_conn_id="no_such_connection")
@@ -376,16 +378,47 @@ def test_a_gateway_in_trouble_holds_the_callback_briefly(
     whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A callback runs in the worker or the DAG processor: the notifier's own timeout
-    (10 s) and retries (2) bound it, not the connection's 30 s and 5 retries."""
+    (10 s), retries (10) and retry budget (60 s) bound it, not the connection's 30 s and
+    5 retries with no budget."""
     whatsapp_conn.open_window(TWO)
     whatsapp_conn.inject_faults(1.0, ["503"])
-    notifier = WhatsAppNotifier(to=TWO, text="x")
-    assert (notifier.hook.config.timeout, notifier.hook.config.max_retries) == (10.0, 2)
+    default = WhatsAppNotifier(to=TWO, text="x")
+    config = default.hook.config
+    assert (config.timeout, config.max_retries, config.retry_budget) == (10.0, 10, 60.0)
+    notifier = WhatsAppNotifier(to=TWO, text="x", max_retries=2)
     notifier({})
     assert [r.status for r in whatsapp_conn.requests] == [503, 503, 503]
     assert f"WhatsApp notification to {TWO} failed:" in capfd.readouterr().out
-    patient = WhatsAppNotifier(to=TWO, text="x", timeout=None, max_retries=None)
-    assert (patient.hook.config.timeout, patient.hook.config.max_retries) == (30.0, 5)
+    patient = WhatsAppNotifier(to=TWO, text="x", timeout=None, max_retries=None, retry_budget=None)
+    config = patient.hook.config
+    assert (config.timeout, config.max_retries, config.retry_budget) == (30.0, 5, None)
+
+
+def test_retry_budget_honours_retry_after_and_bounds_the_total_wait(
+    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Every answer a 429 with Retry-After 1 s and a 2.5 s budget: the notifier waits
+    what the gateway asks (not its 0.5 s backoff), twice, then gives up rather than
+    start a wait that would pass the budget: 3 attempts, recorded waits <= 2.5 s."""
+    whatsapp_conn.open_window(TWO)
+    whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
+    notifier = WhatsAppNotifier(to=TWO, text="x", retry_budget=2.5)
+    notifier.notify({})
+    sleeps = notifier.hook.client.transport.sleeps
+    # Two waits fit unless this machine is very slow (the budget counts wall time too).
+    assert 1 <= len(sleeps) <= 2 and all(1.0 <= s <= 1.1 for s in sleeps), sleeps
+    assert sum(sleeps) <= 2.5
+    assert [r.status for r in whatsapp_conn.requests] == [429] * (len(sleeps) + 1)
+    assert "No WhatsApp notification could be sent" in capfd.readouterr().out
+    # Several recipients share one budget: alone, each could wait twice.
+    whatsapp_conn.reset()
+    whatsapp_conn.open_window(TWO, THREE)
+    whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
+    pair = WhatsAppNotifier(to=[TWO, THREE], text="x", retry_budget=2.5)
+    pair.notify({})
+    sleeps = pair.hook.client.transport.sleeps
+    assert len(sleeps) <= 2 and sum(sleeps) <= 2.5, sleeps
+    assert len(whatsapp_conn.requests) == len(sleeps) + 2  # one last try each
 
 
 def test_text_and_template_are_exclusive() -> None:

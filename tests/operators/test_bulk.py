@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp.bulk import DeliveryRecord
+from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator, record_key
 from airflow_provider_whatsapp.recipients import iter_recipients
 from tests.helpers import xcom_of
 
@@ -57,15 +58,27 @@ def test_recipients_sources(tmp_path: Path) -> None:
         iter_recipients(tmp_path / "missing.csv")
 
 
-def test_delivery_record_round_trip() -> None:
-    record = DeliveryRecord()
-    record.reserve(["1", "2", "3"])
-    record.accept("1")
-    record.release("2")
-    again = DeliveryRecord(record.dump())
-    assert again.accepted == {"1"}
-    assert again.unknown == {"3"}  # in flight when the try stopped
-    assert again.tries == 2
+def test_record_key_fits_airflow_whatever_the_ids() -> None:
+    long = "d" * 250
+    keys = {
+        record_key(long, "r" * 250, "t" * 250, 10_000),
+        record_key(long, "r" * 249 + "x", "t" * 250, 10_000),  # same readable start
+        record_key("dag", "manual__2026-01-02T03:04:05+00:00", "bulk"),
+    }
+    assert len(keys) == 3, "different task instances never share a key"
+    assert all(len(k) + len(".s99999") <= 250 for k in keys)
+    assert record_key("dag", "run", "bulk").startswith("whatsapp_bulk__dag__bulk__run__-1__")
+
+
+def test_rate_share_is_checked_before_any_request() -> None:
+    with pytest.raises(ValueError, match="rate_share must be in"):
+        WhatsAppBulkSendOperator(task_id="b", recipients=["1"], template_name="t", rate_share=0)
+    with pytest.raises(ValueError, match="rate_share must be a number"):
+        WhatsAppBulkSendOperator(task_id="b", recipients=["1"], template_name="t", rate_share="x")
+    templated = WhatsAppBulkSendOperator(
+        task_id="b", recipients=["1"], template_name="t", rate_share="{{ params.share }}"
+    )
+    assert "rate_share" in templated.template_fields
 
 
 @pytest.mark.dag
@@ -173,9 +186,57 @@ def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
     assert statuses["skipped"] + statuses["ambiguous"] + statuses["accepted"] == 600
     # Accepted before the kill: skipped now; in flight at the kill: reported, never resent.
     assert statuses["skipped"] + statuses["ambiguous"] >= sent_in_first
-    assert statuses["ambiguous"] <= 2 * 8 * 4  # at most the blocks in flight (concurrency 8)
+    # At most what was really in flight (concurrency 8), and nothing left unsent.
+    assert statuses["ambiguous"] <= 8
     ambiguous = {r["to"] for r in result["results"] if r["status"] == "ambiguous"}
     assert ambiguous <= set(numbers)
     # Every recipient either got exactly one message or is reported ambiguous (never resent).
     never = set(numbers) - set(counts)
     assert never <= ambiguous
+    assert statuses["skipped"] + statuses["ambiguous"] <= sent_in_first + 8
+    # The record's Variables hold no number in clear, and a success shrank them to a marker.
+    stored = stored_variables()
+    assert [k for k in stored if k.startswith(result["delivery_record"])] == [
+        result["delivery_record"]
+    ]
+    marker = json.loads(stored[result["delivery_record"]])
+    assert marker["done"] is True and marker["accepted"] >= 600 - statuses["ambiguous"]
+    assert not any(p[-7:] in v for p in numbers for v in stored.values())
+
+    # A cleared, re-run task sends nothing: the marker says the send completed.
+    before = len(emu.messages)
+    rerun = bulk_xcom(emu_dag_test(conf, when))
+    assert len(emu.messages) == before
+    assert {r["status"] for r in rerun["results"]} == {"skipped"}
+
+    # One task deletes the record (head, segments): the Variable is gone.
+    from tests.dags.bulk_send import cleanup
+
+    when2 = datetime(2026, 1, 2, 3, 4, 6, tzinfo=timezone.utc)
+    run_id = marker_run_id(result["delivery_record"], stored)
+    dr = cleanup.test(
+        logical_date=when2, run_after=when2, run_conf={"run_id": run_id, "dag_id": "bulk_send_test"}
+    )
+    assert dr.state == "success"
+    assert xcom_of(dr, "delete_record") == 1
+    assert result["delivery_record"] not in stored_variables()
+
+
+def stored_variables() -> dict[str, str]:
+    """Every Variable as the metadata database holds it (decrypted)."""
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {v.key: v.val for v in session.query(Variable).all()}
+
+
+def marker_run_id(key: str, stored: dict[str, str]) -> str:
+    """The run id of the dag.test() run that wrote ``key`` (from the DB, not guessed)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        runs = [r.run_id for r in session.query(DagRun).filter(DagRun.dag_id == "bulk_send_test")]
+    [run_id] = [r for r in runs if record_key("bulk_send_test", r, "bulk") == key]
+    return run_id
