@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 AIRFLOW_FLOOR := $(shell sed -n 's/.*"apache-airflow>=\([0-9.]*\)".*/\1/p' pyproject.toml)
 FLOOR_VENV    ?= .venv-floor
 
-.PHONY: install test test-floor lint demo bench clean
+.PHONY: install test test-floor lint demo bench e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,16 +30,20 @@ test-floor:  ## the suite against apache-airflow==$(AIRFLOW_FLOOR)
 	$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks
-	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks
+	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks e2e
+	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks e2e
 	$(BIN)/mypy
 
 demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
 	$(BIN)/python -m airflow_provider_whatsapp.demo
+
+e2e: $(STAMP)  ## the real deployment: Postgres, api-server, scheduler, dag-processor, triggerer
+	$(BIN)/pip install --quiet -e ".[e2e]"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s e2e $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/results/
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .e2e .e2e-bench .pytest_cache .mypy_cache .ruff_cache

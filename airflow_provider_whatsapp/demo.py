@@ -115,9 +115,10 @@ def example_template_specs(*names: str) -> list[dict[str, Any]]:
     return specs
 
 
-def example_constant(module: str, name: str) -> Any:
-    """A literal constant of an example DAG file, read without importing it (no Airflow)."""
-    tree = ast.parse((EXAMPLES / f"{module}.py").read_text(encoding="utf-8"))
+def example_constant(module: str, name: str, folder: Path = EXAMPLES) -> Any:
+    """A literal constant of an example DAG file (or one in ``folder``), read without
+    importing it (no Airflow)."""
+    tree = ast.parse((folder / f"{module}.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == name for t in node.targets

@@ -1,0 +1,259 @@
+"""The provider in a real Airflow deployment (``make e2e``): cases a-f of issue 10.
+
+Every DAG is triggered through the REST API and judged from the emulator's record, the
+REST API and the log files; every wait is bounded. The cases run in this order (the key
+scan, f, comes last so that it sees everything the others wrote).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections import Counter
+from datetime import datetime, timezone
+
+import pytest
+
+from airflow_provider_whatsapp.demo import DEMO_DAGS, digits, example_constant
+from e2e.cases import alert_during_bulk, dag_constant, sends
+from e2e.deployment import Deployment, wait_for
+
+KILL_RECIPIENTS = 300
+KILL_AFTER = 100  # answers seen at the emulator before the SIGKILL
+KILL_CONCURRENCY = 16  # e2e_bulk_kill's concurrency: the most that can be ambiguous
+
+
+# -- a. the example DAGs ------------------------------------------------------------------
+def test_a_example_dags_end_as_designed(deployment: Deployment) -> None:
+    emulator = deployment.emulator
+    assert emulator is not None
+    # All at once, each with a logical date as the UI gives one (whatsapp_send_operators
+    # renders {{ ds }}, undefined in a run triggered without one).
+    now = datetime.now(timezone.utc).isoformat()
+    runs = {d.dag_id: deployment.trigger(d.dag_id, logical_date=now) for d in DEMO_DAGS}
+    states = {dag_id: deployment.wait_run(dag_id, run, 300) for dag_id, run in runs.items()}
+    deployment.say(f"a. example DAGs: {states}")
+    assert states == {d.dag_id: d.expected_state for d in DEMO_DAGS}
+
+    alerts = "whatsapp_failure_alerts"
+    assert deployment.task_states(alerts, runs[alerts]) == {
+        "load_orders": "failed",
+        "export_report": "failed",
+        "publish": "upstream_failed",
+    }
+    assert deployment.task_instance(alerts, runs[alerts], "load_orders")["try_number"] == 2
+    recipients = {
+        alerts: {
+            digits(example_constant(alerts, "ONCALL_PHONE")),
+            *map(digits, example_constant(alerts, "ONCALL_TEAM")),
+        },
+        "whatsapp_pipeline_notifications": {"15550100101", "15550100102", "15550100103"},
+        "whatsapp_send_operators": {
+            digits(example_constant("whatsapp_send_operators", "CUSTOMER_PHONE"))
+        },
+        "whatsapp_template_sync": set(),
+    }
+    # The DAG-level alert comes from the dag-processor after the run ends: wait for it.
+    expected = {d.dag_id: d.expected_messages for d in DEMO_DAGS}
+
+    def counted() -> dict[str, int] | None:
+        tos = Counter(m["to"] for m in emulator.messages())
+        got = {dag_id: sum(tos[t] for t in numbers) for dag_id, numbers in recipients.items()}
+        return got if got == expected else None
+
+    try:
+        wait_for("every example's messages", counted, 60)
+    except TimeoutError:
+        tos = Counter(m["to"] for m in emulator.messages())
+        pytest.fail(f"messages per recipient {dict(tos)}, expected per DAG {expected}")
+    assert all(r["status"] == 200 for r in sends(emulator.requests()))
+    # The sync created release_notice once (its scheduled run and ours share the account)
+    # and the deferred sensors saw it approved.
+    created = [
+        r["json"]["name"]
+        for r in emulator.requests()
+        if r["method"] == "POST" and r["path"].endswith("/message_templates")
+    ]
+    assert created == ["release_notice"]
+    status = {t["name"]: t["status"] for t in emulator.templates()}
+    assert status["release_notice"] == "APPROVED"
+
+
+# -- b. task- and DAG-level alerts ---------------------------------------------------------
+def test_b_task_and_dag_level_alerts_arrive(deployment: Deployment) -> None:
+    emulator = deployment.emulator
+    assert emulator is not None
+    task_phone = dag_constant("e2e_alerts", "TASK_PHONE")
+    dag_phone = dag_constant("e2e_alerts", "DAG_PHONE")
+    emulator.control("windows", {"phones": [task_phone, dag_phone]})
+    run = deployment.trigger("e2e_alerts")
+    assert deployment.wait_run("e2e_alerts", run) == "failed"
+
+    def both() -> dict[str, str] | None:
+        texts = {
+            m["to"]: m["payload"]["text"]["body"]
+            for m in emulator.messages()
+            if m["type"] == "text" and m["to"] in {task_phone, dag_phone}
+        }
+        return texts if {task_phone, dag_phone} <= set(texts) else None
+
+    texts = wait_for("both alerts at the emulator", both, 60)
+    task_alert, dag_alert = texts[task_phone], texts[dag_phone]
+    deployment.say(f"b. task alert:\n{task_alert}\n   DAG alert:\n{dag_alert}")
+    error = dag_constant("e2e_alerts", "ERROR")
+    assert task_alert.startswith("❌ Airflow task failed")
+    assert "\nDAG: e2e_alerts\n" in task_alert and "\nTask: boom\n" in task_alert
+    assert f"\nError: ValueError: {error}" in task_alert
+    assert dag_alert.startswith("❌ Airflow DAG run failed")
+    assert "\nDAG: e2e_alerts\n" in dag_alert and "\nLast task: boom\n" in dag_alert
+    assert f"\nRun: {run}\n" in dag_alert and "\nReason: task_failure" in dag_alert
+    # The DAG-level callback ran in the dag-processor: its log there names the send.
+    logs = list((deployment.home / "logs" / "dag_processor").rglob("e2e_alerts.py.log"))
+    assert logs, "no dag-processor log for e2e_alerts.py"
+    text = "\n".join(p.read_text(errors="replace") for p in logs)
+    assert "WhatsApp" in text, text[-2000:]
+
+
+# -- c. the deferrable sensor in the triggerer -------------------------------------------------
+def test_c_deferred_sensor_succeeds_on_approval_and_fails_fast_on_rejection(
+    deployment: Deployment,
+) -> None:
+    emulator = deployment.emulator
+    assert emulator is not None
+    dag_id = "e2e_template_status"
+    approved = dag_constant(dag_id, "APPROVED")
+    rejected = dag_constant(dag_id, "REJECTED")
+    timeout = dag_constant(dag_id, "TIMEOUT")
+    emulator.configure(review_delay=None)  # no review by the clock: the test decides
+    for name in (approved, rejected):
+        emulator.add_template(name, status="PENDING")
+    run = deployment.trigger(dag_id)
+
+    def both_deferred() -> bool:
+        states = deployment.task_states(dag_id, run)
+        return states == {"wait_approved": "deferred", "wait_rejected": "deferred"}
+
+    wait_for("both sensors deferred (REST API)", both_deferred, 120)
+    deployment.say("c. both sensors seen deferred through the REST API")
+    reason = "INVALID_FORMAT"
+    emulator.control("templates/status", {"name": approved, "status": "APPROVED"})
+    emulator.control("templates/status", {"name": rejected, "status": "REJECTED", "reason": reason})
+    assert deployment.wait_run(dag_id, run, 120) == "failed"
+    assert deployment.task_states(dag_id, run) == {
+        "wait_approved": "success",
+        "wait_rejected": "failed",
+    }
+    ti = deployment.task_instance(dag_id, run, "wait_rejected")
+    took = datetime.fromisoformat(ti["end_date"]) - datetime.fromisoformat(ti["start_date"])
+    assert took.total_seconds() < timeout / 4, took
+    log = deployment.task_log(dag_id, run, "wait_rejected", ti["try_number"])
+    assert "REJECTED" in log and reason in log, log[-3000:]
+    # The trigger ran in the triggerer, which wrote its own log next to the task's.
+    trigger_logs = list(deployment.home.glob(f"logs/dag_id={dag_id}/**/*.log.trigger.*.log"))
+    assert trigger_logs, "no trigger log file"
+
+
+# -- d. kill mid-bulk ---------------------------------------------------------------------
+def _kill_mid_bulk(deployment: Deployment, first: int, victims: tuple[str, ...]) -> None:
+    """Run e2e_bulk_kill, SIGKILL ``victims`` of try 1 after ~KILL_AFTER answers, judge."""
+    emulator = deployment.emulator
+    assert emulator is not None
+    emulator.configure(rate_limit=None)  # the connection paces at 20/s itself
+    numbers = {str(n) for n in range(first, first + KILL_RECIPIENTS)}
+    dag_id = "e2e_bulk_kill"
+    run = deployment.trigger(dag_id, {"first": first, "count": KILL_RECIPIENTS})
+
+    def answered() -> int | None:
+        n = sum(1 for m in emulator.messages() if m["to"] in numbers)
+        return n if n >= KILL_AFTER else None
+
+    wait_for(f"{KILL_AFTER} answers", answered, 120, every=0.1)
+    ti = deployment.task_instance(dag_id, run, "bulk")
+    assert ti["try_number"] == 1 and ti["state"] == "running", ti
+    pids = deployment.worker_pids(ti["id"])
+    assert set(victims) <= set(pids), f"processes of try 1: {pids}"
+    for victim in victims:
+        os.kill(pids[victim], signal.SIGKILL)
+    time.sleep(1.0)  # what was on the wire lands
+    before_retry = emulator.requests()
+    reached = {r["json"]["to"] for r in sends(before_retry) if r["json"]["to"] in numbers}
+    accepted_first = sum(1 for m in emulator.messages() if m["to"] in numbers)
+    deployment.say(
+        f"d. SIGKILL {'+'.join(victims)} of try 1 after {accepted_first} answers "
+        f"({len(reached)} requests had reached the emulator)"
+    )
+
+    state = deployment.wait_run(dag_id, run, 180)
+    ti = deployment.task_instance(dag_id, run, "bulk")
+    assert (state, ti["state"], ti["try_number"]) == ("success", "success", 2), ti
+    result = deployment.xcom(dag_id, run, "bulk")
+    summary = result["summary"]
+    ambiguous = {r["to"] for r in result["results"] if r["status"] == "ambiguous"}
+    per_number = Counter(m["to"] for m in emulator.messages() if m["to"] in numbers)
+    duplicates = sorted(n for n, c in per_number.items() if c > 1)
+    never = set(numbers - set(per_number))
+    # Reserved in the record, then killed before the bytes left: honestly ambiguous.
+    reserved_unsent = (numbers - reached) & ambiguous
+    deployment.say(
+        f"d. retry: {summary['accepted']} sent, {summary['skipped']} skipped as accepted, "
+        f"{summary['ambiguous']} ambiguous (<= {KILL_CONCURRENCY}; {len(ambiguous & reached)}"
+        f" had been delivered, {len(reserved_unsent)} never left); "
+        f"{len(duplicates)} duplicates; {len(never)} without a message, "
+        f"{len(never - ambiguous)} of them not reported ambiguous"
+    )
+    assert not duplicates, f"{len(duplicates)} recipients got more than one message"
+    unsent = sorted((numbers - reached - ambiguous) - set(per_number))
+    assert not unsent, (
+        f"{len(unsent)} recipients whose request never reached the emulator, and not reported "
+        "ambiguous, were not sent by the retry"
+    )
+    assert not never - ambiguous, f"{len(never - ambiguous)} recipients got no message"
+    assert len(ambiguous) == summary["ambiguous"] <= KILL_CONCURRENCY
+    assert summary["accepted"] + summary["skipped"] + summary["ambiguous"] == KILL_RECIPIENTS
+
+
+def test_d1_kill_task_runner_mid_bulk(deployment: Deployment) -> None:
+    _kill_mid_bulk(deployment, 15550400000, ("runner",))
+
+
+def test_d2_kill_runner_and_supervisor_mid_bulk(deployment: Deployment) -> None:
+    _kill_mid_bulk(deployment, 15550410000, ("runner", "supervisor"))
+
+
+# -- e. an alert during a bulk send ------------------------------------------------------------
+def test_e_alert_during_bulk_is_delivered(deployment: Deployment) -> None:
+    delay = alert_during_bulk(deployment, 15550500000)
+    deployment.say(
+        "e. alert during bulk: "
+        + ("LOST" if delay is None else f"delivered {delay:.1f}s after the task failed")
+    )
+    assert delay is not None, "the failure alert never reached the emulator"
+
+
+# -- f. the key stays secret ----------------------------------------------------------------
+def test_f_key_in_no_file_output_or_database_row(deployment: Deployment) -> None:
+    key = deployment.api_key.encode()
+    assert key.startswith(b"e2e-maton-") and len(key) > 30
+    home = [p for p in deployment.home_files() if key in p.read_bytes()]
+    outputs = [p for p in deployment.output_files() if key in p.read_bytes()]
+    files = sum(1 for _ in deployment.home_files())
+    assert files > 20 and len(deployment.output_files()) >= 5  # the scan saw real material
+    assert not home, f"key found in {home}"
+    assert not outputs, f"key found in component output {outputs}"
+    if deployment.postgres is None:
+        pytest.fail(f"no PostgreSQL to pg_dump ({deployment.database})")
+    dump = deployment.postgres.dump()
+    assert b"COPY public.task_instance" in dump and len(dump) > 100_000
+    rows = [line for line in dump.splitlines() if key in line]
+    assert not rows, f"key in {len(rows)} row(s) of the pg_dump"
+    deployment.say(
+        f"f. key absent from {files} files under AIRFLOW_HOME, "
+        f"{len(deployment.output_files())} component outputs, a {len(dump) // 1024} KiB pg_dump"
+    )
+
+
+def test_every_component_still_running(deployment: Deployment) -> None:
+    """Nothing crashed along the way (a dead triggerer would only show as a timeout)."""
+    dead = [name for name, p in deployment.components.items() if not p.running]
+    assert not dead, dead
