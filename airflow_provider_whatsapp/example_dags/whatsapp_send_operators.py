@@ -4,7 +4,7 @@ business profile.
 
 What it shows:
 
-- ``WhatsAppSendTextOperator``: free-form text with Jinja (``{{ ds }}``, ``{{ run_id }}``).
+- ``WhatsAppSendTextOperator``: free-form text with Jinja (``{{ dag_run.run_after | ds }}``, ``{{ run_id }}``: a run triggered from the UI or the REST API has no logical date, so no ``{{ ds }}``).
 - ``WhatsAppSendTemplateOperator``: an approved template with named parameters; it is
   checked (exists, APPROVED, parameters fit) before anything is sent.
 - ``WhatsAppSendMediaOperator``: an image by https URL, and a local file (uploaded first,
@@ -60,7 +60,7 @@ with DAG(
     WhatsAppSendTextOperator(
         task_id="send_text",
         to=CUSTOMER_PHONE,
-        text="Hello from Airflow 👋 Your orders for {{ ds }} are being processed.",
+        text="Hello from Airflow 👋 Your orders for {{ dag_run.run_after | ds }} are being processed.",
     )
 
     WhatsAppSendTemplateOperator(
@@ -87,7 +87,7 @@ with DAG(
         media_type="document",
         media=str(ATTACHMENT),
         mime_type="text/plain",
-        filename="orders-{{ ds }}.csv",
+        filename="orders-{{ dag_run.run_after | ds }}.csv",
         caption="Today's orders",
     )
 

@@ -240,7 +240,7 @@ def test_send_operators_each_message_type_arrives(
         "interactive": 2,
     }
     payload = {m.type: m.payload for m in messages if m.type != "interactive"}
-    ds = dr.logical_date.strftime("%Y-%m-%d")
+    ds = dr.run_after.strftime("%Y-%m-%d")
     assert payload["text"]["text"]["body"].endswith(f"Your orders for {ds} are being processed.")
     assert payload["image"]["image"] == {
         "link": ex.IMAGE_URL,
