@@ -55,7 +55,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     to resend). The task fails when the share of failed and invalid recipients exceeds
     ``max_failure_ratio``; per-recipient results go to XCom either way.
 
-    :param recipients: list, XCom value, comma-separated string, or file path (templated).
+    :param recipients: list, XCom value, comma-separated string, or file path; a relative
+        path is tried as given, then beside the DAG file (templated).
     :param message: a message model or API-shaped dict sent to everyone (``to`` is replaced).
     :param template_name: or: an approved template (with ``language``).
     :param parameters: template parameters for everyone (a recipient's own win).
@@ -147,17 +148,23 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
         return build_message
 
-    def _jobs(self) -> Any:
+    def _jobs(self, recipients: Any = None) -> Any:
         from ..bulk import Job
         from ..recipients import iter_recipients
 
         build = self._builder()
-        for index, recipient in enumerate(iter_recipients(self.recipients)):
+        source = self.recipients if recipients is None else recipients
+        for index, recipient in enumerate(iter_recipients(source)):
             yield Job(index, recipient.to, _bind(build, recipient.to, recipient.parameters))
 
     # -- running ----------------------------------------------------------------------
     def run(self, context: Any) -> dict[str, Any]:
-        from ..recipients import count_recipients
+        from ..recipients import count_recipients, is_recipient_file
+        from .media import resolve_local_path
+
+        recipients = self.recipients
+        if is_recipient_file(recipients):  # relative: beside the DAG file
+            recipients = resolve_local_path(recipients, context)
 
         key = VariableDeliveryRecord.key_for(context)
         record = VariableDeliveryRecord.load(key)
@@ -168,8 +175,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 len(record.accepted),
                 len(record.unknown),
             )
-        jobs = self._jobs()  # validates the message / template shape before any request
-        report = asyncio.run(self._send(jobs, record, count_recipients(self.recipients)))
+        jobs = self._jobs(recipients)  # validates the message / template shape first
+        report = asyncio.run(self._send(jobs, record, count_recipients(recipients)))
         summary = report.summary()
         self.log.info("Bulk send summary: %s", summary)
         result: dict[str, Any] = {"summary": summary, "delivery_record": key}

@@ -131,6 +131,25 @@ def emu_dag_test(conf: dict[str, Any], when: datetime | None = None) -> Any:
 
 
 @pytest.mark.dag
+def test_relative_recipients_file_is_read_beside_the_dag_file(
+    airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
+) -> None:
+    """A worker's cwd is arbitrary: ``bulk_recipients.csv`` means the file next to the DAG
+    (tests/dags/), as media and template paths do."""
+    emu = whatsapp_conn
+    emu.add_template("notice", components=NOTICE)
+    monkeypatch.chdir(tmp_path)  # nothing named bulk_recipients.csv here
+    dr = emu_dag_test({"recipients": "bulk_recipients.csv"})
+    assert dr.state == "success"
+    assert bulk_xcom(dr)["summary"]["accepted"] == 2
+    assert sorted(m.to for m in emu.messages) == ["16505550101", "16505550102"]
+    assert emu.sent_to("16505550102")[0].payload["template"]["components"][0]["parameters"] == [
+        {"type": "text", "text": "Bo"},
+        {"type": "text", "text": "R2"},
+    ]
+
+
+@pytest.mark.dag
 def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
     airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
 ) -> None:
