@@ -6,9 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
-from ._base import WhatsAppBaseOperator
+from ._base import WhatsAppBaseOperator, fail_with_result
 
 if TYPE_CHECKING:
     from ..bulk import BulkReport, DeliveryRecord
@@ -53,7 +51,9 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     those already accepted, and reports recipients whose earlier send may or may not
     have landed as ``ambiguous`` instead of resending them (``resend_ambiguous=True``
     to resend). The task fails when the share of failed and invalid recipients exceeds
-    ``max_failure_ratio``; per-recipient results go to XCom either way.
+    ``max_failure_ratio``; per-recipient results go to ``return_value`` XCom either way
+    (pushed before the task fails: ``AirflowException`` when a retry may help,
+    ``AirflowFailException`` when not).
 
     :param recipients: list, XCom value, comma-separated string, or file path; a relative
         path is tried as given, then beside the DAG file (templated).
@@ -206,17 +206,14 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     def _check(self, report: BulkReport, context: Any, result: dict[str, Any]) -> None:
         if report.failure_ratio <= self.max_failure_ratio:
             return
-        # Results of this try stay visible even though the task fails.
-        context["ti"].xcom_push(key="bulk_result", value=result)
         message = (
             f"{report.counts['failed']} failed and {report.counts['invalid']} invalid of "
             f"{report.total} recipients ({report.failure_ratio:.1%} > max_failure_ratio "
-            f"{self.max_failure_ratio:.1%}); see XCom 'bulk_result' for each recipient"
+            f"{self.max_failure_ratio:.1%}); see XCom 'return_value' for each recipient"
         )
-        if report.retryable_failures:
-            # A retry resends only to recipients that were not accepted.
-            raise RuntimeError(message + f"; {report.retryable_failures} may succeed on retry")
-        raise AirflowFailException(message)
+        if report.retryable_failures:  # a retry resends only to those not accepted
+            message += f"; {report.retryable_failures} may succeed on retry"
+        fail_with_result(context, result, message, retry_may_help=bool(report.retryable_failures))
 
 
 def _bind(build: Any, to: str, params: Any) -> Any:
