@@ -139,6 +139,12 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
     string_fields = {"maton_connection", "phone_number_id", "waba_id", "api_version", "ctrl_host"}
     for name in string_fields:
         assert "string" in fields[name]["schema"]["type"], name
+    # The form's types are the hook's: an integer field is read as one, a number as one.
+    from airflow_provider_whatsapp.hooks.whatsapp import NUMERIC_EXTRAS
+
+    for name, kind in NUMERIC_EXTRAS.items():
+        wanted = "integer" if kind is int else "number"
+        assert fields[name]["schema"]["type"] == [wanted, "null"], name
     assert jsonschema.Draft202012Validator(fields["max_retries"]["schema"]).is_valid(3)
     assert not jsonschema.Draft202012Validator(fields["max_retries"]["schema"]).is_valid(2.5)
     assert not jsonschema.Draft202012Validator(fields["timeout"]["schema"]).is_valid("soon")

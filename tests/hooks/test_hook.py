@@ -107,6 +107,8 @@ def test_defaults_when_only_the_key_is_given(monkeypatch: pytest.MonkeyPatch) ->
         ("", {"ctrl_host": " ctrl.example.com "}, {"ctrl_url": "https://ctrl.example.com"}),
         ("", {"rate_limit": 2.5, "max_retries": 0}, {"rate_limit": 2.5, "max_retries": 0}),
         ("", {"rate_limit": "", "timeout": None}, {"rate_limit": 10, "timeout": 30}),
+        ("", {"max_retries": 3.0, "timeout": 7}, {"max_retries": 3, "timeout": 7.0}),
+        ("", {"max_retries": " 4 ", "rate_limit": "0.5"}, {"max_retries": 4, "rate_limit": 0.5}),
         ("", {"maton_connection": "", "phone_number_id": ""}, {"maton_connection": None}),
     ],
 )
@@ -141,7 +143,12 @@ def test_hook_arguments_override_the_extras(monkeypatch: pytest.MonkeyPatch) -> 
     ("extra", "expected"),
     [
         ({"timeout": "soon"}, "extra 'timeout' must be a number, got 'soon'"),
-        ({"max_retries": [1]}, "extra 'max_retries' must be a number"),
+        ({"timeout": "nan"}, "extra 'timeout' must be a number, got 'nan'"),
+        ({"rate_limit": True}, "extra 'rate_limit' must be a number, got True"),
+        ({"max_retries": [1]}, "extra 'max_retries' must be a whole number, got [1]"),
+        ({"max_retries": 2.5}, "extra 'max_retries' must be a whole number, got 2.5"),
+        ({"max_retries": "2.5"}, "extra 'max_retries' must be a whole number, got '2.5'"),
+        ({"max_retries": False}, "extra 'max_retries' must be a whole number, got False"),
         ({"ctrl_host": "ftp://ctrl.example.com"}, "ctrl_url must be an http(s) URL"),
         ({"api_version": "21.0"}, "api_version looks like 'v21.0'"),
     ],
