@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -26,6 +27,7 @@ from airflow_provider_whatsapp.client.config import (
 )
 
 DISTRIBUTION = "airflow-provider-whatsapp"
+REPO = Path(__file__).resolve().parents[1]
 DESIGN_EXTRAS = {
     "maton_connection",
     "phone_number_id",
@@ -151,12 +153,17 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
 
 
 CLI_SCRIPT = """
-import sys
+import json, sys
 from airflow.__main__ import main
 for name in ("list", "hooks", "widgets"):
     sys.argv = ["airflow", "providers", name, "-o", "json"]
     main()
     print("\\n@@END@@", flush=True)
+# The link the providers page puts on the package name (the UI falls back to
+# airflow.apache.org/docs/<package>/, which does not exist for a third-party provider).
+from airflow.providers_manager import ProvidersManager
+data = ProvidersManager().providers["airflow-provider-whatsapp"].data
+print(json.dumps([data["documentation-url"]]), flush=True)
 """
 
 
@@ -171,7 +178,7 @@ def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
         timeout=120,
     )
     assert process.returncode == 0, process.stderr[-3000:]
-    chunks = process.stdout.split("@@END@@")[:3]
+    chunks = process.stdout.split("@@END@@")
     outputs = {}
     for name, chunk in zip(("list", "hooks", "widgets"), chunks):
         # Log lines (unit-test mode) may precede the JSON document on stdout.
@@ -194,6 +201,27 @@ def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
         if w.get("package_name") == DISTRIBUTION
     }
     assert widgets == {f"extra__whatsapp__{name}" for name in DESIGN_EXTRAS}
+    [documentation_url] = json.loads(chunks[3].strip().splitlines()[-1])
+    assert documentation_url == project_urls()["Documentation"]
+
+
+def project_urls() -> dict[str, str]:
+    """``[project.urls]`` as installed: the Project-URL metadata Airflow reads."""
+    entries = importlib.metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
+    return dict(tuple(part.strip() for part in entry.split(",", 1)) for entry in entries)
+
+
+def test_project_urls_point_at_the_repository_readme_and_changelog() -> None:
+    """Airflow's providers page links ``Documentation`` (Project-URL metadata); the
+    changelog it names is the one in the repository."""
+    urls = project_urls()
+    assert set(urls) >= {"Documentation", "Source", "Changelog"}
+    assert all(url.startswith(urls["Source"]) for url in urls.values())
+    assert urls["Documentation"].endswith("/README.md")
+    assert urls["Changelog"].endswith("/CHANGELOG.md")
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]" in changelog
+    assert "keepachangelog.com" in changelog
 
 
 def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:
