@@ -67,7 +67,7 @@ def _read_media(file: MediaSource, mime_type: str | None) -> tuple[str, bytes, s
     else:
         data = file.read()
         name = os.path.basename(str(getattr(file, "name", "upload")))
-    mime = mime_type or detect_mime_type(name if name != "upload" else "", data)
+    mime = mime_type or detect_mime_type(name, data)
     if not mime:
         raise WhatsAppConfigError(f"cannot tell the mime type of {name!r}: pass mime_type=")
     return name, data, mime
