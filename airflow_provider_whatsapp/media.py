@@ -16,6 +16,7 @@ __all__ = [
     "MediaValidationError",
     "check_media",
     "check_media_file",
+    "detect_mime_type",
     "format_size",
     "guess_mime_type",
     "media_type_for_mime",
@@ -167,6 +168,15 @@ def sniff_mime_type(head: bytes) -> str | None:
     return None
 
 
+def detect_mime_type(name: str, head: bytes = b"") -> str | None:
+    """The one mime guesser: from ``name``'s extension, else from the first bytes ``head``.
+
+    Used for every upload (operators and client alike), so a file that uploads can also
+    be sent: a PNG named ``chart`` is an image either way.
+    """
+    return (guess_mime_type(name) if name else None) or sniff_mime_type(head[:16])
+
+
 def media_type_for_mime(mime_type: str) -> str:
     """The media type (image, video, audio, document, sticker) a mime type is sent as."""
     canonical = _canonical_mime(mime_type)
@@ -242,10 +252,8 @@ def check_media_file(
     except OSError as error:
         raise MediaValidationError(f"cannot read media file {name!r}: {error.strerror}") from None
     if mime_type is None:
-        mime_type = guess_mime_type(name)
-    if mime_type is None:
         with open(name, "rb") as file:
-            mime_type = sniff_mime_type(file.read(16))
+            mime_type = detect_mime_type(name, file.read(16))
     if mime_type is None:
         raise MediaValidationError(
             f"{name!r}: cannot tell the mime type from the name or content; pass mime_type"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
+
+from .messages.base import HttpUrlStr
+
+# Sent as the user wrote it (pydantic's HttpUrl would add a trailing slash and lower-case
+# the host), and the 256-character limit counts what was written.
+Website = Annotated[HttpUrlStr, Field(max_length=256)]
 
 
 class BusinessProfile(BaseModel):
@@ -16,15 +22,12 @@ class BusinessProfile(BaseModel):
     address: str | None = Field(None, max_length=256)
     description: str | None = Field(None, max_length=512)
     email: str | None = Field(None, max_length=128, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    websites: list[HttpUrl] | None = Field(None, max_length=2)
+    websites: list[Website] | None = Field(None, max_length=2)
     vertical: str | None = None
     profile_picture_handle: str | None = None
     messaging_product: Literal["whatsapp"] = "whatsapp"
 
     def to_payload(self) -> dict[str, Any]:
         payload = self.model_dump(mode="json", exclude_none=True)
-        for site in payload.get("websites", []):
-            if len(site) > 256:
-                raise ValueError(f"websites: each at most 256 characters, got {len(site)}")
         payload["messaging_product"] = "whatsapp"
         return payload

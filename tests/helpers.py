@@ -23,3 +23,13 @@ def task_states(dr: Any) -> dict[str, str]:
         ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": str(ti.state)
         for ti in dr.get_task_instances()
     }
+
+
+class FakeTI:
+    """What operators and sensors use of ``context["ti"]`` outside a run: XCom pushes, recorded."""
+
+    def __init__(self) -> None:
+        self.xcoms: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcoms[key] = value

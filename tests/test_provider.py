@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -26,6 +27,7 @@ from airflow_provider_whatsapp.client.config import (
 )
 
 DISTRIBUTION = "airflow-provider-whatsapp"
+REPO = Path(__file__).resolve().parents[1]
 DESIGN_EXTRAS = {
     "maton_connection",
     "phone_number_id",
@@ -141,18 +143,29 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
     string_fields = {"maton_connection", "phone_number_id", "waba_id", "api_version", "ctrl_host"}
     for name in string_fields:
         assert "string" in fields[name]["schema"]["type"], name
+    # The form's types are the hook's: an integer field is read as one, a number as one.
+    from airflow_provider_whatsapp.hooks.whatsapp import NUMERIC_EXTRAS
+
+    for name, kind in NUMERIC_EXTRAS.items():
+        wanted = "integer" if kind is int else "number"
+        assert fields[name]["schema"]["type"] == [wanted, "null"], name
     assert jsonschema.Draft202012Validator(fields["max_retries"]["schema"]).is_valid(3)
     assert not jsonschema.Draft202012Validator(fields["max_retries"]["schema"]).is_valid(2.5)
     assert not jsonschema.Draft202012Validator(fields["timeout"]["schema"]).is_valid("soon")
 
 
 CLI_SCRIPT = """
-import sys
+import json, sys
 from airflow.__main__ import main
 for name in ("list", "hooks", "widgets"):
     sys.argv = ["airflow", "providers", name, "-o", "json"]
     main()
     print("\\n@@END@@", flush=True)
+# The link the providers page puts on the package name (the UI falls back to
+# airflow.apache.org/docs/<package>/, which does not exist for a third-party provider).
+from airflow.providers_manager import ProvidersManager
+data = ProvidersManager().providers["airflow-provider-whatsapp"].data
+print(json.dumps([data["documentation-url"]]), flush=True)
 """
 
 
@@ -167,7 +180,7 @@ def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
         timeout=120,
     )
     assert process.returncode == 0, process.stderr[-3000:]
-    chunks = process.stdout.split("@@END@@")[:3]
+    chunks = process.stdout.split("@@END@@")
     outputs = {}
     for name, chunk in zip(("list", "hooks", "widgets"), chunks):
         # Log lines (unit-test mode) may precede the JSON document on stdout.
@@ -190,6 +203,26 @@ def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
         if w.get("package_name") == DISTRIBUTION
     }
     assert widgets == {f"extra__whatsapp__{name}" for name in DESIGN_EXTRAS}
+    [documentation_url] = json.loads(chunks[3].strip().splitlines()[-1])
+    assert documentation_url == project_urls()["Documentation"]
+
+
+def project_urls() -> dict[str, str]:
+    """``[project.urls]`` as installed: the Project-URL metadata Airflow reads."""
+    entries = importlib.metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
+    return dict(tuple(part.strip() for part in entry.split(",", 1)) for entry in entries)
+
+
+def test_project_urls_point_at_the_package_page_and_the_repository() -> None:
+    """Airflow's providers page links ``Documentation`` (Project-URL metadata): the
+    package's own page, which renders README.md; the changelog is the repository's."""
+    urls = project_urls()
+    assert set(urls) >= {"Documentation", "Source", "Changelog"}
+    assert urls["Documentation"] == "https://pypi.org/project/airflow-provider-whatsapp/"
+    assert urls["Changelog"] == urls["Source"] + "/blob/main/CHANGELOG.md"
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]" in changelog
+    assert "keepachangelog.com" in changelog
 
 
 def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:

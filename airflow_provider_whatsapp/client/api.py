@@ -7,7 +7,6 @@ these generators, so paging, ids and payload rules exist in one place.
 
 from __future__ import annotations
 
-import mimetypes
 import os
 from collections.abc import Generator, Mapping
 from pathlib import Path
@@ -58,16 +57,17 @@ def mark_as_read(
 
 
 def _read_media(file: MediaSource, mime_type: str | None) -> tuple[str, bytes, str]:
+    from ..media import detect_mime_type  # the operators' guesser: name, else first bytes
+
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
-        mime = mime_type or mimetypes.guess_type(path.name)[0]
         data, name = path.read_bytes(), path.name
     elif isinstance(file, bytes):
-        mime, data, name = mime_type, file, "upload"
+        data, name = file, "upload"
     else:
         data = file.read()
         name = os.path.basename(str(getattr(file, "name", "upload")))
-        mime = mime_type or mimetypes.guess_type(name)[0]
+    mime = mime_type or detect_mime_type(name, data)
     if not mime:
         raise WhatsAppConfigError(f"cannot tell the mime type of {name!r}: pass mime_type=")
     return name, data, mime

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -27,16 +29,33 @@ if TYPE_CHECKING:
 API_KEY_ENV = "MATON_API_KEY"
 
 
-def _extra_number(extra: dict[str, Any], name: str, default: float, conn_id: str) -> float:
+# Numeric extras and their type; the form's conn-fields schemas say the same
+# (``integer`` / ``number``), a test holds them together.
+NUMERIC_EXTRAS: dict[str, type[int] | type[float]] = {
+    "timeout": float,
+    "rate_limit": float,
+    "max_retries": int,
+}
+
+
+def _extra_number(extra: dict[str, Any], name: str, default: float, conn_id: str) -> Any:
+    """The extra as its type in ``NUMERIC_EXTRAS``; never rounded: ``max_retries = 2.5``
+    is an error naming the field, not 2. Strings (``"2"``) are read as the form saves them.
+    """
     value = extra.get(name)
     if value in (None, ""):
-        return default
-    try:
-        return float(value)
-    except (TypeError, ValueError):
+        return NUMERIC_EXTRAS[name](default)
+    whole = NUMERIC_EXTRAS[name] is int
+    number: float | None = None
+    if not isinstance(value, bool):  # JSON true is no number, though Python's bool is
+        with contextlib.suppress(TypeError, ValueError):
+            number = float(value.strip() if isinstance(value, str) else value)
+    if number is None or not math.isfinite(number) or (whole and not number.is_integer()):
+        wanted = "a whole number" if whole else "a number"
         raise WhatsAppConfigError(
-            f"connection {conn_id!r}: extra {name!r} must be a number, got {value!r}"
-        ) from None
+            f"connection {conn_id!r}: extra {name!r} must be {wanted}, got {value!r}"
+        )
+    return int(number) if whole else number
 
 
 def _with_scheme(url: str) -> str:
@@ -84,7 +103,7 @@ def config_from_connection(
         "api_version": extra.get("api_version") or DEFAULT_API_VERSION,
         "timeout": _extra_number(extra, "timeout", 30, conn.conn_id),
         "rate_limit": rate if rate > 0 else None,
-        "max_retries": int(_extra_number(extra, "max_retries", 5, conn.conn_id)),
+        "max_retries": _extra_number(extra, "max_retries", 5, conn.conn_id),
         "bulk_rate_share": share,
     }
     settings.update({k: v for k, v in overrides.items() if v is not None})

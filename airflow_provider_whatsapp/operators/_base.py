@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from ..hooks import DEFAULT_CONN_ID
 
@@ -35,6 +35,17 @@ def airflow_failure_semantics() -> Iterator[None]:
         raise AirflowFailException(str(exc)) from exc
     except ValueError as exc:  # pydantic.ValidationError and our own validation errors
         raise AirflowFailException(f"invalid input: {exc}") from exc
+
+
+def fail_with_result(context: Any, result: Any, message: str, *, retry_may_help: bool) -> NoReturn:
+    """Partial failure, the same in every operator: the result goes to ``return_value``
+    XCom first (raising would lose it; the UI and a retry read it there), then the task
+    fails with ``message``: ``AirflowException`` when a retry may help (its retries
+    apply), ``AirflowFailException`` when it cannot."""
+    context["ti"].xcom_push(key="return_value", value=result)
+    if retry_may_help:
+        raise AirflowException(message)
+    raise AirflowFailException(message)
 
 
 class WhatsAppBaseOperator(BaseOperator):

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
 from ..record import RecordStore
-from ._base import WhatsAppBaseOperator
+from ._base import WhatsAppBaseOperator, fail_with_result
 
 if TYPE_CHECKING:
     from ..bulk import BulkReport
@@ -144,9 +143,12 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     record shrinks to a small completion marker (a cleared re-run then sends nothing);
     :func:`delete_delivery_record` or :class:`WhatsAppDeleteDeliveryRecordOperator`
     removes it. The task fails when the share of failed and invalid recipients exceeds
-    ``max_failure_ratio``; per-recipient results go to XCom either way.
+    ``max_failure_ratio``; per-recipient results go to ``return_value`` XCom either way
+    (pushed before the task fails: ``AirflowException`` when a retry may help,
+    ``AirflowFailException`` when not).
 
-    :param recipients: list, XCom value, comma-separated string, or file path (templated).
+    :param recipients: list, XCom value, comma-separated string, or file path; a relative
+        path is tried as given, then beside the DAG file (templated).
     :param message: a message model or API-shaped dict sent to everyone (``to`` is replaced).
     :param template_name: or: an approved template (with ``language``).
     :param parameters: template parameters for everyone (a recipient's own win).
@@ -247,19 +249,25 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
         return build_message
 
-    def _jobs(self) -> Any:
+    def _jobs(self, recipients: Any = None) -> Any:
         from ..bulk import Job
         from ..recipients import iter_recipients
 
         build = self._builder()
-        for index, recipient in enumerate(iter_recipients(self.recipients)):
+        source = self.recipients if recipients is None else recipients
+        for index, recipient in enumerate(iter_recipients(source)):
             yield Job(index, recipient.to, _bind(build, recipient.to, recipient.parameters))
 
     # -- running ----------------------------------------------------------------------
     def run(self, context: Any) -> dict[str, Any]:
         from ..client.config import check_rate_share
-        from ..recipients import count_recipients
+        from ..recipients import count_recipients, is_recipient_file
         from ..record import DeliveryRecord
+        from .media import resolve_local_path
+
+        recipients = self.recipients
+        if is_recipient_file(recipients):  # relative: beside the DAG file
+            recipients = resolve_local_path(recipients, context)
 
         share = (
             None
@@ -283,8 +291,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 len(record.accepted),
                 len(record.unknown),
             )
-        jobs = self._jobs()  # validates the message / template shape before any request
-        report = asyncio.run(self._send(jobs, record, count_recipients(self.recipients), share))
+        jobs = self._jobs(recipients)  # validates the message / template shape first
+        report = asyncio.run(self._send(jobs, record, count_recipients(recipients), share))
         summary = report.summary()
         self.log.info("Bulk send summary: %s", summary)
         result: dict[str, Any] = {"summary": summary, "delivery_record": key}
@@ -319,17 +327,14 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     def _check(self, report: BulkReport, context: Any, result: dict[str, Any]) -> None:
         if report.failure_ratio <= self.max_failure_ratio:
             return
-        # Results of this try stay visible even though the task fails.
-        context["ti"].xcom_push(key="bulk_result", value=result)
         message = (
             f"{report.counts['failed']} failed and {report.counts['invalid']} invalid of "
             f"{report.total} recipients ({report.failure_ratio:.1%} > max_failure_ratio "
-            f"{self.max_failure_ratio:.1%}); see XCom 'bulk_result' for each recipient"
+            f"{self.max_failure_ratio:.1%}); see XCom 'return_value' for each recipient"
         )
-        if report.retryable_failures:
-            # A retry resends only to recipients that were not accepted.
-            raise RuntimeError(message + f"; {report.retryable_failures} may succeed on retry")
-        raise AirflowFailException(message)
+        if report.retryable_failures:  # a retry resends only to those not accepted
+            message += f"; {report.retryable_failures} may succeed on retry"
+        fail_with_result(context, result, message, retry_may_help=bool(report.retryable_failures))
 
 
 def _templated(value: Any) -> bool:

@@ -232,15 +232,16 @@ class WhatsAppSendMediaOperator(_SendOperator):
     """Send an image, video, audio, document or sticker.
 
     ``media`` is an https URL, an uploaded media id, or a local file path, which is
-    uploaded first (mime type from the file name, size checked against WhatsApp's
-    limits before the upload).
+    uploaded first (mime type from the file name, else its first bytes, as
+    ``WhatsAppUploadMediaOperator`` does; size checked against WhatsApp's limits before
+    the upload).
 
     :param to: recipient phone number (templated).
     :param media_type: image, video, audio, document or sticker.
     :param media: https URL, media id, or local path (templated).
     :param caption: for image, video and document (templated).
     :param filename: shown for documents (templated).
-    :param mime_type: override the mime type guessed from a local file's name.
+    :param mime_type: override the mime type guessed for a local file.
     """
 
     template_fields: Sequence[str] = (
@@ -295,11 +296,9 @@ def upload_checked(
     hook: Any, path: Path, media_type: str | None, mime_type: str | None, log: Any
 ) -> str:
     """Check a local file against the media limits, upload it, return its media id."""
-    from ..media import check_media, guess_mime_type
+    from ..media import check_media_file
 
-    kind, mime = check_media(
-        media_type, mime_type or guess_mime_type(path), path.stat().st_size, path.name
-    )
+    kind, mime, _ = check_media_file(path, media_type or None, mime_type or None)
     media_id: str = hook.upload_media(path, mime)
     log.info("Uploaded %s (%s, %s) as media %s", path.name, kind, mime, media_id)
     return media_id

@@ -12,10 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
 from ..links import WhatsAppTemplateLink
-from ._base import WhatsAppBaseOperator
+from ._base import WhatsAppBaseOperator, fail_with_result
 from .media import resolve_local_path
 
 if TYPE_CHECKING:
@@ -298,16 +296,13 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         problems = [e for e in entries if e["outcome"] in ("failed", "deferred")]
         if not problems:
             return
-        # Raising loses the return value: push the report first, for the UI and retries.
-        context["ti"].xcom_push(key="return_value", value=result)
         lines = "\n".join(
             f"- {e['name'] or '?'} ({e['language'] or '-'}): {e['outcome']}: {e['reason']}"
             for e in problems
         )
         message = f"template sync incomplete: {len(problems)} template(s) not synced:\n{lines}"
-        if all(e.get("retryable") for e in problems):
-            raise AirflowException(message)
-        raise AirflowFailException(message)
+        retry_may_help = all(e.get("retryable") for e in problems)
+        fail_with_result(context, result, message, retry_may_help=retry_may_help)
 
 
 class _Applier:

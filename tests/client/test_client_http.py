@@ -104,6 +104,26 @@ def test_upload_without_mime_type_is_refused(whatsapp_emulator, config_for) -> N
     assert whatsapp_emulator.requests == []
 
 
+def test_upload_guesses_the_mime_type_as_the_operators_do(
+    whatsapp_emulator, config_for, tmp_path
+) -> None:
+    """The operators' guesser: extension first, else the first bytes (a PNG named chart)."""
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    chart = tmp_path / "chart"
+    chart.write_bytes(png)
+    voice = tmp_path / "voice.opus"
+    voice.write_bytes(b"OggS" + b"0" * 100)
+    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+        client.upload_media(chart)
+        client.upload_media(png)
+        client.upload_media(voice)
+    assert [r.form["type"] for r in whatsapp_emulator.requests] == [
+        "image/png",
+        "image/png",
+        "audio/ogg",
+    ]
+
+
 def test_templates_paging_follows_after_cursor_through_gateway(
     whatsapp_emulator, config_for
 ) -> None:

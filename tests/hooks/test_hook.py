@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +21,7 @@ from airflow_provider_whatsapp.testing import WhatsAppEmulator
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def set_connection(
@@ -107,6 +112,8 @@ def test_defaults_when_only_the_key_is_given(monkeypatch: pytest.MonkeyPatch) ->
         ("", {"ctrl_host": " ctrl.example.com "}, {"ctrl_url": "https://ctrl.example.com"}),
         ("", {"rate_limit": 2.5, "max_retries": 0}, {"rate_limit": 2.5, "max_retries": 0}),
         ("", {"rate_limit": "", "timeout": None}, {"rate_limit": 10, "timeout": 30}),
+        ("", {"max_retries": 3.0, "timeout": 7}, {"max_retries": 3, "timeout": 7.0}),
+        ("", {"max_retries": " 4 ", "rate_limit": "0.5"}, {"max_retries": 4, "rate_limit": 0.5}),
         ("", {"maton_connection": "", "phone_number_id": ""}, {"maton_connection": None}),
     ],
 )
@@ -141,7 +148,12 @@ def test_hook_arguments_override_the_extras(monkeypatch: pytest.MonkeyPatch) -> 
     ("extra", "expected"),
     [
         ({"timeout": "soon"}, "extra 'timeout' must be a number, got 'soon'"),
-        ({"max_retries": [1]}, "extra 'max_retries' must be a number"),
+        ({"timeout": "nan"}, "extra 'timeout' must be a number, got 'nan'"),
+        ({"rate_limit": True}, "extra 'rate_limit' must be a number, got True"),
+        ({"max_retries": [1]}, "extra 'max_retries' must be a whole number, got [1]"),
+        ({"max_retries": 2.5}, "extra 'max_retries' must be a whole number, got 2.5"),
+        ({"max_retries": "2.5"}, "extra 'max_retries' must be a whole number, got '2.5'"),
+        ({"max_retries": False}, "extra 'max_retries' must be a whole number, got False"),
         ({"ctrl_host": "ftp://ctrl.example.com"}, "ctrl_url must be an http(s) URL"),
         ({"api_version": "21.0"}, "api_version looks like 'v21.0'"),
     ],
@@ -323,6 +335,39 @@ def test_test_connection_reports_an_unknown_maton_connection(
     assert [r.headers.get("maton-connection") for r in emu.requests] == [
         "00000000-0000-4000-8000-00000000dead"
     ]
+
+
+def test_readme_cli_alternative_to_the_test_button_works(emu: WhatsAppEmulator) -> None:
+    """README sends users whose "Test" icon answers "Bad Request" (apache/airflow#73298) to
+    ``airflow connections test whatsapp_default``: it works, read-only, and says why not."""
+    readme = README.read_text()
+    assert "airflow connections test whatsapp_default" in readme
+    assert "apache/airflow#73298" in readme
+    assert "AIRFLOW__CORE__TEST_CONNECTION=Enabled" in readme
+    assert "in the connection form" not in readme
+
+    def cli(conn: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "AIRFLOW_CONN_WHATSAPP_DEFAULT": json.dumps(conn),
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+        }
+        command = [sys.executable, "-m", "airflow", "connections", "test", "whatsapp_default"]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    good = cli(emu.airflow_connection())
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "Connection success!" in good.stdout
+    assert [(r.method, r.path) for r in emu.requests] == [
+        ("GET", f"/whatsapp-business/v21.0/{PHONE_ID}")
+    ]
+    conn = emu.airflow_connection()
+    conn["password"] = wrong = unique_key()
+    bad = cli(conn)
+    assert bad.returncode != 0
+    assert "HTTP 401" in bad.stdout + bad.stderr
+    assert wrong not in bad.stdout + bad.stderr
+    assert emu.messages == []
 
 
 @pytest.mark.parametrize("extra", [{}, {"phone_number_id": "", "waba_id": ""}])

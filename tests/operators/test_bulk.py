@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_provider_whatsapp.bulk import BulkReport, RecipientResult
 from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator, record_key
 from airflow_provider_whatsapp.recipients import iter_recipients
-from tests.helpers import xcom_of
+from tests.helpers import FakeTI, task_states, xcom_of
 
 REPO = Path(__file__).resolve().parents[2]
 NOTICE = [
@@ -81,6 +83,54 @@ def test_rate_share_is_checked_before_any_request() -> None:
     assert "rate_share" in templated.template_fields
 
 
+@pytest.mark.parametrize(
+    ("retryable", "exception"), [(1, AirflowException), (0, AirflowFailException)]
+)
+def test_too_many_failures_push_return_value_then_raise_the_house_exception(
+    retryable: int, exception: type[Exception]
+) -> None:
+    """The convention every operator shares: result in ``return_value`` pushed first, then
+    ``AirflowException`` (a retry may help) or ``AirflowFailException`` (it cannot)."""
+    report = BulkReport(total=2)
+    report.add(RecipientResult("16505550001", "accepted", message_id="wamid.A"))
+    report.add(RecipientResult("16505550002", "failed", code=131000), retryable=bool(retryable))
+    op = WhatsAppBulkSendOperator(task_id="bulk", recipients=[], template_name="notice")
+    ti = FakeTI()
+    result = {"summary": report.summary()}
+    with pytest.raises(AirflowException) as raised:
+        op._check(report, {"ti": ti}, result)
+    assert type(raised.value) is exception
+    assert ti.xcoms == {"return_value": result}
+    assert "1 failed and 0 invalid of 2 recipients" in str(raised.value)
+
+
+@pytest.mark.dag
+def test_failed_bulk_run_keeps_its_results_in_return_value(
+    airflow_db, whatsapp_conn, monkeypatch
+) -> None:
+    """Recipients the API refuses for good (131030): the task fails at once, no retry, and
+    the per-recipient results are where a successful run puts them."""
+    emu = whatsapp_conn
+    unthrottled(emu, monkeypatch)
+    emu.add_template("notice", components=NOTICE)
+    emu.allowed_recipients = {"16505550201"}
+    numbers = ["16505550201", "16505550202", "16505550203"]
+    dr = emu_dag_test({"recipients": numbers, "parameters": ["Ann", "R1"]})
+    assert dr.state == "failed"
+    assert task_states(dr) == {"bulk": "failed"}
+    [ti] = dr.get_task_instances()
+    assert ti.try_number == 1, "a refused recipient is not retried"
+    result = bulk_xcom(dr)
+    assert result["summary"]["accepted"] == 1
+    assert result["summary"]["failed"] == 2
+    assert {r["to"]: r["status"] for r in result["results"]} == {
+        "16505550201": "accepted",
+        "16505550202": "failed",
+        "16505550203": "failed",
+    }
+    assert xcom_of(dr, "bulk", key="bulk_result") is None
+
+
 @pytest.mark.dag
 def test_bulk_1000_mixed_recipients_exact_results(
     airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
@@ -141,6 +191,25 @@ def emu_dag_test(conf: dict[str, Any], when: datetime | None = None) -> Any:
 
     when = when or datetime.now(timezone.utc)
     return dag.test(logical_date=when, run_after=when, run_conf=conf)
+
+
+@pytest.mark.dag
+def test_relative_recipients_file_is_read_beside_the_dag_file(
+    airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
+) -> None:
+    """A worker's cwd is arbitrary: ``bulk_recipients.csv`` means the file next to the DAG
+    (tests/dags/), as media and template paths do."""
+    emu = whatsapp_conn
+    emu.add_template("notice", components=NOTICE)
+    monkeypatch.chdir(tmp_path)  # nothing named bulk_recipients.csv here
+    dr = emu_dag_test({"recipients": "bulk_recipients.csv"})
+    assert dr.state == "success"
+    assert bulk_xcom(dr)["summary"]["accepted"] == 2
+    assert sorted(m.to for m in emu.messages) == ["16505550101", "16505550102"]
+    assert emu.sent_to("16505550102")[0].payload["template"]["components"][0]["parameters"] == [
+        {"type": "text", "text": "Bo"},
+        {"type": "text", "text": "R2"},
+    ]
 
 
 @pytest.mark.dag

@@ -34,16 +34,30 @@ def test_update_then_read_back(whatsapp_conn: Any) -> None:
         "about": "Open 9-17",
         "description": "Plants delivered in 24 hours.",
         "email": "hello@luckyshrub.example",
-        "websites": ["https://luckyshrub.example/"],
+        "websites": ["https://luckyshrub.example"],  # as written: no slash added
         "vertical": "RETAIL",
         "messaging_product": "whatsapp",
     }
     assert (get.method, get.path) == ("GET", PROFILE_PATH)
     # Read back: the changed fields, and the untouched address as it was.
     assert profile["about"] == "Open 9-17"
-    assert profile["websites"] == ["https://luckyshrub.example/"]
+    assert profile["websites"] == ["https://luckyshrub.example"]
     assert profile["vertical"] == "RETAIL"
     assert profile["address"] == "1 Hacker Way, Menlo Park, CA"
+
+
+def test_websites_are_sent_as_written_and_the_limit_counts_what_was_written(
+    whatsapp_conn: Any,
+) -> None:
+    """256 characters as written pass (a rewrite to ``.../`` would make 257 and fail)."""
+    longest = "https://" + "w" * 240 + ".example"
+    sites = [longest, "http://Shop.Example/path?q=1"]
+    assert len(longest) == 256
+    WhatsAppUpdateBusinessProfileOperator(task_id="profile", websites=sites).execute({})
+    assert whatsapp_conn.requests[0].json["websites"] == sites
+    with pytest.raises(AirflowFailException, match="websites"):
+        WhatsAppUpdateBusinessProfileOperator(task_id="p", websites=[longest + "x"]).execute({})
+    assert len(whatsapp_conn.requests) == 2  # the POST and the read-back, nothing more
 
 
 @pytest.mark.parametrize(
@@ -56,6 +70,8 @@ def test_update_then_read_back(whatsapp_conn: Any) -> None:
         ({"email": "not-an-email"}, "email"),
         ({"websites": ["https://a.example", "https://b.example", "https://c.example"]}, "websites"),
         ({"websites": ["ftp://files.example"]}, "websites"),
+        ({"websites": ["https://"]}, "websites"),
+        ({"websites": ["https://a b.example"]}, "websites"),
         ({}, "nothing to update"),
     ],
 )

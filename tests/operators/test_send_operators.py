@@ -780,6 +780,20 @@ def test_local_file_with_an_explicit_mime_type(emu: WhatsAppEmulator, tmp_path: 
     assert send.json["document"] == {"id": next(iter(emu.media)), "filename": "notes.txt"}
 
 
+def test_local_file_without_extension_is_sniffed_like_an_upload(
+    emu: WhatsAppEmulator, tmp_path: Path
+) -> None:
+    """One mime guesser for both operators: a PNG named ``chart`` is sent as an image."""
+    emu.open_window(TO)
+    path = tmp_path / "chart"
+    path.write_bytes(PNG)
+    run(WhatsAppSendMediaOperator(task_id="f", to=TO, media_type="image", media=str(path)))
+    upload, send = emu.requests
+    assert upload.form["type"] == "image/png"
+    assert upload.files[0]["content_type"] == "image/png"
+    assert send.json["image"] == {"id": next(iter(emu.media))}
+
+
 @pytest.mark.parametrize(
     ("name", "data", "kwargs", "expected"),
     [

@@ -24,6 +24,7 @@ from airflow_provider_whatsapp.operators.templates import (
     WhatsAppDeleteTemplateOperator,
     WhatsAppSyncTemplatesOperator,
 )
+from tests.helpers import FakeTI
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 
@@ -53,16 +54,6 @@ ORDER_SHIPPED = {
     ],
 }
 WELCOME_EN, WELCOME_PT = json.loads((ACCOUNT / "welcome.json").read_text())
-
-
-class FakeTI:
-    """What the operators use of ``context["ti"]``: XCom pushes, recorded."""
-
-    def __init__(self) -> None:
-        self.xcoms: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = value
 
 
 def make_context(**extra: Any) -> dict[str, Any]:

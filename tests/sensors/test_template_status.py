@@ -21,19 +21,12 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, A
 from airflow_provider_whatsapp.links import MANAGER_URL
 from airflow_provider_whatsapp.sensors.template_status import WhatsAppTemplateStatusSensor
 from airflow_provider_whatsapp.triggers.template_status import WhatsAppTemplateStatusTrigger
+from tests.helpers import FakeTI
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 
 WABA = "200000000000001"
 LINK_KEY = "_link_WhatsAppTemplateLink"
-
-
-class FakeTI:
-    def __init__(self) -> None:
-        self.xcoms: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = value
 
 
 def poke_sensor(name: str, **kwargs: Any) -> WhatsAppTemplateStatusSensor:
