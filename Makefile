@@ -30,12 +30,12 @@ test-floor:  ## the suite against apache-airflow==$(AIRFLOW_FLOOR)
 	$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks
-	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks
+	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks demo example_dags
+	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks demo example_dags
 	$(BIN)/mypy
 
 demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
-	$(BIN)/python -m airflow_provider_whatsapp.demo
+	$(BIN)/python -m demo
 
 bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/results/
 	$(BIN)/pip install --quiet -e ".[bench]"

@@ -76,7 +76,7 @@ def in_memory_delivery_record() -> None:
     :class:`~airflow_provider_whatsapp.bulk.DeliveryRecord` (no metadata database here);
     everything else the operator does runs unchanged.
     """
-    from airflow_provider_whatsapp.bulk import DeliveryRecord
+    from airflow_provider_whatsapp.bulk.sender import DeliveryRecord
     from airflow_provider_whatsapp.operators.bulk import VariableDeliveryRecord
 
     VariableDeliveryRecord.load = staticmethod(lambda key: DeliveryRecord())  # type: ignore[method-assign]

@@ -23,7 +23,9 @@ _home = Path(
     os.environ.get("WHATSAPP_TEST_AIRFLOW_HOME") or tempfile.mkdtemp(prefix="airflow-home-")
 )
 os.environ["AIRFLOW_HOME"] = str(_home)
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "tests" / "dags"))
+# The repository is the DAGs folder: the test DAGs (tests/dags/) and the example DAGs
+# (example_dags/) both run by dag.test(), which needs a DAG file inside it.
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_home}/airflow.db")

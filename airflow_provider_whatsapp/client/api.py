@@ -146,7 +146,7 @@ def create_template(
     config: ClientConfig, definition: Any, *, waba_id: str | None = None
 ) -> Operation[dict[str, Any]]:
     """Create a template from a definition model or a create-request dict."""
-    from ..templates import TemplateDefinition
+    from ..templates.definition import TemplateDefinition
 
     if not isinstance(definition, TemplateDefinition):
         definition = TemplateDefinition.model_validate(definition)
@@ -219,7 +219,7 @@ def get_business_profile(
 def update_business_profile(
     config: ClientConfig, *, phone_number_id: str | None = None, **fields: Any
 ) -> Operation[dict[str, Any]]:
-    from ..profile import BusinessProfile
+    from ..account.profile import BusinessProfile
 
     number = _need(phone_number_id or config.phone_number_id, "phone_number_id")
     body = BusinessProfile.model_validate(fields).to_payload()

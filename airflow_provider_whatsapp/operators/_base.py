@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
+from .._airflow import airflow_failure_semantics
 from ..hooks import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:  # imported on first use: a DAG file that only builds tasks skips them
     from ..hooks.whatsapp import WhatsAppHook
-
-
-@contextmanager
-def airflow_failure_semantics() -> Iterator[None]:
-    """Fail fast on what no retry can fix; let Airflow retry the rest.
-
-    A bad recipient, a closed 24-hour window, a missing or paused template, a wrong key
-    or an invalid payload raise ``AirflowFailException`` (the task's retries would only
-    repeat the failure). Rate limits, server faults and lost connections are re-raised
-    as they are, so the task's normal ``retries`` apply.
-    """
-    from ..client.errors import WhatsAppError
-
-    try:
-        yield
-    except WhatsAppError as exc:
-        if exc.retryable:
-            raise
-        raise AirflowFailException(str(exc)) from exc
-    except ValueError as exc:  # pydantic.ValidationError and our own validation errors
-        raise AirflowFailException(f"invalid input: {exc}") from exc
 
 
 class WhatsAppBaseOperator(BaseOperator):

@@ -11,7 +11,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..bulk import BulkReport, DeliveryRecord
+    from ..bulk.sender import BulkReport, DeliveryRecord
     from ..messages import Message
 
 
@@ -30,7 +30,7 @@ class VariableDeliveryRecord:
     def load(key: str) -> DeliveryRecord:
         from airflow.sdk import Variable
 
-        from ..bulk import DeliveryRecord
+        from ..bulk.sender import DeliveryRecord
 
         class _Stored(DeliveryRecord):
             def save(self, data: str) -> None:
@@ -148,8 +148,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         return build_message
 
     def _jobs(self) -> Any:
-        from ..bulk import Job
-        from ..recipients import iter_recipients
+        from ..bulk.recipients import iter_recipients
+        from ..bulk.sender import Job
 
         build = self._builder()
         for index, recipient in enumerate(iter_recipients(self.recipients)):
@@ -157,7 +157,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
     # -- running ----------------------------------------------------------------------
     def run(self, context: Any) -> dict[str, Any]:
-        from ..recipients import count_recipients
+        from ..bulk.recipients import count_recipients
 
         key = VariableDeliveryRecord.key_for(context)
         record = VariableDeliveryRecord.load(key)
@@ -179,7 +179,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         return result
 
     async def _send(self, jobs: Any, record: DeliveryRecord, total: int | None) -> BulkReport:
-        from ..bulk import BulkSender
+        from ..bulk.sender import BulkSender
 
         client = await self.hook.get_async_conn(concurrency=self.concurrency)
         try:

@@ -7,28 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from .._airflow import resolve_local_path
 from ._base import WhatsAppBaseOperator
-
-
-def resolve_local_path(path: str | os.PathLike[str], context: Any) -> Path:
-    """``path`` as given when it exists (or is absolute), else beside the DAG file.
-
-    A worker's working directory is arbitrary, while files shipped with a DAG sit next to
-    it: ``"templates/"`` in a DAG file means the folder beside that file.
-    """
-    candidate = Path(path).expanduser()
-    if candidate.is_absolute() or candidate.exists():
-        return candidate
-    dag = context.get("dag") if hasattr(context, "get") else None
-    fileloc = getattr(dag, "fileloc", None)
-    if fileloc:
-        beside = Path(fileloc).parent / candidate
-        if beside.exists():
-            return beside
-    return candidate
 
 
 class WhatsAppUploadMediaOperator(WhatsAppBaseOperator):
@@ -67,7 +49,7 @@ class WhatsAppUploadMediaOperator(WhatsAppBaseOperator):
         self.media_type = media_type
 
     def run(self, context: Any) -> str:
-        from ..media import check_media_file
+        from ..messages.media_files import check_media_file
 
         path = resolve_local_path(self.path, context)
         kind, mime, size = check_media_file(path, self.media_type or None, self.mime_type or None)

@@ -207,7 +207,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
 
 def check_template(hook: Any, template_payload: dict[str, Any]) -> None:
     """Fail (no retry) unless the template exists, is approved and fits the parameters."""
-    from ..templates import check_send_components, check_template_usable
+    from ..templates.sending import check_send_components, check_template_usable
 
     name = template_payload["name"]
     language = template_payload["language"]["code"]
@@ -272,8 +272,8 @@ class WhatsAppSendMediaOperator(_SendOperator):
         self.mime_type = mime_type
 
     def build_message(self, context: Any) -> Message:
+        from .._airflow import resolve_local_path
         from ..messages import media_message
-        from .media import resolve_local_path
 
         media = str(self.media)
         path = resolve_local_path(media, context)  # relative: beside the DAG file
@@ -295,7 +295,7 @@ def upload_checked(
     hook: Any, path: Path, media_type: str | None, mime_type: str | None, log: Any
 ) -> str:
     """Check a local file against the media limits, upload it, return its media id."""
-    from ..media import check_media, guess_mime_type
+    from ..messages.media_files import check_media, guess_mime_type
 
     kind, mime = check_media(
         media_type, mime_type or guess_mime_type(path), path.stat().st_size, path.name

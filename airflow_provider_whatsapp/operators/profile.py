@@ -57,7 +57,7 @@ class WhatsAppUpdateBusinessProfileOperator(WhatsAppBaseOperator):
         return {name: value for name, value in fields.items() if value is not None}
 
     def run(self, context: Any) -> dict[str, Any]:
-        from ..profile import BusinessProfile
+        from ..account.profile import BusinessProfile
 
         fields = self.profile_fields()
         if not fields:

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from ..links import WhatsAppTemplateLink
+from .._airflow import resolve_local_path
+from ..links.whatsapp_manager import WhatsAppTemplateLink
 from ._base import WhatsAppBaseOperator
-from .media import resolve_local_path
 
 if TYPE_CHECKING:
-    from ..templates import SyncAction, SyncPlan, TemplateDefinition
+    from ..templates.definition import TemplateDefinition
+    from ..templates.sync import SyncAction, SyncPlan
 
 TEMPLATE_FILE_SUFFIXES = (".json", ".yaml", ".yml")
 #: Every outcome a sync reports, in the order ``counts`` lists them.
@@ -90,7 +91,8 @@ class WhatsAppCreateTemplateOperator(_TemplateOperator):
 
     def load_definition(self, context: Any) -> TemplateDefinition:
         """The validated definition; a file must hold exactly one template."""
-        from ..templates import load_template_files, parse_template_definition
+        from ..templates.definition import parse_template_definition
+        from ..templates.loading import load_template_files
 
         definition = self.definition
         if isinstance(definition, str | os.PathLike) and str(definition).strip().startswith("{"):
@@ -243,7 +245,8 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         self.max_creations = max_creations
 
     def run(self, context: Any) -> dict[str, Any]:
-        from ..templates import CREATIONS_PER_HOUR, load_template_files, plan_sync
+        from ..templates.loading import load_template_files
+        from ..templates.sync import CREATIONS_PER_HOUR, plan_sync
 
         self.persist_link(context)
         update, prune = _flag(self.update, "update"), _flag(self.prune, "prune")

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
+from .._airflow import airflow_failure_semantics
 from ..hooks import DEFAULT_CONN_ID
-from ..links import WhatsAppTemplateLink
-from ..operators._base import airflow_failure_semantics
-from ..template_status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
+from ..links.whatsapp_manager import WhatsAppTemplateLink
+from ..templates.status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
 
 if TYPE_CHECKING:
     from ..hooks.whatsapp import WhatsAppHook

@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from airflow_provider_whatsapp import example_dags
-from airflow_provider_whatsapp.demo import DEMO_DAGS, example_template_specs
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from demo.run import DEMO_DAGS, example_template_specs
 from tests.helpers import task_states, xcom_of
 
-EXAMPLES = Path(example_dags.__file__).parent
+EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 EXAMPLE_IDS = {
     "whatsapp_failure_alerts",
     "whatsapp_template_sync",
@@ -43,7 +42,7 @@ def load_example(name: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> Modu
     """Import (or re-import, so parse-time settings from ``env`` apply) an example module."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    module_name = f"airflow_provider_whatsapp.example_dags.{name}"
+    module_name = f"example_dags.{name}"
     if module_name in sys.modules:
         return importlib.reload(sys.modules[module_name])
     return importlib.import_module(module_name)

@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 import tenacity
 
-from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, DeliveryRecord, Job
+from airflow_provider_whatsapp.bulk.sender import BulkReport, BulkSender, DeliveryRecord, Job
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
 from airflow_provider_whatsapp.client.errors import WhatsAppConnectionError
 from airflow_provider_whatsapp.messages import TextMessage

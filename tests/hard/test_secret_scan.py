@@ -182,7 +182,16 @@ def scan_run(
             # The console output of `airflow dags test` itself (a subprocess: inside pytest
             # Airflow's cached log streams may point at an earlier test's capture).
             cli = subprocess.run(
-                [sys.executable, "-m", "airflow", "dags", "test", dag.dag_id],
+                [
+                    sys.executable,
+                    "-m",
+                    "airflow",
+                    "dags",
+                    "test",
+                    dag.dag_id,
+                    "-f",
+                    dag_module.__file__,
+                ],
                 env=os.environ.copy(),
                 capture_output=True,
                 text=True,

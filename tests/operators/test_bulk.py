@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp.bulk import DeliveryRecord
-from airflow_provider_whatsapp.recipients import iter_recipients
+from airflow_provider_whatsapp.bulk.recipients import iter_recipients
+from airflow_provider_whatsapp.bulk.sender import DeliveryRecord
 from tests.helpers import xcom_of
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ import jinja2
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_provider_whatsapp.links import MANAGER_URL
+from airflow_provider_whatsapp.links.whatsapp_manager import MANAGER_URL
 from airflow_provider_whatsapp.operators.templates import (
     SYNC_OUTCOMES,
     WhatsAppCreateTemplateOperator,

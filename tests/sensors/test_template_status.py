@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
-from airflow_provider_whatsapp.links import MANAGER_URL
+from airflow_provider_whatsapp.links.whatsapp_manager import MANAGER_URL
 from airflow_provider_whatsapp.sensors.template_status import WhatsAppTemplateStatusSensor
 from airflow_provider_whatsapp.triggers.template_status import WhatsAppTemplateStatusTrigger
 

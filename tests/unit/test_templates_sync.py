@@ -8,15 +8,12 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp.templates import (
-    SYNC_ACTIONS,
-    SyncPlan,
-    TemplateDefinition,
-    edit_payload,
-    parse_template_definition,
-    plan_sync,
-)
 from airflow_provider_whatsapp.templates import sync as sync_module
+from airflow_provider_whatsapp.templates.definition import (
+    TemplateDefinition,
+    parse_template_definition,
+)
+from airflow_provider_whatsapp.templates.sync import SYNC_ACTIONS, SyncPlan, edit_payload, plan_sync
 
 ORDER = parse_template_definition(
     {

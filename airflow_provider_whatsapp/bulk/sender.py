@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal
 
-from .client.errors import AmbiguousSendError, WhatsAppError
+from ..client.errors import AmbiguousSendError, WhatsAppError
 
 if TYPE_CHECKING:
-    from .client import AsyncWhatsAppClient
-    from .messages import RecipientMessage as Message
+    from ..client import AsyncWhatsAppClient
+    from ..messages import RecipientMessage as Message
 
 log = logging.getLogger(__name__)
 
