@@ -129,7 +129,7 @@ def run_baseline(emu: EmulatorProcess, names: list[str], folder: Path) -> dict[s
 
     def lookup() -> int:
         loaded = load_template_files(folder)
-        found = [hook.get_template(d.name, d.language) for d in loaded.templates]
+        found = [hook.client.get_template(d.name, d.language) for d in loaded.templates]
         return sum(f is not None for f in found)
 
     found, wall, cpu = timed(lookup)

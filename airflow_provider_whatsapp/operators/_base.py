@@ -49,6 +49,15 @@ class WhatsAppBaseOperator(BaseOperator):
             waba_id=self.waba_id or None,
         )
 
+    def template_for_send(self, name: str, language: str | None) -> dict[str, Any] | None:
+        """The template as the API has it (``None`` when absent), fetched once per task:
+        the pre-flight of every send of a mapped or repeated task reads it once."""
+        fetched: dict[tuple[str, str | None], dict[str, Any] | None]
+        fetched = self.__dict__.setdefault("_fetched_templates", {})
+        if (name, language) not in fetched:
+            fetched[name, language] = self.hook.client.get_template(name, language)
+        return fetched[name, language]
+
     def execute(self, context: Any) -> Any:
         with airflow_failure_semantics():
             return self.run(context)

@@ -53,7 +53,7 @@ class WhatsAppUploadMediaOperator(WhatsAppBaseOperator):
 
         path = resolve_local_path(self.path, context)
         kind, mime, size = check_media_file(path, self.media_type or None, self.mime_type or None)
-        media_id: str = self.hook.upload_media(path, mime)
+        media_id: str = self.hook.client.upload_media(path, mime)
         self.log.info(
             "Uploaded %s (%s, %s, %d bytes) as media %s", path, kind, mime, size, media_id
         )
@@ -76,6 +76,6 @@ class WhatsAppDeleteMediaOperator(WhatsAppBaseOperator):
         media_id = str(self.media_id).strip()
         if not media_id:
             raise ValueError("media_id is empty")
-        answer = self.hook.delete_media(media_id)
+        answer = self.hook.client.delete_media(media_id)
         self.log.info("Deleted media %s", media_id)
         return {"id": media_id, "deleted": bool(answer.get("success", True))}

@@ -116,7 +116,7 @@ class WhatsAppCreateTemplateOperator(_TemplateOperator):
     def run(self, context: Any) -> dict[str, Any]:
         self.persist_link(context)
         definition = self.load_definition(context)
-        answer = self.hook.create_template(definition)
+        answer = self.hook.client.create_template(definition)
         result = {
             "id": str(answer["id"]) if answer.get("id") is not None else None,
             "status": answer.get("status"),
@@ -172,7 +172,7 @@ class WhatsAppDeleteTemplateOperator(_TemplateOperator):
         name, language = self.template_name, self.language or None
         self.persist_link(context, name=name)
         try:
-            answer = self.hook.delete_template(name, language)
+            answer = self.hook.client.delete_template(name, language)
         except WhatsAppError as exc:
             # 2593002: "Message template ... can't be found" (deleting by name).
             missing = isinstance(exc, NotFoundError) or exc.error_subcode == 2593002
@@ -270,7 +270,9 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         for error in loaded.errors:
             self.log.error("Not loaded: %s", error)
 
-        plan = plan_sync(loaded.templates, self.hook.list_templates(), update=update, prune=prune)
+        plan = plan_sync(
+            loaded.templates, self.hook.client.list_templates(), update=update, prune=prune
+        )
         self.log.info(
             "Template sync plan%s (%s):\n%s",
             " (dry run: nothing is applied)" if dry_run else "",

@@ -76,7 +76,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         with airflow_failure_semantics():
-            template = self.hook.get_template(self.template_name, self.language or None)
+            template = self.hook.client.get_template(self.template_name, self.language or None)
         self._missing_pokes = self._missing_pokes + 1 if template is None else 0
         if template is None and self.reschedule:
             # Each poke is a fresh process: count the pokes of this try, which Airflow

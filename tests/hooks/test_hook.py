@@ -224,8 +224,8 @@ def test_get_conn_returns_one_pooled_sync_client(
     assert isinstance(client, WhatsAppClient)
     assert hook.get_conn() is client
     assert client.config is hook.config
-    assert hook.get_phone_number()["id"] == PHONE_ID
-    assert [t["name"] for t in hook.list_templates()] == [t["name"] for t in emu.templates]
+    assert hook.client.get_phone_number()["id"] == PHONE_ID
+    assert [t["name"] for t in hook.client.list_templates()] == [t["name"] for t in emu.templates]
 
 
 async def test_async_config_uses_the_async_lookup_only(

@@ -234,15 +234,17 @@ def test_partial_failure_applies_the_rest_then_fails_with_every_reason(
     ``taken_name`` is created by another writer between the sync's listing and its
     create (the listing is made to miss it), so the API answers "already exists".
     """
-    from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
+    from airflow_provider_whatsapp.client import WhatsAppClient
 
     seed(emulator, {**WELCOME_EN, "name": "taken_name"})
     seed(emulator, {**WELCOME_EN, "name": "legacy_promo"})
-    listed = WhatsAppHook.list_templates
+    listed = WhatsAppClient.list_templates  # the descriptor; bound below per client
     monkeypatch.setattr(
-        WhatsAppHook,
+        WhatsAppClient,
         "list_templates",
-        lambda self, **f: [t for t in listed(self, **f) if t["name"] != "taken_name"],
+        lambda self, **f: [
+            t for t in listed.__get__(self, WhatsAppClient)(**f) if t["name"] != "taken_name"
+        ],
     )
     context = make_context()
     op = WhatsAppSyncTemplatesOperator(task_id="sync", source=str(PARTIAL), prune=True)
