@@ -1,8 +1,17 @@
-"""Reading what a ``dag.test()`` run left behind."""
+"""Shared test helpers: what a ``dag.test()`` run left behind, and Meta's schemas."""
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft202012Validator
+
+DATA = Path(__file__).resolve().parent / "data"
+#: Meta's message schemas, extracted from the OpenAPI spec in ``data/meta_openapi/``.
+META_SCHEMAS = DATA / "meta_message_schemas.json"
 
 
 def xcom_of(dr: Any, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
@@ -23,3 +32,11 @@ def task_states(dr: Any) -> dict[str, str]:
         ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": str(ti.state)
         for ti in dr.get_task_instances()
     }
+
+
+@cache
+def meta_oracle(definition: str = "Message") -> Draft202012Validator:
+    """A validator for one of Meta's message schemas (a missing file fails the test)."""
+    document = json.loads(META_SCHEMAS.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(document)
+    return Draft202012Validator({**document, "$ref": f"#/$defs/{definition}"})
