@@ -72,11 +72,3 @@ def emu(shared_emulator: WhatsAppEmulator) -> WhatsAppEmulator:
     """The shared emulator, reset to its constructor state (traffic and settings)."""
     shared_emulator.reset()
     return shared_emulator
-
-
-@pytest.fixture
-def whatsapp_conn(whatsapp_emulator, monkeypatch):  # type: ignore[no-untyped-def]
-    """``whatsapp_default`` pointed at a running emulator, through the env var Airflow reads."""
-    for name, value in whatsapp_emulator.connection_env().items():
-        monkeypatch.setenv(name, value)
-    return whatsapp_emulator

@@ -226,7 +226,7 @@ class WhatsAppEmulator:
 
     def add_connection(self, status: str = "ACTIVE") -> str:
         """Add a Maton connection (newer than the default); returns its id."""
-        from .ctrl import new_connection
+        from .maton import new_connection
 
         with self._state.lock:
             return new_connection(self._state, status).connection_id

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import threading
 import types
 from collections import Counter, defaultdict
@@ -38,8 +37,7 @@ from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, 
 from airflow_provider_whatsapp.client.errors import WhatsAppConnectionError
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-
-from .conftest import client_config
+from tests.helpers import client_config, free_port
 
 STATUSES = ("accepted", "failed", "invalid", "skipped", "ambiguous", "duplicate")
 # 20 % faults: a recipient fails all 1 + MAX_RETRIES attempts with probability 0.2**11
@@ -114,13 +112,6 @@ def faults_by_recipient(emu: WhatsAppEmulator) -> dict[str, list[str | None]]:
     return seen
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture(autouse=True)
 def quiet_retries(caplog: pytest.LogCaptureFixture) -> None:
     """Thousands of "retrying" warnings are expected here; keep only errors."""
@@ -142,7 +133,7 @@ def test_5000_sends_through_20_percent_answered_faults_each_accepted_once(
 ) -> None:
     numbers = phones(5000)
     emu.inject_faults(0.2, ["429", "500", "503"], retry_after=0.05, seed=6)
-    config = client_config(emu, max_retries=MAX_RETRIES, backoff_base=0.01, backoff_max=0.05)
+    config = client_config(emu, rate_limit=None, max_retries=MAX_RETRIES)
 
     report, attempts = send_all(config, numbers)
 
@@ -243,6 +234,7 @@ def run_mixed(emu: WhatsAppEmulator, numbers: list[str], **config_changes: Any) 
     )
     config = client_config(
         emu,
+        rate_limit=None,
         max_retries=MAX_RETRIES,
         timeout=2.0,  # well below slow_seconds: a slow answer is a lost answer
         **config_changes,
@@ -289,7 +281,9 @@ def test_lost_answers_are_ambiguous_and_never_resent(emu: WhatsAppEmulator) -> N
 
     # A retry of the task (same record) neither resends nor forgets them.
     requests_before = len(emu.requests)
-    again, _ = send_all(client_config(emu), numbers, record=DeliveryRecord(record.dump()))
+    again, _ = send_all(
+        client_config(emu, rate_limit=None), numbers, record=DeliveryRecord(record.dump())
+    )
     by_to = assert_adds_up(again, numbers)
     assert {to for to, s in by_to.items() if s == "ambiguous"} == ambiguous
     assert {to for to, s in by_to.items() if s == "skipped"} == set(numbers) - ambiguous
@@ -330,7 +324,10 @@ def test_resend_unknown_on_a_later_try_duplicates_what_had_landed(
     assert ambiguous
 
     second, _ = send_all(
-        client_config(emu), numbers, record=DeliveryRecord(record.dump()), resend_unknown=True
+        client_config(emu, rate_limit=None),
+        numbers,
+        record=DeliveryRecord(record.dump()),
+        resend_unknown=True,
     )
     by_to = assert_adds_up(second, numbers)
     assert {to for to, s in by_to.items() if s == "accepted"} == ambiguous

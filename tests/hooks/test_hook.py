@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import socket
 import uuid
 from typing import Any
 
@@ -14,26 +12,14 @@ from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, 
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import free_port, set_connection
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
 
 
-def set_connection(
-    monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any], conn_id: str = "whatsapp_default"
-) -> None:
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
-
-
 def unique_key() -> str:
     return f"maton-key-{uuid.uuid4().hex}"
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- class attributes --------------------------------------------------------------------

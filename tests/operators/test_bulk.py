@@ -70,9 +70,9 @@ def test_delivery_record_round_trip() -> None:
 
 @pytest.mark.dag
 def test_bulk_1000_mixed_recipients_exact_results(
-    airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
+    airflow_db, whatsapp_emulator_connection, monkeypatch, tmp_path: Path
 ) -> None:
-    emu = whatsapp_conn
+    emu = whatsapp_emulator_connection
     emu.rate_limit = None
     unthrottled(emu, monkeypatch)
     emu.add_template("notice", components=NOTICE)
@@ -132,9 +132,9 @@ def emu_dag_test(conf: dict[str, Any], when: datetime | None = None) -> Any:
 
 @pytest.mark.dag
 def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
-    airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
+    airflow_db, whatsapp_emulator_connection, monkeypatch, tmp_path: Path
 ) -> None:
-    emu = whatsapp_conn
+    emu = whatsapp_emulator_connection
     emu.rate_limit = None
     unthrottled(emu, monkeypatch)
     emu.latency = 0.02

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 PROFILE_PATH = "/whatsapp-business/v21.0/100000000000001/whatsapp_business_profile"
 
 
-def test_update_then_read_back(whatsapp_conn: Any) -> None:
+def test_update_then_read_back(whatsapp_emulator_connection: Any) -> None:
     op = WhatsAppUpdateBusinessProfileOperator(
         task_id="profile",
         about="{{ params.about }}",
@@ -28,7 +28,7 @@ def test_update_then_read_back(whatsapp_conn: Any) -> None:
 
     profile = op.execute({})
 
-    post, get = whatsapp_conn.requests
+    post, get = whatsapp_emulator_connection.requests
     assert (post.method, post.path) == ("POST", PROFILE_PATH)
     assert post.json == {
         "about": "Open 9-17",
@@ -60,8 +60,8 @@ def test_update_then_read_back(whatsapp_conn: Any) -> None:
     ],
 )
 def test_limits_are_checked_before_any_request(
-    whatsapp_conn: Any, fields: dict[str, Any], expected: str
+    whatsapp_emulator_connection: Any, fields: dict[str, Any], expected: str
 ) -> None:
     with pytest.raises(AirflowFailException, match=expected):
         WhatsAppUpdateBusinessProfileOperator(task_id="profile", **fields).execute({})
-    assert whatsapp_conn.requests == []
+    assert whatsapp_emulator_connection.requests == []

@@ -37,7 +37,7 @@ from airflow_provider_whatsapp.operators.messages import (
     WhatsAppSendTextOperator,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.helpers import task_states, xcom_of
+from tests.helpers import set_connection, task_states, xcom_of
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
@@ -847,7 +847,7 @@ def test_wrong_key_fails_fast_without_leaking_it(
 ) -> None:
     conn = emu.airflow_connection(max_retries=3)
     conn["password"] = "wrong-key-0123456789"
-    monkeypatch.setenv("AIRFLOW_CONN_WHATSAPP_DEFAULT", json.dumps(conn))
+    set_connection(monkeypatch, conn)
     emu.open_window(TO)
     with pytest.raises(AirflowFailException) as failure:
         run(WhatsAppSendTextOperator(task_id="t", to=TO, text="hi"))

@@ -415,7 +415,9 @@ def test_delete_missing_template(emulator: Any) -> None:
 
 @pytest.mark.dag
 @pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=0, review_after_reads=1)
-def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any) -> None:
+def test_sync_then_approval_dag_runs_green(
+    airflow_db: Path, whatsapp_emulator_connection: Any
+) -> None:
     from tests.dags.template_sync_approval import dag
 
     dr = dag.test()
@@ -428,16 +430,18 @@ def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any)
         ("wait_for_approval", 0): "success",
         ("wait_for_approval", 1): "success",
     }
-    assert [(r.method, r.json["name"]) for r in writes(whatsapp_conn)] == [
+    assert [(r.method, r.json["name"]) for r in writes(whatsapp_emulator_connection)] == [
         ("POST", "release_notice"),
         ("POST", "release_rollback"),
     ]
-    assert {t["name"]: t["status"] for t in whatsapp_conn.templates} == {
+    assert {t["name"]: t["status"] for t in whatsapp_emulator_connection.templates} == {
         "release_notice": "APPROVED",
         "release_rollback": "APPROVED",
     }
     # Each sensor found its template PENDING and deferred: the trigger polled again.
-    polls = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    polls = Counter(
+        r.query.get("name") for r in whatsapp_emulator_connection.requests if r.method == "GET"
+    )
     assert (polls["release_notice"], polls["release_rollback"]) == (2, 2)
 
 
@@ -449,7 +453,7 @@ def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any)
     reject_templates={"release_rollback": "PROMOTIONAL"},
 )
 def test_sync_then_approval_dag_fails_with_the_rejection_reason(
-    airflow_db: Path, whatsapp_conn: Any, capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, whatsapp_emulator_connection: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from tests.dags.template_sync_approval import dag
 
