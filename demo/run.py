@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_whatsapp.messages.phone import normalize_phone
 from airflow_provider_whatsapp.testing.process import EmulatorProcess
 
 REPO = Path(__file__).resolve().parent.parent
@@ -126,16 +128,12 @@ def example_constant(module: str, name: str) -> Any:
     raise KeyError(f"{module}.{name}")
 
 
-def digits(phone: str) -> str:
-    """``"+1 555 010 0001"`` -> ``"15550100001"`` (what the API and the emulator use)."""
-    return re.sub(r"\D", "", phone)
-
 
 def windows_to_open() -> list[str]:
     """Numbers the examples send free-form messages to: on-call and the customer."""
     return [
-        digits(example_constant("whatsapp_failure_alerts", "ONCALL_PHONE")),
-        digits(example_constant("whatsapp_send_operators", "CUSTOMER_PHONE")),
+        normalize_phone(example_constant("whatsapp_failure_alerts", "ONCALL_PHONE")),
+        normalize_phone(example_constant("whatsapp_send_operators", "CUSTOMER_PHONE")),
     ]
 
 
@@ -284,13 +282,9 @@ def status_of(request: dict[str, Any]) -> str:
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join("-" * w for w in widths)
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(
-        ("  " + row).rstrip()
-        for row in [fmt.format(*headers), line, *(fmt.format(*r) for r in rows)]
-    )
+    from tabulate import tabulate
+
+    return textwrap.indent(str(tabulate(rows, headers=headers, tablefmt="simple")), "  ")
 
 
 def other_calls(requests: list[dict[str, Any]]) -> str:

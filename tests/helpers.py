@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,11 @@ from airflow_provider_whatsapp.client import ClientConfig
 DATA = Path(__file__).resolve().parent / "data"
 #: Meta's message schemas, extracted from the OpenAPI spec in ``data/meta_openapi/``.
 META_SCHEMAS = DATA / "meta_message_schemas.json"
+
+
+def digits(phone: str) -> str:
+    """``"+1 555 010 0001"`` -> ``"15550100001"``: how the API and the emulator write it."""
+    return re.sub(r"\D", "", phone)
 
 
 def free_port() -> int:

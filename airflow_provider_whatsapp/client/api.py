@@ -110,25 +110,28 @@ def delete_media(config: ClientConfig, media_id: str) -> Operation[dict[str, Any
     return answer
 
 
-def list_templates(
-    config: ClientConfig, *, waba_id: str | None = None, **filters: Any
-) -> Operation[list[dict[str, Any]]]:
-    """Every template, across all pages.
-
-    Follows the ``after`` cursor through the gateway: ``paging.next`` is an absolute
-    Meta URL, and the key must never go there.
-    """
-    waba = _need(waba_id or config.waba_id, "waba_id")
-    params: dict[str, Any] = {"limit": TEMPLATE_PAGE_SIZE, **filters}
-    templates: list[dict[str, Any]] = []
+def _every_page(path: str, params: Mapping[str, Any]) -> Operation[list[dict[str, Any]]]:
+    """Every item of a Graph list, following the ``after`` cursor through the gateway:
+    ``paging.next`` is an absolute Meta URL, and the key must never go there."""
+    query = dict(params)
+    items: list[dict[str, Any]] = []
     while True:
-        page = yield ApiRequest("GET", f"{waba}/message_templates", params=dict(params))
-        templates.extend(page.get("data") or [])
+        page = yield ApiRequest("GET", path, params=dict(query))
+        items.extend(page.get("data") or [])
         paging = page.get("paging") or {}
         after = (paging.get("cursors") or {}).get("after")
         if not paging.get("next") or not after:
-            return templates
-        params["after"] = after
+            return items
+        query["after"] = after
+
+
+def list_templates(
+    config: ClientConfig, *, waba_id: str | None = None, **filters: Any
+) -> Operation[list[dict[str, Any]]]:
+    """Every template, across all pages."""
+    waba = _need(waba_id or config.waba_id, "waba_id")
+    params = {"limit": TEMPLATE_PAGE_SIZE, **filters}
+    return (yield from _every_page(f"{waba}/message_templates", params))
 
 
 def get_template(
@@ -184,16 +187,7 @@ def list_phone_numbers(
     config: ClientConfig, *, waba_id: str | None = None
 ) -> Operation[list[dict[str, Any]]]:
     waba = _need(waba_id or config.waba_id, "waba_id")
-    numbers: list[dict[str, Any]] = []
-    params: dict[str, Any] = {}
-    while True:
-        page = yield ApiRequest("GET", f"{waba}/phone_numbers", params=dict(params))
-        numbers.extend(page.get("data") or [])
-        paging = page.get("paging") or {}
-        after = (paging.get("cursors") or {}).get("after")
-        if not paging.get("next") or not after:
-            return numbers
-        params["after"] = after
+    return (yield from _every_page(f"{waba}/phone_numbers", {}))
 
 
 def get_phone_number(

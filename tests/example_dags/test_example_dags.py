@@ -20,7 +20,7 @@ import yaml
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from demo.run import DEMO_DAGS, example_template_specs
-from tests.helpers import task_states, xcom_of
+from tests.helpers import digits, task_states, xcom_of
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 EXAMPLE_IDS = {
@@ -32,10 +32,6 @@ EXAMPLE_IDS = {
 TEMPLATES_PATH = "/whatsapp-business/v21.0/200000000000001/message_templates"
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
-
-
-def digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone)
 
 
 def load_example(name: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:

@@ -27,11 +27,7 @@ from airflow_provider_whatsapp.notifications.whatsapp import (
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.dags import notify_failure as nf
-from tests.helpers import set_connection, task_states
-
-
-def digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone)
+from tests.helpers import digits, set_connection, task_states
 
 
 @dataclass(frozen=True)
