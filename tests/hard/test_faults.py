@@ -63,11 +63,16 @@ def send_all(
     *,
     record: DeliveryRecord | None = None,
     resend_unknown: bool = False,
+    watch: Any = None,
 ) -> tuple[BulkReport, int]:
-    """Run one bulk send; returns the report and the client's HTTP attempts."""
+    """Run one bulk send; returns the report and the client's HTTP attempts.
+
+    ``watch(client)`` is called with the client before the send starts."""
 
     async def main() -> tuple[BulkReport, int]:
         client = AsyncWhatsAppClient(config, concurrency=CONCURRENCY)
+        if watch is not None:
+            watch(client)
         try:
             sender = BulkSender(
                 client,
@@ -186,7 +191,8 @@ def test_refused_connection_is_retried_until_the_limit_fast(
 
 
 def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes_up() -> None:
-    """Connections refused for the first ~0.4 s: retried (they never left), none lost."""
+    """Connections refused until the client has tried twice per slot: retried (they never
+    left), none lost. The emulator starts on the client's count, not on a clock."""
     port = free_port()
     emulator = WhatsAppEmulator(port=port, rate_limit=None, latency=0.002, enforce_window=False)
     numbers = phones(400, prefix="1666")
@@ -200,11 +206,21 @@ def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes
         backoff_base=0.05,
         backoff_max=0.2,
     )
-    timer = threading.Timer(0.4, emulator.start)
-    timer.start()
+    stop = threading.Event()
+
+    def start_after_refusals(client: AsyncWhatsAppClient) -> None:
+        def wait() -> None:
+            while client.transport.attempts < 2 * CONCURRENCY and not stop.wait(0.005):
+                pass
+            emulator.start()
+
+        starter.append(threading.Thread(target=wait, daemon=True))
+        starter[0].start()
+
+    starter: list[threading.Thread] = []
     try:
-        report, attempts = send_all(config, numbers)
-        timer.join()
+        report, attempts = send_all(config, numbers, watch=start_after_refusals)
+        starter[0].join()
         by_to = assert_adds_up(report, numbers)
         assert set(by_to.values()) == {"accepted"}, report.summary()
         counts = accepted_counts(emulator)
@@ -214,7 +230,7 @@ def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes
         assert len(emulator.requests) == len(numbers)
         assert attempts > len(numbers), "no connection was refused: the outage did not happen"
     finally:
-        timer.cancel()
+        stop.set()
         emulator.stop()
 
 

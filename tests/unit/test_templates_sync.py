@@ -326,7 +326,6 @@ def test_as_table_has_every_row() -> None:
         assert action.reason in line
 
 
-
 def test_to_dict_is_json_serialisable() -> None:
     data = full_plan().to_dict()
     assert json.loads(json.dumps(data)) == data
