@@ -30,12 +30,12 @@ test-floor:  ## the suite against apache-airflow==$(AIRFLOW_FLOOR)
 	$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks e2e
-	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks e2e
+	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks e2e demo example_dags
+	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks e2e demo example_dags
 	$(BIN)/mypy
 
 demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
-	$(BIN)/python -m airflow_provider_whatsapp.demo
+	$(BIN)/python -m demo
 
 e2e: $(STAMP)  ## the real deployment: Postgres, api-server, scheduler, dag-processor, triggerer
 	$(BIN)/pip install --quiet -e ".[e2e]"

@@ -118,5 +118,5 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "notifications": ["airflow_provider_whatsapp.notifications.whatsapp.WhatsAppNotifier"],
-        "extra-links": ["airflow_provider_whatsapp.links.WhatsAppTemplateLink"],
+        "extra-links": ["airflow_provider_whatsapp.links.whatsapp_manager.WhatsAppTemplateLink"],
     }

@@ -73,11 +73,11 @@ def in_memory_delivery_record() -> None:
     """Keep the operator's delivery record in memory instead of Airflow Variables.
 
     ``VariableStore`` is monkeypatched into a fresh in-memory
-    :class:`~airflow_provider_whatsapp.record.RecordStore` per run (no metadata database
+    :class:`~airflow_provider_whatsapp.bulk.record.RecordStore` per run (no metadata database
     here); everything else the operator does runs unchanged.
     """
+    from airflow_provider_whatsapp.bulk.record import RecordStore
     from airflow_provider_whatsapp.operators import bulk
-    from airflow_provider_whatsapp.record import RecordStore
 
     bulk.VariableStore = RecordStore  # type: ignore[misc]
 
@@ -134,11 +134,9 @@ def verdict(met: bool) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain text table, columns padded."""
-    cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    from tabulate import tabulate
+
+    return str(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
 
 
 def banner(title: str) -> None:

@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_whatsapp.demo import example_constant
+from demo.run import example_constant
 from e2e.deployment import E2E_DAGS, Deployment, wait_for
 
 

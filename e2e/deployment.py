@@ -43,7 +43,7 @@ from airflow_provider_whatsapp.testing.process import EmulatorProcess
 
 REPO = Path(__file__).resolve().parent.parent
 E2E_DAGS = Path(__file__).resolve().parent / "dags"
-EXAMPLE_DAGS = REPO / "airflow_provider_whatsapp" / "example_dags"
+EXAMPLE_DAGS = REPO / "example_dags"
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 FINAL_STATES = frozenset({"success", "failed"})
 T = TypeVar("T")
@@ -551,7 +551,7 @@ CONNECTIONS = {"whatsapp_kill": {"rate_limit": 20}, "whatsapp_fast": {"rate_limi
 
 def seed_examples(emulator: EmulatorProcess) -> None:
     """As ``make demo`` sets up: the examples' windows open, the templates they send approved."""
-    from airflow_provider_whatsapp.demo import PREAPPROVED, example_template_specs
+    from demo.run import PREAPPROVED, example_template_specs
 
     for spec in example_template_specs(*PREAPPROVED):
         emulator.add_template(**spec)
@@ -559,7 +559,7 @@ def seed_examples(emulator: EmulatorProcess) -> None:
 
 def e2e_deployment(workdir: Path, **kwargs: Any) -> Deployment:
     """The deployment of ``make e2e``: emulator at Maton's 10/s, 2 s template review."""
-    from airflow_provider_whatsapp.demo import REVIEW_DELAY, windows_to_open
+    from demo.run import REVIEW_DELAY, windows_to_open
 
     options = [
         "--review-delay", str(REVIEW_DELAY), "--template", BULK_TEMPLATE,

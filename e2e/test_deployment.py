@@ -15,9 +15,10 @@ from datetime import datetime
 
 import pytest
 
-from airflow_provider_whatsapp.demo import DEMO_DAGS, digits, example_constant
+from demo.run import DEMO_DAGS, example_constant
 from e2e.cases import alert_during_bulk, dag_constant, sends
 from e2e.deployment import Deployment, wait_for
+from tests.helpers import digits
 
 KILL_RECIPIENTS = 300
 KILL_AFTER = 100  # answers seen at the emulator before the SIGKILL

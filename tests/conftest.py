@@ -23,7 +23,9 @@ _home = Path(
     os.environ.get("WHATSAPP_TEST_AIRFLOW_HOME") or tempfile.mkdtemp(prefix="airflow-home-")
 )
 os.environ["AIRFLOW_HOME"] = str(_home)
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "tests" / "dags"))
+# The repository is the DAGs folder: the test DAGs (tests/dags/) and the example DAGs
+# (example_dags/) both run by dag.test(), which needs a DAG file inside it.
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_home}/airflow.db")
@@ -70,11 +72,3 @@ def emu(shared_emulator: WhatsAppEmulator) -> WhatsAppEmulator:
     """The shared emulator, reset to its constructor state (traffic and settings)."""
     shared_emulator.reset()
     return shared_emulator
-
-
-@pytest.fixture
-def whatsapp_conn(whatsapp_emulator, monkeypatch):  # type: ignore[no-untyped-def]
-    """``whatsapp_default`` pointed at a running emulator, through the env var Airflow reads."""
-    for name, value in whatsapp_emulator.connection_env().items():
-        monkeypatch.setenv(name, value)
-    return whatsapp_emulator

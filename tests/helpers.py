@@ -1,8 +1,59 @@
-"""Reading what a ``dag.test()`` run left behind."""
+"""Shared test helpers, one per job: a free port, a connection, a client config, what a
+``dag.test()`` run left behind, and Meta's schemas."""
 
 from __future__ import annotations
 
+import json
+import re
+import socket
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from airflow_provider_whatsapp.client import ClientConfig
+
+DATA = Path(__file__).resolve().parent / "data"
+#: Meta's message schemas, extracted from the OpenAPI spec in ``data/meta_openapi/``.
+META_SCHEMAS = DATA / "meta_message_schemas.json"
+
+
+def digits(phone: str) -> str:
+    """``"+1 555 010 0001"`` -> ``"15550100001"``: how the API and the emulator write it."""
+    return re.sub(r"\D", "", phone)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def set_connection(
+    monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any], conn_id: str = "whatsapp_default"
+) -> None:
+    """Airflow connection ``conn_id`` for this test, through the env var Airflow reads
+    (``emulator.airflow_connection()`` gives one that reaches an emulator)."""
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+
+
+def client_config(emu: Any, **changes: Any) -> ClientConfig:
+    """A ClientConfig pointed at emulator ``emu``, with fast retries for tests."""
+    settings: dict[str, Any] = {
+        "api_key": emu.api_key,
+        "base_url": emu.url,
+        "ctrl_url": emu.url,
+        "phone_number_id": emu.phone_number_id,
+        "waba_id": emu.waba_id,
+        "backoff_base": 0.01,
+        "backoff_max": 0.05,
+        "timeout": 5.0,
+        **changes,
+    }
+    return ClientConfig(**settings)
 
 
 def xcom_of(dr: Any, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
@@ -33,3 +84,11 @@ class FakeTI:
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcoms[key] = value
+
+
+@cache
+def meta_oracle(definition: str = "Message") -> Draft202012Validator:
+    """A validator for one of Meta's message schemas (a missing file fails the test)."""
+    document = json.loads(META_SCHEMAS.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(document)
+    return Draft202012Validator({**document, "$ref": f"#/$defs/{definition}"})

@@ -57,7 +57,9 @@ def mark_as_read(
 
 
 def _read_media(file: MediaSource, mime_type: str | None) -> tuple[str, bytes, str]:
-    from ..media import detect_mime_type  # the operators' guesser: name, else first bytes
+    from ..messages.media_files import (
+        detect_mime_type,  # the operators' guesser: name, else first bytes
+    )
 
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
@@ -110,25 +112,28 @@ def delete_media(config: ClientConfig, media_id: str) -> Operation[dict[str, Any
     return answer
 
 
-def list_templates(
-    config: ClientConfig, *, waba_id: str | None = None, **filters: Any
-) -> Operation[list[dict[str, Any]]]:
-    """Every template, across all pages.
-
-    Follows the ``after`` cursor through the gateway: ``paging.next`` is an absolute
-    Meta URL, and the key must never go there.
-    """
-    waba = _need(waba_id or config.waba_id, "waba_id")
-    params: dict[str, Any] = {"limit": TEMPLATE_PAGE_SIZE, **filters}
-    templates: list[dict[str, Any]] = []
+def _every_page(path: str, params: Mapping[str, Any]) -> Operation[list[dict[str, Any]]]:
+    """Every item of a Graph list, following the ``after`` cursor through the gateway:
+    ``paging.next`` is an absolute Meta URL, and the key must never go there."""
+    query = dict(params)
+    items: list[dict[str, Any]] = []
     while True:
-        page = yield ApiRequest("GET", f"{waba}/message_templates", params=dict(params))
-        templates.extend(page.get("data") or [])
+        page = yield ApiRequest("GET", path, params=dict(query))
+        items.extend(page.get("data") or [])
         paging = page.get("paging") or {}
         after = (paging.get("cursors") or {}).get("after")
         if not paging.get("next") or not after:
-            return templates
-        params["after"] = after
+            return items
+        query["after"] = after
+
+
+def list_templates(
+    config: ClientConfig, *, waba_id: str | None = None, **filters: Any
+) -> Operation[list[dict[str, Any]]]:
+    """Every template, across all pages."""
+    waba = _need(waba_id or config.waba_id, "waba_id")
+    params = {"limit": TEMPLATE_PAGE_SIZE, **filters}
+    return (yield from _every_page(f"{waba}/message_templates", params))
 
 
 def get_template(
@@ -146,7 +151,7 @@ def create_template(
     config: ClientConfig, definition: Any, *, waba_id: str | None = None
 ) -> Operation[dict[str, Any]]:
     """Create a template from a definition model or a create-request dict."""
-    from ..templates import TemplateDefinition
+    from ..templates.definition import TemplateDefinition
 
     if not isinstance(definition, TemplateDefinition):
         definition = TemplateDefinition.model_validate(definition)
@@ -184,16 +189,7 @@ def list_phone_numbers(
     config: ClientConfig, *, waba_id: str | None = None
 ) -> Operation[list[dict[str, Any]]]:
     waba = _need(waba_id or config.waba_id, "waba_id")
-    numbers: list[dict[str, Any]] = []
-    params: dict[str, Any] = {}
-    while True:
-        page = yield ApiRequest("GET", f"{waba}/phone_numbers", params=dict(params))
-        numbers.extend(page.get("data") or [])
-        paging = page.get("paging") or {}
-        after = (paging.get("cursors") or {}).get("after")
-        if not paging.get("next") or not after:
-            return numbers
-        params["after"] = after
+    return (yield from _every_page(f"{waba}/phone_numbers", {}))
 
 
 def get_phone_number(
@@ -219,7 +215,7 @@ def get_business_profile(
 def update_business_profile(
     config: ClientConfig, *, phone_number_id: str | None = None, **fields: Any
 ) -> Operation[dict[str, Any]]:
-    from ..profile import BusinessProfile
+    from ..account.profile import BusinessProfile
 
     number = _need(phone_number_id or config.phone_number_id, "phone_number_id")
     body = BusinessProfile.model_validate(fields).to_payload()

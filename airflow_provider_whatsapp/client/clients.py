@@ -6,14 +6,42 @@ from types import TracebackType
 from typing import Any
 
 from . import api
-from ._drive import async_method, sync_method
+from ._drive import Call
 from .config import ClientConfig
 from .ratelimit import SlidingWindowLimiter
 from .request import ApiRequest
 from .transport import AsyncTransport, SyncTransport
 
 
-class WhatsAppClient:
+class _Calls:
+    """Every API call, named once: blocking on :class:`WhatsAppClient`, awaited on
+    :class:`AsyncWhatsAppClient` (see :mod:`.api` for what each does)."""
+
+    is_async = False
+    config: ClientConfig
+
+    send_message = Call(api.send_message)
+    mark_as_read = Call(api.mark_as_read)
+    upload_media = Call(api.upload_media)
+    get_media = Call(api.get_media)
+    download_media = Call(api.download_media)
+    delete_media = Call(api.delete_media)
+    list_templates = Call(api.list_templates)
+    get_template = Call(api.get_template)
+    create_template = Call(api.create_template)
+    edit_template = Call(api.edit_template)
+    delete_template = Call(api.delete_template)
+    list_phone_numbers = Call(api.list_phone_numbers)
+    get_phone_number = Call(api.get_phone_number)
+    get_business_profile = Call(api.get_business_profile)
+    update_business_profile = Call(api.update_business_profile)
+    list_maton_connections = Call(api.list_maton_connections)
+    create_maton_connection = Call(api.create_maton_connection)
+    get_maton_connection = Call(api.get_maton_connection)
+    delete_maton_connection = Call(api.delete_maton_connection)
+
+
+class WhatsAppClient(_Calls):
     """Blocking client for the WhatsApp Business API through the Maton gateway.
 
     Holds one pooled connection; use it as a context manager or call :meth:`close`.
@@ -31,26 +59,6 @@ class WhatsAppClient:
     def _execute(self, request: ApiRequest) -> Any:
         return self.transport.send(request)
 
-    send_message = sync_method(api.send_message)
-    mark_as_read = sync_method(api.mark_as_read)
-    upload_media = sync_method(api.upload_media)
-    get_media = sync_method(api.get_media)
-    download_media = sync_method(api.download_media)
-    delete_media = sync_method(api.delete_media)
-    list_templates = sync_method(api.list_templates)
-    get_template = sync_method(api.get_template)
-    create_template = sync_method(api.create_template)
-    edit_template = sync_method(api.edit_template)
-    delete_template = sync_method(api.delete_template)
-    list_phone_numbers = sync_method(api.list_phone_numbers)
-    get_phone_number = sync_method(api.get_phone_number)
-    get_business_profile = sync_method(api.get_business_profile)
-    update_business_profile = sync_method(api.update_business_profile)
-    list_maton_connections = sync_method(api.list_maton_connections)
-    create_maton_connection = sync_method(api.create_maton_connection)
-    get_maton_connection = sync_method(api.get_maton_connection)
-    delete_maton_connection = sync_method(api.delete_maton_connection)
-
     def close(self) -> None:
         self.transport.close()
 
@@ -66,11 +74,13 @@ class WhatsAppClient:
         self.close()
 
 
-class AsyncWhatsAppClient:
+class AsyncWhatsAppClient(_Calls):
     """Async twin of :class:`WhatsAppClient` (same methods, awaited).
 
     ``concurrency`` sizes the connection pool for that many requests in flight.
     """
+
+    is_async = True
 
     def __init__(
         self,
@@ -87,26 +97,6 @@ class AsyncWhatsAppClient:
 
     async def _execute(self, request: ApiRequest) -> Any:
         return await self.transport.send(request)
-
-    send_message = async_method(api.send_message)
-    mark_as_read = async_method(api.mark_as_read)
-    upload_media = async_method(api.upload_media)
-    get_media = async_method(api.get_media)
-    download_media = async_method(api.download_media)
-    delete_media = async_method(api.delete_media)
-    list_templates = async_method(api.list_templates)
-    get_template = async_method(api.get_template)
-    create_template = async_method(api.create_template)
-    edit_template = async_method(api.edit_template)
-    delete_template = async_method(api.delete_template)
-    list_phone_numbers = async_method(api.list_phone_numbers)
-    get_phone_number = async_method(api.get_phone_number)
-    get_business_profile = async_method(api.get_business_profile)
-    update_business_profile = async_method(api.update_business_profile)
-    list_maton_connections = async_method(api.list_maton_connections)
-    create_maton_connection = async_method(api.create_maton_connection)
-    get_maton_connection = async_method(api.get_maton_connection)
-    delete_maton_connection = async_method(api.delete_maton_connection)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

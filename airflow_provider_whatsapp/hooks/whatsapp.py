@@ -70,7 +70,7 @@ def config_from_connection(
     mask: bool = True,
     **overrides: Any,
 ) -> ClientConfig:
-    """Map the Airflow connection's fields (see DESIGN.md) onto :class:`ClientConfig`.
+    """Map the Airflow connection's fields (README: "Connection") onto :class:`ClientConfig`.
 
     ``extra``: the connection's extra already read (the async path reads it without a
     blocking supervisor call); ``mask=False``: the caller registers the key itself.
@@ -182,7 +182,6 @@ class WhatsAppHook(BaseHook):
             "max_retries": max_retries,
             "retry_budget": retry_budget,
         }
-        self._template_cache: dict[tuple[str, str | None], dict[str, Any] | None] = {}
 
     # -- configuration ------------------------------------------------------------------
     @cached_property
@@ -234,65 +233,6 @@ class WhatsAppHook(BaseHook):
         if bulk:
             config = config.for_bulk(rate_share)
         return AsyncWhatsAppClient(config, concurrency=concurrency)
-
-    # -- thin pass-throughs -----------------------------------------------------------------
-    def send_message(self, message: Any) -> dict[str, Any]:
-        return self.client.send_message(message)
-
-    def mark_as_read(self, message_id: str) -> dict[str, Any]:
-        return self.client.mark_as_read(message_id)
-
-    def upload_media(self, file: Any, mime_type: str | None = None) -> str:
-        return self.client.upload_media(file, mime_type)
-
-    def get_media(self, media_id: str) -> dict[str, Any]:
-        return self.client.get_media(media_id)
-
-    def delete_media(self, media_id: str) -> dict[str, Any]:
-        return self.client.delete_media(media_id)
-
-    def list_templates(self, **filters: Any) -> list[dict[str, Any]]:
-        return self.client.list_templates(**filters)
-
-    def get_template(self, name: str, language: str | None = None) -> dict[str, Any] | None:
-        return self.client.get_template(name, language)
-
-    def get_template_cached(self, name: str, language: str | None = None) -> dict[str, Any] | None:
-        """Like :meth:`get_template`, fetched once per hook (pre-flight checks of sends)."""
-        key = (name, language)
-        if key not in self._template_cache:
-            self._template_cache[key] = self.client.get_template(name, language)
-        return self._template_cache[key]
-
-    def create_template(self, definition: Any) -> dict[str, Any]:
-        return self.client.create_template(definition)
-
-    def delete_template(self, name: str, language: str | None = None) -> dict[str, Any]:
-        return self.client.delete_template(name, language)
-
-    def list_phone_numbers(self) -> list[dict[str, Any]]:
-        return self.client.list_phone_numbers()
-
-    def get_phone_number(self, phone_number_id: str | None = None) -> dict[str, Any]:
-        return self.client.get_phone_number(phone_number_id)
-
-    def get_business_profile(self) -> dict[str, Any]:
-        return self.client.get_business_profile()
-
-    def update_business_profile(self, **fields: Any) -> dict[str, Any]:
-        return self.client.update_business_profile(**fields)
-
-    def list_maton_connections(self, status: str | None = "ACTIVE") -> list[dict[str, Any]]:
-        return self.client.list_maton_connections(status)
-
-    def create_maton_connection(self) -> dict[str, Any]:
-        return self.client.create_maton_connection()
-
-    def get_maton_connection(self, connection_id: str) -> dict[str, Any]:
-        return self.client.get_maton_connection(connection_id)
-
-    def delete_maton_connection(self, connection_id: str) -> dict[str, Any]:
-        return self.client.delete_maton_connection(connection_id)
 
     # -- UI -------------------------------------------------------------------------------
     def test_connection(self) -> tuple[bool, str]:

@@ -3,7 +3,12 @@
 Build a message with a model's ``create(...)`` (or ``media_message``), or validate a dict
 in the API's JSON shape with ``parse_message``; ``message.to_payload()`` is the exact
 request body. Invalid input raises ``pydantic.ValidationError`` (a ``ValueError``) naming
-the field and the limit. No Airflow import here: the HTTP client uses these too.
+the field and the limit. No Airflow here: the HTTP client uses these too.
+
+Each name is listed once, in the ``__all__`` of the module that defines it; this package
+exports them all, importing a module on first use of one of its names (a DAG file that
+needs ``TextMessage`` does not pay for every model). ``media_files`` (the rules for the
+files a media message carries) is a module of its own, not re-exported.
 """
 
 from __future__ import annotations
@@ -12,275 +17,51 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .base import (
-        ApiModel,
-        CaptionedMedia,
-        DocumentMedia,
-        DocumentRef,
-        MediaRef,
-        Message,
-        MessageContext,
-        MessageLimitWarning,
-        RecipientMessage,
-    )
-    from .basic import (
-        Location,
-        LocationMessage,
-        MarkAsRead,
-        Reaction,
-        ReactionMessage,
-        Text,
-        TextMessage,
-        TypingIndicator,
-    )
-    from .contacts import (
-        CONTACTS_SOFT_LIMIT,
-        Contact,
-        ContactAddress,
-        ContactEmail,
-        ContactName,
-        ContactOrg,
-        ContactPhone,
-        ContactsMessage,
-        ContactUrl,
-    )
-    from .interactive import (
-        CtaUrlAction,
-        CtaUrlInteractive,
-        CtaUrlMessage,
-        CtaUrlParameters,
-        InteractiveBody,
-        InteractiveFooter,
-        InteractiveHeader,
-        ListAction,
-        ListHeader,
-        ListInteractive,
-        ListMessage,
-        ListRow,
-        ListSection,
-        ReplyButton,
-        ReplyButtonReply,
-        ReplyButtonsAction,
-        ReplyButtonsInteractive,
-        ReplyButtonsMessage,
-    )
-    from .media_messages import (
-        AudioMedia,
-        AudioMessage,
-        DocumentMessage,
-        ImageMedia,
-        ImageMessage,
-        MediaMessage,
-        StickerMedia,
-        StickerMessage,
-        VideoMedia,
-        VideoMessage,
-        media_message,
-        media_source,
-    )
-    from .parse import MESSAGE_TYPES, parse_message
-    from .phone import MAX_PHONE_DIGITS, MIN_PHONE_DIGITS, PhoneNumberError, normalize_phone
-    from .template import (
-        ActionParameter,
-        BodyComponent,
-        ButtonComponent,
-        CouponCodeParameter,
-        Currency,
-        CurrencyParameter,
-        DateTime,
-        DateTimeParameter,
-        DocumentParameter,
-        HeaderComponent,
-        ImageParameter,
-        LocationParameter,
-        PayloadParameter,
-        Template,
-        TemplateComponent,
-        TemplateLanguage,
-        TemplateMessage,
-        TextParameter,
-        VideoParameter,
-    )
+    from .base import *  # noqa: F403
+    from .basic import *  # noqa: F403
+    from .contacts import *  # noqa: F403
+    from .interactive import *  # noqa: F403
+    from .media_messages import *  # noqa: F403
+    from .parse import *  # noqa: F403
+    from .phone import *  # noqa: F403
+    from .template import *  # noqa: F403
 
-# Imported on first use: a DAG file that needs TextMessage should not pay for every model.
-_LAZY_EXPORTS: dict[str, str] = {
-    "ApiModel": "base",
-    "CaptionedMedia": "base",
-    "DocumentMedia": "base",
-    "DocumentRef": "base",
-    "MediaRef": "base",
-    "Message": "base",
-    "MessageContext": "base",
-    "MessageLimitWarning": "base",
-    "RecipientMessage": "base",
-    "Location": "basic",
-    "LocationMessage": "basic",
-    "MarkAsRead": "basic",
-    "Reaction": "basic",
-    "ReactionMessage": "basic",
-    "Text": "basic",
-    "TextMessage": "basic",
-    "TypingIndicator": "basic",
-    "CONTACTS_SOFT_LIMIT": "contacts",
-    "Contact": "contacts",
-    "ContactAddress": "contacts",
-    "ContactEmail": "contacts",
-    "ContactName": "contacts",
-    "ContactOrg": "contacts",
-    "ContactPhone": "contacts",
-    "ContactUrl": "contacts",
-    "ContactsMessage": "contacts",
-    "CtaUrlAction": "interactive",
-    "CtaUrlInteractive": "interactive",
-    "CtaUrlMessage": "interactive",
-    "CtaUrlParameters": "interactive",
-    "InteractiveBody": "interactive",
-    "InteractiveFooter": "interactive",
-    "InteractiveHeader": "interactive",
-    "ListAction": "interactive",
-    "ListHeader": "interactive",
-    "ListInteractive": "interactive",
-    "ListMessage": "interactive",
-    "ListRow": "interactive",
-    "ListSection": "interactive",
-    "ReplyButton": "interactive",
-    "ReplyButtonReply": "interactive",
-    "ReplyButtonsAction": "interactive",
-    "ReplyButtonsInteractive": "interactive",
-    "ReplyButtonsMessage": "interactive",
-    "AudioMedia": "media_messages",
-    "AudioMessage": "media_messages",
-    "DocumentMessage": "media_messages",
-    "ImageMedia": "media_messages",
-    "ImageMessage": "media_messages",
-    "MediaMessage": "media_messages",
-    "StickerMedia": "media_messages",
-    "StickerMessage": "media_messages",
-    "VideoMedia": "media_messages",
-    "VideoMessage": "media_messages",
-    "media_message": "media_messages",
-    "media_source": "media_messages",
-    "MESSAGE_TYPES": "parse",
-    "parse_message": "parse",
-    "MAX_PHONE_DIGITS": "phone",
-    "MIN_PHONE_DIGITS": "phone",
-    "PhoneNumberError": "phone",
-    "normalize_phone": "phone",
-    "ActionParameter": "template",
-    "BodyComponent": "template",
-    "ButtonComponent": "template",
-    "CouponCodeParameter": "template",
-    "Currency": "template",
-    "CurrencyParameter": "template",
-    "DateTime": "template",
-    "DateTimeParameter": "template",
-    "DocumentParameter": "template",
-    "HeaderComponent": "template",
-    "ImageParameter": "template",
-    "LocationParameter": "template",
-    "PayloadParameter": "template",
-    "Template": "template",
-    "TemplateComponent": "template",
-    "TemplateLanguage": "template",
-    "TemplateMessage": "template",
-    "TextParameter": "template",
-    "VideoParameter": "template",
-}
+#: The modules whose ``__all__`` this package exports, searched in this order: the cheap
+#: ones first, so ``parse_message`` or ``normalize_phone`` load no model module.
+_MODULES = (
+    "phone",
+    "parse",
+    "base",
+    "basic",
+    "media_messages",
+    "interactive",
+    "contacts",
+    "template",
+)
+
+
+def _exports() -> dict[str, str]:
+    return {
+        name: module_name
+        for module_name in _MODULES
+        for name in importlib.import_module(f".{module_name}", __name__).__all__
+    }
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _LAZY_EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+    if name == "__all__":
+        value: Any = sorted(_exports())
+    else:
+        for module_name in _MODULES:
+            module = importlib.import_module(f".{module_name}", __name__)
+            if name in module.__all__:
+                value = getattr(module, name)
+                break
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY_EXPORTS})
-
-
-__all__ = [
-    "CONTACTS_SOFT_LIMIT",
-    "MAX_PHONE_DIGITS",
-    "MESSAGE_TYPES",
-    "MIN_PHONE_DIGITS",
-    "ActionParameter",
-    "ApiModel",
-    "AudioMedia",
-    "AudioMessage",
-    "BodyComponent",
-    "ButtonComponent",
-    "CaptionedMedia",
-    "Contact",
-    "ContactAddress",
-    "ContactEmail",
-    "ContactName",
-    "ContactOrg",
-    "ContactPhone",
-    "ContactUrl",
-    "ContactsMessage",
-    "CouponCodeParameter",
-    "CtaUrlAction",
-    "CtaUrlInteractive",
-    "CtaUrlMessage",
-    "CtaUrlParameters",
-    "Currency",
-    "CurrencyParameter",
-    "DateTime",
-    "DateTimeParameter",
-    "DocumentMedia",
-    "DocumentMessage",
-    "DocumentParameter",
-    "DocumentRef",
-    "HeaderComponent",
-    "ImageMedia",
-    "ImageMessage",
-    "ImageParameter",
-    "InteractiveBody",
-    "InteractiveFooter",
-    "InteractiveHeader",
-    "ListAction",
-    "ListHeader",
-    "ListInteractive",
-    "ListMessage",
-    "ListRow",
-    "ListSection",
-    "Location",
-    "LocationMessage",
-    "LocationParameter",
-    "MarkAsRead",
-    "MediaMessage",
-    "MediaRef",
-    "Message",
-    "MessageContext",
-    "MessageLimitWarning",
-    "PayloadParameter",
-    "PhoneNumberError",
-    "Reaction",
-    "ReactionMessage",
-    "RecipientMessage",
-    "ReplyButton",
-    "ReplyButtonReply",
-    "ReplyButtonsAction",
-    "ReplyButtonsInteractive",
-    "ReplyButtonsMessage",
-    "StickerMedia",
-    "StickerMessage",
-    "Template",
-    "TemplateComponent",
-    "TemplateLanguage",
-    "TemplateMessage",
-    "Text",
-    "TextMessage",
-    "TextParameter",
-    "TypingIndicator",
-    "VideoMedia",
-    "VideoMessage",
-    "VideoParameter",
-    "media_message",
-    "media_source",
-    "normalize_phone",
-    "parse_message",
-]
+    return sorted({*globals(), *_exports()})

@@ -20,20 +20,20 @@ from .basic import Location
 
 __all__ = [
     "ActionParameter",
-    "BodyComponent",
-    "ButtonComponent",
+    "BodyParameters",
+    "ButtonParameters",
+    "ComponentParameters",
     "CouponCodeParameter",
     "Currency",
     "CurrencyParameter",
     "DateTime",
     "DateTimeParameter",
     "DocumentParameter",
-    "HeaderComponent",
+    "HeaderParameters",
     "ImageParameter",
     "LocationParameter",
     "PayloadParameter",
     "Template",
-    "TemplateComponent",
     "TemplateLanguage",
     "TemplateMessage",
     "TextParameter",
@@ -232,7 +232,7 @@ def _check_parameter_naming(parameters: Sequence[BaseModel]) -> None:
         )
 
 
-class HeaderComponent(ApiModel):
+class HeaderParameters(ApiModel):
     """The header's one variable: text (at most 60 characters), media or a location."""
 
     type: Literal["header"] = "header"
@@ -251,7 +251,7 @@ class HeaderComponent(ApiModel):
         return self
 
 
-class BodyComponent(ApiModel):
+class BodyParameters(ApiModel):
     """Values for the body's placeholders, in order or by name."""
 
     type: Literal["body"] = "body"
@@ -277,7 +277,7 @@ def _button_index(value: Any) -> str:
 ButtonIndex = Annotated[str, BeforeValidator(_button_index)]
 
 
-class ButtonComponent(ApiModel):
+class ButtonParameters(ApiModel):
     """Values for one template button, found by its position ``index`` (0..9)."""
 
     type: Literal["button"] = "button"
@@ -286,8 +286,8 @@ class ButtonComponent(ApiModel):
     parameters: Annotated[list[ButtonParameter], Field(min_length=1)]
 
 
-TemplateComponent = Annotated[
-    HeaderComponent | BodyComponent | ButtonComponent,
+ComponentParameters = Annotated[
+    HeaderParameters | BodyParameters | ButtonParameters,
     Field(discriminator="type"),
     BeforeValidator(_lower_type_keys),
 ]
@@ -298,7 +298,7 @@ class Template(ApiModel):
 
     name: Annotated[str, AfterValidator(_check_template_name)]
     language: TemplateLanguage
-    components: list[TemplateComponent] | None = None
+    components: list[ComponentParameters] | None = None
 
     @model_validator(mode="after")
     def _check_components(self) -> Self:
@@ -310,7 +310,7 @@ class Template(ApiModel):
         naming = {
             getattr(p, "parameter_name", None) is not None
             for c in components
-            if isinstance(c, (HeaderComponent, BodyComponent))
+            if isinstance(c, (HeaderParameters, BodyParameters))
             for p in c.parameters
             if isinstance(p, NamedParameter)
         }
@@ -320,7 +320,7 @@ class Template(ApiModel):
                 "components: header and body parameters must be all positional ({{1}}) or "
                 "all named (parameter_name): a template has one parameter format",
             )
-        indexes = [c.index for c in components if isinstance(c, ButtonComponent)]
+        indexes = [c.index for c in components if isinstance(c, ButtonParameters)]
         repeated = sorted({index for index in indexes if indexes.count(index) > 1})
         if repeated:
             raise invalid(

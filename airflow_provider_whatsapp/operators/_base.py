@@ -2,50 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from .._airflow import airflow_failure_semantics
 from ..hooks import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:  # imported on first use: a DAG file that only builds tasks skips them
     from ..hooks.whatsapp import WhatsAppHook
-
-
-@contextmanager
-def airflow_failure_semantics() -> Iterator[None]:
-    """Fail fast on what no retry can fix; let Airflow retry the rest.
-
-    A bad recipient, a closed 24-hour window, a missing or paused template, a wrong key
-    or an invalid payload raise ``AirflowFailException`` (the task's retries would only
-    repeat the failure). Rate limits, server faults and lost connections are re-raised
-    as they are, so the task's normal ``retries`` apply.
-    """
-    from ..client.errors import WhatsAppError
-
-    try:
-        yield
-    except WhatsAppError as exc:
-        if exc.retryable:
-            raise
-        raise AirflowFailException(str(exc)) from exc
-    except ValueError as exc:  # pydantic.ValidationError and our own validation errors
-        raise AirflowFailException(f"invalid input: {exc}") from exc
-
-
-def fail_with_result(context: Any, result: Any, message: str, *, retry_may_help: bool) -> NoReturn:
-    """Partial failure, the same in every operator: the result goes to ``return_value``
-    XCom first (raising would lose it; the UI and a retry read it there), then the task
-    fails with ``message``: ``AirflowException`` when a retry may help (its retries
-    apply), ``AirflowFailException`` when it cannot."""
-    context["ti"].xcom_push(key="return_value", value=result)
-    if retry_may_help:
-        raise AirflowException(message)
-    raise AirflowFailException(message)
 
 
 class WhatsAppBaseOperator(BaseOperator):
@@ -81,6 +48,15 @@ class WhatsAppBaseOperator(BaseOperator):
             phone_number_id=self.phone_number_id or None,
             waba_id=self.waba_id or None,
         )
+
+    def template_for_send(self, name: str, language: str | None) -> dict[str, Any] | None:
+        """The template as the API has it (``None`` when absent), fetched once per task:
+        the pre-flight of every send of a mapped or repeated task reads it once."""
+        fetched: dict[tuple[str, str | None], dict[str, Any] | None]
+        fetched = self.__dict__.setdefault("_fetched_templates", {})
+        if (name, language) not in fetched:
+            fetched[name, language] = self.hook.client.get_template(name, language)
+        return fetched[name, language]
 
     def execute(self, context: Any) -> Any:
         with airflow_failure_semantics():

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from ..record import RecordStore
-from ._base import WhatsAppBaseOperator, fail_with_result
+from .._airflow import fail_with_result
+from ..bulk.record import RecordStore
+from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..bulk import BulkReport
+    from ..bulk.record import DeliveryRecord
+    from ..bulk.sender import BulkReport
     from ..messages import Message
-    from ..record import DeliveryRecord
 
 
 RECORD_PREFIX = "whatsapp_bulk__"
@@ -250,8 +251,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         return build_message
 
     def _jobs(self, recipients: Any = None) -> Any:
-        from ..bulk import Job
-        from ..recipients import iter_recipients
+        from ..bulk.recipients import iter_recipients
+        from ..bulk.sender import Job
 
         build = self._builder()
         source = self.recipients if recipients is None else recipients
@@ -260,10 +261,10 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
     # -- running ----------------------------------------------------------------------
     def run(self, context: Any) -> dict[str, Any]:
+        from .._airflow import resolve_local_path
+        from ..bulk.recipients import count_recipients, is_recipient_file
+        from ..bulk.record import DeliveryRecord
         from ..client.config import check_rate_share
-        from ..recipients import count_recipients, is_recipient_file
-        from ..record import DeliveryRecord
-        from .media import resolve_local_path
 
         recipients = self.recipients
         if is_recipient_file(recipients):  # relative: beside the DAG file
@@ -305,7 +306,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     async def _send(
         self, jobs: Any, record: DeliveryRecord, total: int | None, share: float | None
     ) -> BulkReport:
-        from ..bulk import BulkSender
+        from ..bulk.sender import BulkSender
 
         client = await self.hook.get_async_conn(
             concurrency=self.concurrency, bulk=True, rate_share=share

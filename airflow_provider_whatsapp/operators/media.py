@@ -7,28 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from .._airflow import resolve_local_path
 from ._base import WhatsAppBaseOperator
-
-
-def resolve_local_path(path: str | os.PathLike[str], context: Any) -> Path:
-    """``path`` as given when it exists (or is absolute), else beside the DAG file.
-
-    A worker's working directory is arbitrary, while files shipped with a DAG sit next to
-    it: ``"templates/"`` in a DAG file means the folder beside that file.
-    """
-    candidate = Path(path).expanduser()
-    if candidate.is_absolute() or candidate.exists():
-        return candidate
-    dag = context.get("dag") if hasattr(context, "get") else None
-    fileloc = getattr(dag, "fileloc", None)
-    if fileloc:
-        beside = Path(fileloc).parent / candidate
-        if beside.exists():
-            return beside
-    return candidate
 
 
 class WhatsAppUploadMediaOperator(WhatsAppBaseOperator):
@@ -67,11 +49,11 @@ class WhatsAppUploadMediaOperator(WhatsAppBaseOperator):
         self.media_type = media_type
 
     def run(self, context: Any) -> str:
-        from ..media import check_media_file
+        from ..messages.media_files import check_media_file
 
         path = resolve_local_path(self.path, context)
         kind, mime, size = check_media_file(path, self.media_type or None, self.mime_type or None)
-        media_id: str = self.hook.upload_media(path, mime)
+        media_id: str = self.hook.client.upload_media(path, mime)
         self.log.info(
             "Uploaded %s (%s, %s, %d bytes) as media %s", path, kind, mime, size, media_id
         )
@@ -94,6 +76,6 @@ class WhatsAppDeleteMediaOperator(WhatsAppBaseOperator):
         media_id = str(self.media_id).strip()
         if not media_id:
             raise ValueError("media_id is empty")
-        answer = self.hook.delete_media(media_id)
+        answer = self.hook.client.delete_media(media_id)
         self.log.info("Deleted media %s", media_id)
         return {"id": media_id, "deleted": bool(answer.get("success", True))}

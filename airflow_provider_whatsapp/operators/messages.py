@@ -39,7 +39,7 @@ class _SendOperator(WhatsAppBaseOperator):
     def run(self, context: Any) -> dict[str, Any]:
         message = self.build_message(context)
         self.preflight(message)
-        answer = self.hook.send_message(message)
+        answer = self.hook.client.send_message(message)
         result = send_result(message, answer)
         self.log.info(
             "Sent %s message to %s: %s",
@@ -100,7 +100,7 @@ class WhatsAppSendMessageOperator(_SendOperator):
 
     def preflight(self, message: Message) -> None:
         if self.validate_template and getattr(message, "type", None) == "template":
-            check_template(self.hook, message.to_payload()["template"])
+            check_template(self, message.to_payload()["template"])
 
 
 class WhatsAppSendTextOperator(_SendOperator):
@@ -202,19 +202,21 @@ class WhatsAppSendTemplateOperator(_SendOperator):
     def preflight(self, message: Message) -> None:
         if not self.validate_template:
             return
-        check_template(self.hook, message.to_payload()["template"])
+        check_template(self, message.to_payload()["template"])
 
 
-def check_template(hook: Any, template_payload: dict[str, Any]) -> None:
+def check_template(operator: WhatsAppBaseOperator, template_payload: dict[str, Any]) -> None:
     """Fail (no retry) unless the template exists, is approved and fits the parameters."""
-    from ..templates import check_send_components, check_template_usable
+    from ..templates.sending import check_send_components, check_template_usable
 
     name = template_payload["name"]
     language = template_payload["language"]["code"]
-    template = hook.get_template_cached(name, language)
+    template = operator.template_for_send(name, language)
     if template is None:
         others = [
-            t.get("language") for t in hook.list_templates(name=name) if t.get("name") == name
+            t.get("language")
+            for t in operator.hook.client.list_templates(name=name)
+            if t.get("name") == name
         ]
         found = f" (it exists in: {', '.join(sorted(map(str, others)))})" if others else ""
         raise AirflowFailException(
@@ -273,8 +275,8 @@ class WhatsAppSendMediaOperator(_SendOperator):
         self.mime_type = mime_type
 
     def build_message(self, context: Any) -> Message:
+        from .._airflow import resolve_local_path
         from ..messages import media_message
-        from .media import resolve_local_path
 
         media = str(self.media)
         path = resolve_local_path(media, context)  # relative: beside the DAG file
@@ -296,9 +298,9 @@ def upload_checked(
     hook: Any, path: Path, media_type: str | None, mime_type: str | None, log: Any
 ) -> str:
     """Check a local file against the media limits, upload it, return its media id."""
-    from ..media import check_media_file
+    from ..messages.media_files import check_media_file
 
     kind, mime, _ = check_media_file(path, media_type or None, mime_type or None)
-    media_id: str = hook.upload_media(path, mime)
+    media_id: str = hook.client.upload_media(path, mime)
     log.info("Uploaded %s (%s, %s) as media %s", path.name, kind, mime, media_id)
     return media_id

@@ -57,12 +57,12 @@ class WhatsAppUpdateBusinessProfileOperator(WhatsAppBaseOperator):
         return {name: value for name, value in fields.items() if value is not None}
 
     def run(self, context: Any) -> dict[str, Any]:
-        from ..profile import BusinessProfile
+        from ..account.profile import BusinessProfile
 
         fields = self.profile_fields()
         if not fields:
             raise ValueError(f"nothing to update: give at least one of {', '.join(PROFILE_FIELDS)}")
         BusinessProfile.model_validate(fields).to_payload()  # every limit, before any request
-        self.hook.update_business_profile(**fields)
+        self.hook.client.update_business_profile(**fields)
         self.log.info("Updated business profile fields: %s", ", ".join(sorted(fields)))
-        return self.hook.get_business_profile()
+        return self.hook.client.get_business_profile()

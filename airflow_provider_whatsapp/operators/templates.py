@@ -12,12 +12,13 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..links import WhatsAppTemplateLink
-from ._base import WhatsAppBaseOperator, fail_with_result
-from .media import resolve_local_path
+from .._airflow import fail_with_result, resolve_local_path
+from ..links.whatsapp_manager import WhatsAppTemplateLink
+from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..templates import SyncAction, SyncPlan, TemplateDefinition
+    from ..templates.definition import TemplateDefinition
+    from ..templates.sync import SyncAction, SyncPlan
 
 TEMPLATE_FILE_SUFFIXES = (".json", ".yaml", ".yml")
 #: Every outcome a sync reports, in the order ``counts`` lists them.
@@ -88,7 +89,8 @@ class WhatsAppCreateTemplateOperator(_TemplateOperator):
 
     def load_definition(self, context: Any) -> TemplateDefinition:
         """The validated definition; a file must hold exactly one template."""
-        from ..templates import load_template_files, parse_template_definition
+        from ..templates.definition import parse_template_definition
+        from ..templates.loading import load_template_files
 
         definition = self.definition
         if isinstance(definition, str | os.PathLike) and str(definition).strip().startswith("{"):
@@ -112,7 +114,7 @@ class WhatsAppCreateTemplateOperator(_TemplateOperator):
     def run(self, context: Any) -> dict[str, Any]:
         self.persist_link(context)
         definition = self.load_definition(context)
-        answer = self.hook.create_template(definition)
+        answer = self.hook.client.create_template(definition)
         result = {
             "id": str(answer["id"]) if answer.get("id") is not None else None,
             "status": answer.get("status"),
@@ -168,7 +170,7 @@ class WhatsAppDeleteTemplateOperator(_TemplateOperator):
         name, language = self.template_name, self.language or None
         self.persist_link(context, name=name)
         try:
-            answer = self.hook.delete_template(name, language)
+            answer = self.hook.client.delete_template(name, language)
         except WhatsAppError as exc:
             # 2593002: "Message template ... can't be found" (deleting by name).
             missing = isinstance(exc, NotFoundError) or exc.error_subcode == 2593002
@@ -241,7 +243,8 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         self.max_creations = max_creations
 
     def run(self, context: Any) -> dict[str, Any]:
-        from ..templates import CREATIONS_PER_HOUR, load_template_files, plan_sync
+        from ..templates.loading import load_template_files
+        from ..templates.sync import CREATIONS_PER_HOUR, plan_sync
 
         self.persist_link(context)
         update, prune = _flag(self.update, "update"), _flag(self.prune, "prune")
@@ -265,7 +268,9 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         for error in loaded.errors:
             self.log.error("Not loaded: %s", error)
 
-        plan = plan_sync(loaded.templates, self.hook.list_templates(), update=update, prune=prune)
+        plan = plan_sync(
+            loaded.templates, self.hook.client.list_templates(), update=update, prune=prune
+        )
         self.log.info(
             "Template sync plan%s (%s):\n%s",
             " (dry run: nothing is applied)" if dry_run else "",

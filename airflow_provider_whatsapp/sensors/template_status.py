@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
+from .._airflow import airflow_failure_semantics
 from ..hooks import DEFAULT_CONN_ID
-from ..links import WhatsAppTemplateLink
-from ..operators._base import airflow_failure_semantics
-from ..template_status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
+from ..links.whatsapp_manager import WhatsAppTemplateLink
+from ..templates.status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
 
 if TYPE_CHECKING:
     from ..hooks.whatsapp import WhatsAppHook
@@ -76,7 +76,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         with airflow_failure_semantics():
-            template = self.hook.get_template(self.template_name, self.language or None)
+            template = self.hook.client.get_template(self.template_name, self.language or None)
         self._missing_pokes = self._missing_pokes + 1 if template is None else 0
         if template is None and self.reschedule:
             # Each poke is a fresh process: count the pokes of this try, which Airflow

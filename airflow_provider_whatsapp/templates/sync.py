@@ -155,24 +155,13 @@ class SyncPlan:
         """A fixed-width table (action, name, language, reason) for the task log."""
         headers = ["action", "name", "language", "reason"]
         rows = [[a.action, a.name, a.language, a.reason] for a in self.actions]
-        try:
-            from tabulate import tabulate
-        except ImportError:
-            return _simple_table(headers, rows)
+        from tabulate import tabulate  # Airflow's own dependency; imported only for the log
+
         return str(tabulate(rows, headers=headers, tablefmt="simple"))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary (for XCom): counts and every action without its definition."""
         return {"counts": self.counts(), "actions": [action.to_dict() for action in self.actions]}
-
-
-def _simple_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])
 
 
 # --- normalising both sides for comparison --------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .emulator import WhatsAppEmulator
+from .settings import add_arguments, from_arguments
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,39 +24,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--api-key", default="emulator-key", help="the Maton API key to accept")
-    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    p.add_argument(
-        "--rate-limit", type=float, default=10.0, help="requests per second per key (0: no limit)"
-    )
-    p.add_argument(
-        "--review-delay",
-        type=float,
-        default=None,
-        help="seconds until new templates are reviewed (default: stay PENDING)",
-    )
-    p.add_argument(
-        "--review-after-reads",
-        type=int,
-        default=0,
-        metavar="N",
-        help="answer PENDING to at least N reads of a template before its review",
-    )
-    p.add_argument(
-        "--reject",
-        action="append",
-        default=[],
-        metavar="NAME=REASON",
-        help="reject template NAME at review with REASON (repeatable)",
-    )
+    add_arguments(p)
     p.add_argument(
         "--open-window",
         nargs="*",
         default=[],
         metavar="PHONE",
         help="numbers whose 24-hour window is open",
-    )
-    p.add_argument(
-        "--no-enforce-window", action="store_true", help="allow free-form messages to anyone"
     )
     p.add_argument(
         "--template",
@@ -75,27 +50,16 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run until a signal arrives; returns the exit status."""
     args = _parser().parse_args(argv)
-    rejects = {}
-    for item in args.reject:
-        name, sep, reason = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--reject expects NAME=REASON, got {item!r}")
-        rejects[name] = reason
     templates = []
     for item in args.template:
         name, _, language = item.partition(":")
         templates.append({"name": name, "language": language or "en_US"})
-    emulator = WhatsAppEmulator(
-        api_key=args.api_key,
-        port=args.port,
-        rate_limit=args.rate_limit or None,
-        latency=args.latency,
-        review_delay=args.review_delay,
-        review_after_reads=args.review_after_reads,
-        reject_templates=rejects,
-        enforce_window=not args.no_enforce_window,
-        templates=templates,
-    )
+    try:
+        emulator = WhatsAppEmulator(
+            api_key=args.api_key, port=args.port, templates=templates, **from_arguments(args)
+        )
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

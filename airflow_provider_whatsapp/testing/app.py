@@ -1,6 +1,6 @@
 """The emulator as a bare ASGI application: Maton's front door, then Graph or ctrl.
 
-A plain ASGI callable, mounted under the FastAPI app of :mod:`.control_api`: every gateway
+A plain ASGI callable, mounted under the FastAPI app of :mod:`.control_routes`: every gateway
 request goes through the same pipeline (record, auth, app name, connection, rate limit,
 latency, fault, route) and the Graph routes dispatch on the *kind* of object an id names,
 which a path router cannot express. Starlette parses multipart bodies.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import ctrl, graph
+from . import graph, maton
 from .errors import Reply, json_reply, maton_error
 from .faults import rate_limited
 from .state import RecordedRequest, State
@@ -157,7 +157,7 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         body = await _read_body(receive)
-        if scope["path"].startswith("/_emulator/"):  # not one of control_api's routes
+        if scope["path"].startswith("/_emulator/"):  # not one of control_routes' routes
             missing = {"detail": f"no control route {scope['method']} {scope['path']}"}
             await _send(send, json_reply(missing, 404))
             return
@@ -226,7 +226,7 @@ class EmulatorApp:
         with state.lock:
             req.record.processed = True
             if req.path.startswith("/connections"):
-                reply = ctrl.handle(state, req.method, req.path, req.query, req.payload)
+                reply = maton.handle(state, req.method, req.path, req.query, req.payload)
             else:
                 reply = self._graph(req)
         if fault == "drop_after":

@@ -14,55 +14,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .faults import FaultPlan
-from .state import DEFAULT_BODY, MATON_ERROR_STYLES, TEMPLATE_ID_BASE, Settings, State, Template
+from .settings import apply_settings
+from .state import DEFAULT_BODY, TEMPLATE_ID_BASE, State, Template
 from .template_rules import infer_format
-
-SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
-
-
-def make_settings(**values: Any) -> Settings:
-    """Validated settings (``rate_limit`` 0 or ``None`` turns the limit off)."""
-    settings = Settings()
-    apply_settings(settings, values)
-    return settings
-
-
-def apply_settings(settings: Settings, values: dict[str, Any]) -> None:
-    """Validate and set any of the :class:`Settings` fields in place."""
-    unknown = set(values) - set(SETTING_NAMES)
-    if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    out = dataclasses.asdict(settings)
-    for key, value in values.items():
-        if key == "rate_limit":
-            out[key] = float(value) if value else None
-            if out[key] is not None and out[key] < 0:
-                raise ValueError("rate_limit must be positive (or None/0 for no limit)")
-        elif key in {"latency", "review_delay"}:
-            if value is None and key == "review_delay":
-                out[key] = None
-                continue
-            out[key] = float(value)
-            if out[key] < 0:
-                raise ValueError(f"{key} must not be negative")
-        elif key == "review_after_reads":
-            out[key] = int(value)
-            if out[key] < 0:
-                raise ValueError("review_after_reads must not be negative")
-        elif key == "allowed_recipients":
-            if isinstance(value, str):
-                raise ValueError("allowed_recipients must be a collection of phone numbers")
-            out[key] = None if value is None else frozenset(str(v) for v in value)
-        elif key == "enforce_window":
-            out[key] = bool(value)
-        elif key == "reject_templates":
-            out[key] = {str(k): str(v) for k, v in (value or {}).items()}
-        elif key == "maton_error_style":
-            if value not in MATON_ERROR_STYLES:
-                raise ValueError(f"maton_error_style must be one of {MATON_ERROR_STYLES}")
-            out[key] = value
-    for key, value in out.items():
-        setattr(settings, key, value)
 
 
 def configure(state: State, **values: Any) -> None:

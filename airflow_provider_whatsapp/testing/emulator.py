@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from . import control
+from .settings import FIELDS, make_settings
 from .state import DEFAULT_CONNECTION_ID, RecordedRequest, SentMessage, State
 
 
@@ -35,11 +36,10 @@ def _setting(name: str, doc: str) -> Any:
 class WhatsAppEmulator:
     """A started emulator serves ``url`` (gateway and ctrl host alike) until ``stop()``.
 
-    Settings (``rate_limit``, ``latency``, ``allowed_recipients``, ``enforce_window``,
-    ``review_delay``, ``review_after_reads``, ``reject_templates``, ``maton_error_style``)
-    may be changed while it runs; inspection properties return copies. ``templates`` (extra to the spec'd
-    arguments) seeds templates, as dicts of :meth:`add_template` arguments, that also
-    survive :meth:`reset`.
+    Keyword arguments beyond the account's ids are settings (see :mod:`.settings`:
+    ``rate_limit``, ``latency``, ``review_delay``...); each is also a property that may be
+    changed while it runs. Inspection properties return copies. ``templates`` seeds
+    templates, as dicts of :meth:`add_template` arguments, that also survive :meth:`reset`.
     """
 
     def __init__(
@@ -50,32 +50,15 @@ class WhatsAppEmulator:
         phone_number_id: str = "100000000000001",
         waba_id: str = "200000000000001",
         connection_id: str = DEFAULT_CONNECTION_ID,
-        rate_limit: float | None = 10,
-        latency: float = 0.0,
-        allowed_recipients: set[str] | None = None,
-        enforce_window: bool = True,
-        review_delay: float | None = None,
-        review_after_reads: int = 0,
-        reject_templates: dict[str, str] | None = None,
-        maton_error_style: str = "json",
         templates: Iterable[Mapping[str, Any]] = (),
+        **settings: Any,
     ) -> None:
-        settings = control.make_settings(
-            rate_limit=rate_limit,
-            latency=latency,
-            allowed_recipients=allowed_recipients,
-            enforce_window=enforce_window,
-            review_delay=review_delay,
-            review_after_reads=review_after_reads,
-            reject_templates=reject_templates,
-            maton_error_style=maton_error_style,
-        )
         self._state = State(
             api_key=api_key,
             phone_number_id=phone_number_id,
             waba_id=waba_id,
             connection_id=connection_id,
-            settings=settings,
+            settings=make_settings(**settings),
         )
         for spec in templates:
             control.add_template(self._state, initial=True, **spec)
@@ -165,19 +148,6 @@ class WhatsAppEmulator:
         return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(self.airflow_connection(**extra))}
 
     # -- settings ------------------------------------------------------------------
-    rate_limit = _setting("rate_limit", "Requests per sliding second per API key; None: off.")
-    latency = _setting("latency", "Seconds added to every gateway/ctrl answer.")
-    allowed_recipients = _setting("allowed_recipients", "None: anyone; else others get 131030.")
-    enforce_window = _setting("enforce_window", "Free-form messages need an open 24 h window.")
-    review_delay = _setting("review_delay", "Seconds until PENDING templates get a verdict.")
-    review_after_reads = _setting(
-        "review_after_reads",
-        "API reads that must answer PENDING before a verdict: a test can count on a sensor "
-        "seeing the wait however slow the machine.",
-    )
-    reject_templates = _setting("reject_templates", "Template name -> rejection reason.")
-    maton_error_style = _setting("maton_error_style", "json | text | html for Maton's errors.")
-
     def configure(self, **settings: Any) -> None:
         """Change several settings at once (same names as the constructor's)."""
         control.configure(self._state, **settings)
@@ -256,7 +226,7 @@ class WhatsAppEmulator:
 
     def add_connection(self, status: str = "ACTIVE") -> str:
         """Add a Maton connection (newer than the default); returns its id."""
-        from .ctrl import new_connection
+        from .maton import new_connection
 
         with self._state.lock:
             return new_connection(self._state, status).connection_id
@@ -300,3 +270,8 @@ class WhatsAppEmulator:
     def reset(self) -> None:
         """Forget traffic, media, windows, faults; restore templates and settings."""
         self._state.clear()
+
+
+# One property per setting (``emu.rate_limit = None`` changes it while the server runs).
+for _name, _field in FIELDS.items():
+    setattr(WhatsAppEmulator, _name, _setting(_name, _field.metadata["doc"]))

@@ -67,7 +67,7 @@ class ServerThread:
         """Serve in a daemon thread; return once the port accepts connections."""
         import uvicorn
 
-        from .control_api import create_app
+        from .control_routes import create_app
 
         config = uvicorn.Config(
             create_app(self.app),

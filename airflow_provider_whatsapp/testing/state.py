@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import FaultPlan
+from .settings import Settings
 
 DEFAULT_CONNECTION_ID = "21fd90f9-5935-43cd-b6c8-bde9d915ca80"
 DEFAULT_BODY = {"type": "BODY", "text": "Hello {{1}}", "example": {"body_text": [["World"]]}}
-MATON_ERROR_STYLES = ("json", "text", "html")
 WINDOW_SECONDS = 24 * 3600.0
 MEDIA_ID_BASE = 1_040_000_000_000_000
 TEMPLATE_ID_BASE = 594_425_479_261_000
@@ -127,20 +127,6 @@ class Connection:
             "app": self.app,
             "metadata": dict(self.metadata),
         }
-
-
-@dataclass
-class Settings:
-    """Behaviour knobs that tests may change while the server runs."""
-
-    rate_limit: float | None = 10
-    latency: float = 0.0
-    allowed_recipients: frozenset[str] | None = None
-    enforce_window: bool = True
-    review_delay: float | None = None
-    review_after_reads: int = 0  # PENDING answers each review waits for, whatever the clock
-    reject_templates: dict[str, str] = field(default_factory=dict)
-    maton_error_style: str = "json"
 
 
 def utc_now_iso() -> str:

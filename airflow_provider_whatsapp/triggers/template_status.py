@@ -9,7 +9,12 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from ..template_status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status, label
+from ..templates.status import (
+    DEFAULT_FAILURE_STATUSES,
+    DEFAULT_TARGET_STATUSES,
+    check_status,
+    label,
+)
 
 
 class WhatsAppTemplateStatusTrigger(BaseTrigger):

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, Job
+from airflow_provider_whatsapp.bulk.record import DeliveryRecord, RecordStore
+from airflow_provider_whatsapp.bulk.sender import BulkReport, BulkSender, Job
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig
 from airflow_provider_whatsapp.messages import TextMessage
-from airflow_provider_whatsapp.record import DeliveryRecord, RecordStore
 
 KEY = "whatsapp_bulk__test"
 REPO = Path(__file__).resolve().parents[2]

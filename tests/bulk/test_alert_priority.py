@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_whatsapp.bulk.record import DeliveryRecord
 from airflow_provider_whatsapp.client import ClientConfig
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import config_from_connection
 from airflow_provider_whatsapp.notifications.whatsapp import WhatsAppNotifier
-from airflow_provider_whatsapp.record import DeliveryRecord
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.bulk.child import send, spawn
+from tests.helpers import set_connection
 
 ALERT_TO = "15550109999"
 BULK = 48  # ~6 s at 8/s
@@ -28,8 +29,7 @@ BULK = 48  # ~6 s at 8/s
 @pytest.fixture
 def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[WhatsAppEmulator]:
     with WhatsAppEmulator(rate_limit=10, latency=0.05, enforce_window=False) as emulator:
-        for name, value in emulator.connection_env().items():
-            monkeypatch.setenv(name, value)
+        set_connection(monkeypatch, emulator.airflow_connection())
         yield emulator
 
 

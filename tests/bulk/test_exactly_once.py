@@ -21,14 +21,14 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp.bulk import BulkReport
-from airflow_provider_whatsapp.record import (
+from airflow_provider_whatsapp.bulk.record import (
     DIGEST_BYTES,
     SEGMENT_SIZE,
     DeliveryRecord,
     RecordKeyError,
     RecordStore,
 )
+from airflow_provider_whatsapp.bulk.sender import BulkReport
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.bulk.child import KEY, FileStore, open_record, send, spawn
 

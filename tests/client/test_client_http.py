@@ -13,6 +13,7 @@ import pytest
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, WhatsAppClient, errors
 from airflow_provider_whatsapp.client.ratelimit import SlidingWindowLimiter
 from airflow_provider_whatsapp.messages import TextMessage
+from tests.helpers import client_config
 
 PHONE = "16505551234"
 SECRET = "sk-VERY-DISTINCT-KEY-7f3a"
@@ -26,10 +27,10 @@ def gateway(emu: Any, path: str = "") -> list[Any]:
     return [r for r in emu.requests if path in r.path]
 
 
-def test_send_message_exact_request(whatsapp_emulator, config_for) -> None:
+def test_send_message_exact_request(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     with WhatsAppClient(
-        config_for(whatsapp_emulator, maton_connection=whatsapp_emulator.connection_id)
+        client_config(whatsapp_emulator, maton_connection=whatsapp_emulator.connection_id)
     ) as client:
         answer = client.send_message(
             TextMessage.create("+1 (650) 555-1234", "hello", preview_url=True)
@@ -49,24 +50,24 @@ def test_send_message_exact_request(whatsapp_emulator, config_for) -> None:
     }
 
 
-def test_no_maton_connection_header_when_unset(whatsapp_emulator, config_for) -> None:
+def test_no_maton_connection_header_when_unset(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client:
         client.send_message(text_to())
     assert "maton-connection" not in whatsapp_emulator.requests[0].headers
 
 
-def test_send_validates_dicts_before_any_request(whatsapp_emulator, config_for) -> None:
+def test_send_validates_dicts_before_any_request(whatsapp_emulator) -> None:
     with (
-        WhatsAppClient(config_for(whatsapp_emulator)) as client,
+        WhatsAppClient(client_config(whatsapp_emulator)) as client,
         pytest.raises(ValueError, match="body"),
     ):
         client.send_message(text_to(body="x" * 4097))
     assert whatsapp_emulator.requests == []
 
 
-def test_mark_as_read(whatsapp_emulator, config_for) -> None:
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+def test_mark_as_read(whatsapp_emulator) -> None:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client:
         assert client.mark_as_read("wamid.ABC") == {"success": True}
     assert whatsapp_emulator.requests[0].json == {
         "messaging_product": "whatsapp",
@@ -75,10 +76,10 @@ def test_mark_as_read(whatsapp_emulator, config_for) -> None:
     }
 
 
-def test_media_upload_get_download_delete(whatsapp_emulator, config_for, tmp_path) -> None:
+def test_media_upload_get_download_delete(whatsapp_emulator, tmp_path) -> None:
     png = tmp_path / "chart.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client:
         media_id = client.upload_media(png, "image/png")
         info = client.get_media(media_id)
         assert info["mime_type"] == "image/png"
@@ -95,25 +96,23 @@ def test_media_upload_get_download_delete(whatsapp_emulator, config_for, tmp_pat
     assert "authorization" not in cdn[0].headers  # the key never goes to Meta's CDN
 
 
-def test_upload_without_mime_type_is_refused(whatsapp_emulator, config_for) -> None:
+def test_upload_without_mime_type_is_refused(whatsapp_emulator) -> None:
     with (
-        WhatsAppClient(config_for(whatsapp_emulator)) as client,
+        WhatsAppClient(client_config(whatsapp_emulator)) as client,
         pytest.raises(errors.WhatsAppConfigError, match="mime"),
     ):
         client.upload_media(b"raw bytes")
     assert whatsapp_emulator.requests == []
 
 
-def test_upload_guesses_the_mime_type_as_the_operators_do(
-    whatsapp_emulator, config_for, tmp_path
-) -> None:
+def test_upload_guesses_the_mime_type_as_the_operators_do(whatsapp_emulator, tmp_path) -> None:
     """The operators' guesser: extension first, else the first bytes (a PNG named chart)."""
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
     chart = tmp_path / "chart"
     chart.write_bytes(png)
     voice = tmp_path / "voice.opus"
     voice.write_bytes(b"OggS" + b"0" * 100)
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client:
         client.upload_media(chart)
         client.upload_media(png)
         client.upload_media(voice)
@@ -124,12 +123,10 @@ def test_upload_guesses_the_mime_type_as_the_operators_do(
     ]
 
 
-def test_templates_paging_follows_after_cursor_through_gateway(
-    whatsapp_emulator, config_for
-) -> None:
+def test_templates_paging_follows_after_cursor_through_gateway(whatsapp_emulator) -> None:
     for n in range(230):
         whatsapp_emulator.add_template(f"tpl_{n:03d}")
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client:
         templates = client.list_templates()
     names = {t["name"] for t in templates}
     assert {f"tpl_{n:03d}" for n in range(230)} <= names
@@ -140,7 +137,7 @@ def test_templates_paging_follows_after_cursor_through_gateway(
     assert "after" in pages[1].query
 
 
-def test_get_create_edit_delete_template(whatsapp_emulator, config_for) -> None:
+def test_get_create_edit_delete_template(whatsapp_emulator) -> None:
     definition = {
         "name": "order_update",
         "language": "en_US",
@@ -149,7 +146,7 @@ def test_get_create_edit_delete_template(whatsapp_emulator, config_for) -> None:
             {"type": "BODY", "text": "Order {{1}} is ready", "example": {"body_text": [["A12"]]}}
         ],
     }
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client:
         created = client.create_template(definition)
         assert created["status"] == "PENDING"
         found = client.get_template("order_update", "en_US")
@@ -169,16 +166,16 @@ def test_get_create_edit_delete_template(whatsapp_emulator, config_for) -> None:
     assert delete.query == {"name": "order_update", "hsm_id": created["id"]}
 
 
-def test_create_template_validates_before_request(whatsapp_emulator, config_for) -> None:
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client, pytest.raises(ValueError):
+def test_create_template_validates_before_request(whatsapp_emulator) -> None:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client, pytest.raises(ValueError):
         client.create_template(
             {"name": "Bad Name", "language": "en_US", "category": "UTILITY", "components": []}
         )
     assert whatsapp_emulator.requests == []
 
 
-def test_phone_numbers_profile_and_connections(whatsapp_emulator, config_for) -> None:
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
+def test_phone_numbers_profile_and_connections(whatsapp_emulator) -> None:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client:
         assert client.list_phone_numbers()[0]["id"] == whatsapp_emulator.phone_number_id
         assert client.get_phone_number()["id"] == whatsapp_emulator.phone_number_id
         client.update_business_profile(about="Alerts from our data platform")
@@ -200,17 +197,17 @@ def test_phone_numbers_profile_and_connections(whatsapp_emulator, config_for) ->
 
 
 @pytest.mark.parametrize("style", ["json", "text", "html"])
-def test_wrong_key_is_an_authentication_error(whatsapp_emulator, config_for, style) -> None:
+def test_wrong_key_is_an_authentication_error(whatsapp_emulator, style) -> None:
     whatsapp_emulator.maton_error_style = style
-    with WhatsAppClient(config_for(whatsapp_emulator, api_key="wrong")) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator, api_key="wrong")) as client:
         with pytest.raises(errors.AuthenticationError) as info:
             client.list_phone_numbers()
     assert not info.value.retryable
     assert len(whatsapp_emulator.requests) == 1  # no retry storm
 
 
-def test_unknown_maton_connection(whatsapp_emulator, config_for) -> None:
-    with WhatsAppClient(config_for(whatsapp_emulator, maton_connection="no-such-id")) as client:
+def test_unknown_maton_connection(whatsapp_emulator) -> None:
+    with WhatsAppClient(client_config(whatsapp_emulator, maton_connection="no-such-id")) as client:
         with pytest.raises(errors.MissingConnectionError, match="maton_connection"):
             client.get_phone_number()
 
@@ -232,20 +229,18 @@ def test_unknown_maton_connection(whatsapp_emulator, config_for) -> None:
         ),
     ],
 )
-def test_graph_errors_from_the_emulator(
-    whatsapp_emulator, config_for, prepare, message, cls, code
-) -> None:
+def test_graph_errors_from_the_emulator(whatsapp_emulator, prepare, message, cls, code) -> None:
     if prepare == "allow":
         whatsapp_emulator.allowed_recipients = {PHONE}
         whatsapp_emulator.open_window("447700900123")
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client, pytest.raises(cls) as info:
+    with WhatsAppClient(client_config(whatsapp_emulator)) as client, pytest.raises(cls) as info:
         client.send_message(message)
     assert info.value.code == code
     assert info.value.fbtrace_id
     assert len(whatsapp_emulator.requests) == 1
 
 
-def test_parameter_count_mismatch(whatsapp_emulator, config_for) -> None:
+def test_parameter_count_mismatch(whatsapp_emulator) -> None:
     whatsapp_emulator.add_template(
         "order_ready",
         components=[
@@ -266,17 +261,17 @@ def test_parameter_count_mismatch(whatsapp_emulator, config_for) -> None:
         },
     }
     with (
-        WhatsAppClient(config_for(whatsapp_emulator)) as client,
+        WhatsAppClient(client_config(whatsapp_emulator)) as client,
         pytest.raises(errors.TemplateError) as info,
     ):
         client.send_message(message)
     assert info.value.code == 132000
 
 
-def test_retries_honour_retry_after_then_succeed(whatsapp_emulator, config_for) -> None:
+def test_retries_honour_retry_after_then_succeed(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     whatsapp_emulator.inject_faults(1.0, ("429",), retry_after=0.4)
-    with WhatsAppClient(config_for(whatsapp_emulator, max_retries=2, rate_limit=None)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator, max_retries=2, rate_limit=None)) as client:
         start = time.monotonic()
         with pytest.raises(errors.RateLimitError):
             client.send_message(text_to())
@@ -288,21 +283,21 @@ def test_retries_honour_retry_after_then_succeed(whatsapp_emulator, config_for) 
     assert all(g >= 0.38 for g in gaps)
 
 
-def test_server_errors_are_retried_until_success(whatsapp_emulator, config_for) -> None:
+def test_server_errors_are_retried_until_success(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     whatsapp_emulator.inject_faults(0.5, ("500", "503"), seed=3)
-    with WhatsAppClient(config_for(whatsapp_emulator, max_retries=8, rate_limit=None)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator, max_retries=8, rate_limit=None)) as client:
         for _ in range(10):
             client.send_message(text_to())
     assert len(whatsapp_emulator.messages) == 10
     assert len(gateway(whatsapp_emulator, "/messages")) > 10
 
 
-def test_max_retries_zero_means_one_attempt(whatsapp_emulator, config_for) -> None:
+def test_max_retries_zero_means_one_attempt(whatsapp_emulator) -> None:
     whatsapp_emulator.inject_faults(1.0, ("503",))
     whatsapp_emulator.open_window(PHONE)
     with (
-        WhatsAppClient(config_for(whatsapp_emulator, max_retries=0)) as client,
+        WhatsAppClient(client_config(whatsapp_emulator, max_retries=0)) as client,
         pytest.raises(errors.ServerError),
     ):
         client.send_message(text_to())
@@ -310,12 +305,10 @@ def test_max_retries_zero_means_one_attempt(whatsapp_emulator, config_for) -> No
 
 
 @pytest.mark.parametrize("kind", ["drop_after", "slow_after"])
-def test_lost_answer_to_a_send_is_ambiguous_and_not_resent(
-    whatsapp_emulator, config_for, kind
-) -> None:
+def test_lost_answer_to_a_send_is_ambiguous_and_not_resent(whatsapp_emulator, kind) -> None:
     whatsapp_emulator.open_window(PHONE)
     whatsapp_emulator.inject_faults(1.0, (kind,), slow_seconds=3)
-    with WhatsAppClient(config_for(whatsapp_emulator, timeout=0.5, max_retries=3)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator, timeout=0.5, max_retries=3)) as client:
         with pytest.raises(errors.AmbiguousSendError) as info:
             client.send_message(text_to())
     assert not info.value.retryable
@@ -323,12 +316,12 @@ def test_lost_answer_to_a_send_is_ambiguous_and_not_resent(
     assert len(whatsapp_emulator.messages) == 1  # it did land: resending would duplicate
 
 
-def test_ambiguous_send_is_resent_when_opted_in(whatsapp_emulator, config_for) -> None:
+def test_ambiguous_send_is_resent_when_opted_in(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     whatsapp_emulator.inject_faults(1.0, ("drop_after",))
     with (
         WhatsAppClient(
-            config_for(whatsapp_emulator, retry_ambiguous=True, max_retries=2)
+            client_config(whatsapp_emulator, retry_ambiguous=True, max_retries=2)
         ) as client,
         pytest.raises(errors.WhatsAppConnectionError),
     ):
@@ -336,29 +329,29 @@ def test_ambiguous_send_is_resent_when_opted_in(whatsapp_emulator, config_for) -
     assert len(gateway(whatsapp_emulator, "/messages")) == 3
 
 
-def test_lost_answer_to_a_read_is_retried(whatsapp_emulator, config_for) -> None:
+def test_lost_answer_to_a_read_is_retried(whatsapp_emulator) -> None:
     whatsapp_emulator.inject_faults(0.5, ("drop_after",), paths="all", seed=1)
-    with WhatsAppClient(config_for(whatsapp_emulator, max_retries=10)) as client:
+    with WhatsAppClient(client_config(whatsapp_emulator, max_retries=10)) as client:
         for _ in range(6):
             assert client.get_phone_number()["id"] == whatsapp_emulator.phone_number_id
 
 
-def test_unreachable_host_is_a_connection_error(config_for, whatsapp_emulator) -> None:
+def test_unreachable_host_is_a_connection_error(whatsapp_emulator) -> None:
     import socket
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
-    config = config_for(whatsapp_emulator, base_url=f"http://127.0.0.1:{port}", max_retries=2)
+    config = client_config(whatsapp_emulator, base_url=f"http://127.0.0.1:{port}", max_retries=2)
     with WhatsAppClient(config) as client, pytest.raises(errors.WhatsAppConnectionError) as info:
         client.send_message(text_to())
     assert "refused" in str(info.value).lower() or "ConnectError" in str(info.value)
 
 
-def test_burst_of_50_at_limit_10_gets_no_429(whatsapp_emulator, config_for) -> None:
+def test_burst_of_50_at_limit_10_gets_no_429(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
-    config = config_for(whatsapp_emulator, api_key=whatsapp_emulator.api_key, max_retries=0)
+    config = client_config(whatsapp_emulator, api_key=whatsapp_emulator.api_key, max_retries=0)
 
     async def burst() -> None:
         async with AsyncWhatsAppClient(config, concurrency=50) as client:
@@ -391,9 +384,9 @@ class HeldBackLimiter(SlidingWindowLimiter):
         return stamp
 
 
-def test_the_slot_is_taken_when_the_request_leaves(whatsapp_emulator, config_for) -> None:
+def test_the_slot_is_taken_when_the_request_leaves(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
-    config = config_for(whatsapp_emulator, max_retries=0)
+    config = client_config(whatsapp_emulator, max_retries=0)
     limiter = HeldBackLimiter()
     with WhatsAppClient(config, limiter=limiter) as client:
         client.send_message(text_to())
@@ -412,9 +405,9 @@ def test_the_slot_is_taken_when_the_request_leaves(whatsapp_emulator, config_for
     assert len(whatsapp_emulator.messages) == 2
 
 
-def test_sync_and_async_clients_share_one_limit(whatsapp_emulator, config_for) -> None:
+def test_sync_and_async_clients_share_one_limit(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
-    config = config_for(whatsapp_emulator, max_retries=0)
+    config = client_config(whatsapp_emulator, max_retries=0)
 
     async def both() -> None:
         async with AsyncWhatsAppClient(config, concurrency=20) as aclient:
@@ -431,10 +424,10 @@ def test_sync_and_async_clients_share_one_limit(whatsapp_emulator, config_for) -
     assert len(whatsapp_emulator.messages) == 24
 
 
-async def test_async_client_calls(whatsapp_emulator, config_for) -> None:
+async def test_async_client_calls(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     whatsapp_emulator.add_template("hello_async")
-    async with AsyncWhatsAppClient(config_for(whatsapp_emulator)) as client:
+    async with AsyncWhatsAppClient(client_config(whatsapp_emulator)) as client:
         answer = await client.send_message(text_to())
         assert answer["contacts"][0]["wa_id"] == PHONE
         assert (await client.get_template("hello_async"))["name"] == "hello_async"
@@ -443,7 +436,7 @@ async def test_async_client_calls(whatsapp_emulator, config_for) -> None:
             await client.send_message(text_to("447700900123"))
 
 
-def test_key_never_in_logs_reprs_or_errors(config_for, caplog) -> None:
+def test_key_never_in_logs_reprs_or_errors(caplog) -> None:
     from airflow_provider_whatsapp.testing import WhatsAppEmulator
 
     caplog.set_level(logging.DEBUG)
@@ -451,7 +444,7 @@ def test_key_never_in_logs_reprs_or_errors(config_for, caplog) -> None:
     with WhatsAppEmulator(api_key=SECRET) as emu:
         emu.open_window(PHONE)
         emu.inject_faults(0.5, ("500", "429", "drop_after"), retry_after=0.01, seed=2)
-        config = config_for(emu, max_retries=1)
+        config = client_config(emu, max_retries=1)
         with WhatsAppClient(config) as client:
             texts += [repr(config), repr(client), str(config)]
             for body in ("a", "b", "c", "d"):
@@ -463,7 +456,7 @@ def test_key_never_in_logs_reprs_or_errors(config_for, caplog) -> None:
                 client.send_message(text_to("447700900123"))
             texts.append(str(info.value))
         with (
-            WhatsAppClient(config_for(emu, api_key=SECRET + "x")) as bad,
+            WhatsAppClient(client_config(emu, api_key=SECRET + "x")) as bad,
             pytest.raises(errors.AuthenticationError) as auth,
         ):
             bad.list_phone_numbers()

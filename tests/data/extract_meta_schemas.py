@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-DEFAULT_SPEC = Path("/work/shared/reference/meta-openapi/business-messaging-api_v23.0.yaml")
+DEFAULT_SPEC = Path(__file__).with_name("meta_openapi") / "business-messaging-api_v23.0.yaml"
 OUTPUT = Path(__file__).with_name("meta_message_schemas.json")
 ROOT_SCHEMA = "Message"
 SPEC_SOURCE = (

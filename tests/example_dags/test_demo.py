@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp import demo
+import demo.run as demo
 
 MESSAGES = "/whatsapp-business/v21.0/100000000000001/messages"
 

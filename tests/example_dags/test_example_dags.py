@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from airflow_provider_whatsapp import example_dags
-from airflow_provider_whatsapp.demo import DEMO_DAGS, example_template_specs
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.helpers import task_states, xcom_of
+from demo.run import DEMO_DAGS, example_template_specs
+from tests.helpers import digits, task_states, xcom_of
 
-EXAMPLES = Path(example_dags.__file__).parent
+EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 EXAMPLE_IDS = {
     "whatsapp_failure_alerts",
     "whatsapp_template_sync",
@@ -35,15 +34,11 @@ TEMPLATES_PATH = "/whatsapp-business/v21.0/200000000000001/message_templates"
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 
 
-def digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone)
-
-
 def load_example(name: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
     """Import (or re-import, so parse-time settings from ``env`` apply) an example module."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    module_name = f"airflow_provider_whatsapp.example_dags.{name}"
+    module_name = f"example_dags.{name}"
     if module_name in sys.modules:
         return importlib.reload(sys.modules[module_name])
     return importlib.import_module(module_name)
@@ -86,11 +81,13 @@ def test_example_templates_are_valid_definitions() -> None:
 # -- running ------------------------------------------------------------------------------
 @pytest.mark.dag
 def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
-    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Any, whatsapp_emulator_connection: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ex = load_example("whatsapp_failure_alerts", monkeypatch)
-    approve(whatsapp_conn, ex.ALERT_TEMPLATE)
-    whatsapp_conn.open_window(digits(ex.ONCALL_PHONE))  # the team's numbers stay closed
+    approve(whatsapp_emulator_connection, ex.ALERT_TEMPLATE)
+    whatsapp_emulator_connection.open_window(
+        digits(ex.ONCALL_PHONE)
+    )  # the team's numbers stay closed
 
     dr = ex.dag.test()
 
@@ -100,7 +97,10 @@ def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
         "export_report": "failed",
         "publish": "upstream_failed",
     }
-    oncall = [m.payload["text"]["body"] for m in whatsapp_conn.sent_to(digits(ex.ONCALL_PHONE))]
+    oncall = [
+        m.payload["text"]["body"]
+        for m in whatsapp_emulator_connection.sent_to(digits(ex.ONCALL_PHONE))
+    ]
     assert [text.splitlines()[0] for text in oncall] == [
         "🔁 Airflow task will retry",
         "❌ Airflow task failed",
@@ -113,7 +113,7 @@ def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
         assert f"/tasks/load_orders?try_number={try_number}" in text
     assert f"\nRun: {dr.run_id}\n" in oncall[2] and "\nReason: task_failure" in oncall[2]
 
-    templates = [m for m in whatsapp_conn.messages if m.type == "template"]
+    templates = [m for m in whatsapp_emulator_connection.messages if m.type == "template"]
     assert sorted(m.to for m in templates) == sorted(map(digits, ex.ONCALL_TEAM))
     for message in templates:
         assert message.payload["template"] == {
@@ -130,17 +130,19 @@ def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
                 }
             ],
         }
-    assert len(whatsapp_conn.messages) == 5
-    assert all(r.status == 200 for r in whatsapp_conn.requests)
+    assert len(whatsapp_emulator_connection.messages) == 5
+    assert all(r.status == 200 for r in whatsapp_emulator_connection.requests)
 
 
 @pytest.mark.dag
 @pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=1.0, review_after_reads=1)
 def test_template_sync_creates_the_new_template_and_waits_for_its_approval(
-    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Any, whatsapp_emulator_connection: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ex = load_example("whatsapp_template_sync", monkeypatch, WHATSAPP_EXAMPLE_POKE_INTERVAL="0.3")
-    approve(whatsapp_conn, "airflow_alert", "daily_summary")  # as after an earlier sync
+    approve(
+        whatsapp_emulator_connection, "airflow_alert", "daily_summary"
+    )  # as after an earlier sync
 
     dr = ex.dag.test()
 
@@ -152,7 +154,7 @@ def test_template_sync_creates_the_new_template_and_waits_for_its_approval(
         "wait_for_approval[1]": "success",
         "wait_for_approval[2]": "success",
     }
-    writes = [r for r in whatsapp_conn.requests if r.method != "GET"]
+    writes = [r for r in whatsapp_emulator_connection.requests if r.method != "GET"]
     (created,) = example_template_specs("release_notice")
     assert [(r.method, r.path) for r in writes] == [("POST", TEMPLATES_PATH)]
     assert writes[0].json == {
@@ -161,7 +163,7 @@ def test_template_sync_creates_the_new_template_and_waits_for_its_approval(
         "category": "UTILITY",
         "components": created["components"],
     }
-    assert {t["name"]: t["status"] for t in whatsapp_conn.templates} == {
+    assert {t["name"]: t["status"] for t in whatsapp_emulator_connection.templates} == {
         "airflow_alert": "APPROVED",
         "daily_summary": "APPROVED",
         "release_notice": "APPROVED",
@@ -170,17 +172,19 @@ def test_template_sync_creates_the_new_template_and_waits_for_its_approval(
     assert {k: v for k, v in counts.items() if v} == {"created": 1, "unchanged": 2}
     # The new template was PENDING at first (a 1 s review that the first read never
     # sees pass): its sensor deferred and the trigger polled until the review passed.
-    polls = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    polls = Counter(
+        r.query.get("name") for r in whatsapp_emulator_connection.requests if r.method == "GET"
+    )
     assert polls["release_notice"] >= 2
-    assert not whatsapp_conn.messages
+    assert not whatsapp_emulator_connection.messages
 
 
 @pytest.mark.dag
 def test_pipeline_notifications_bulk_send_each_customer_their_summary(
-    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Any, whatsapp_emulator_connection: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ex = load_example("whatsapp_pipeline_notifications", monkeypatch)
-    approve(whatsapp_conn, ex.SUMMARY_TEMPLATE)
+    approve(whatsapp_emulator_connection, ex.SUMMARY_TEMPLATE)
 
     dr = ex.dag.test()
 
@@ -202,7 +206,7 @@ def test_pipeline_notifications_bulk_send_each_customer_their_summary(
             ],
         }
 
-    sent = {m.to: m.payload["template"] for m in whatsapp_conn.messages}
+    sent = {m.to: m.payload["template"] for m in whatsapp_emulator_connection.messages}
     assert sent == {  # from data/orders.csv; Dana has no phone number
         "15550100101": expected("15550100101", "Ana", "3", "$55.40"),
         "15550100102": expected("15550100102", "Bruno", "2", "$132.75"),
@@ -216,19 +220,19 @@ def test_pipeline_notifications_bulk_send_each_customer_their_summary(
 
 @pytest.mark.dag
 def test_send_operators_each_message_type_arrives(
-    airflow_db: Any, whatsapp_conn: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Any, whatsapp_emulator_connection: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ex = load_example("whatsapp_send_operators", monkeypatch)
-    approve(whatsapp_conn, ex.SUMMARY_TEMPLATE)
+    approve(whatsapp_emulator_connection, ex.SUMMARY_TEMPLATE)
     customer = digits(ex.CUSTOMER_PHONE)
-    whatsapp_conn.open_window(customer)
+    whatsapp_emulator_connection.open_window(customer)
 
     dr = ex.dag.test()
 
     assert dr.state == "success"
     states = task_states(dr)
     assert len(states) == 10 and set(states.values()) == {"success"}
-    messages = whatsapp_conn.messages
+    messages = whatsapp_emulator_connection.messages
     assert {m.to for m in messages} == {customer}
     by_type = Counter(m.type for m in messages)
     assert by_type == {
@@ -254,13 +258,15 @@ def test_send_operators_each_message_type_arrives(
     # The local file went up first and was sent by id; the separate upload was deleted.
     document = payload["document"]["document"]
     assert document["filename"] == f"orders-{ds}.csv"
-    media = whatsapp_conn.media
+    media = whatsapp_emulator_connection.media
     assert list(media) == [document["id"]]
     assert media[document["id"]]["data"] == ex.ATTACHMENT.read_bytes()
     uploads = [
-        r for r in whatsapp_conn.requests if r.method == "POST" and r.path.endswith("/media")
+        r
+        for r in whatsapp_emulator_connection.requests
+        if r.method == "POST" and r.path.endswith("/media")
     ]
-    deletes = [r for r in whatsapp_conn.requests if r.method == "DELETE"]
+    deletes = [r for r in whatsapp_emulator_connection.requests if r.method == "DELETE"]
     assert len(uploads) == 2 and len(deletes) == 1
     assert deletes[0].path.endswith(f"/{xcom_of(dr, 'upload_media')}")
 

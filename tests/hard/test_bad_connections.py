@@ -12,8 +12,6 @@ extra), ``host`` (the gateway URL).
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
 import time
 import uuid
@@ -36,19 +34,9 @@ from airflow_provider_whatsapp.client.errors import (
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
 from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import free_port, set_connection
 
 TO = "15550001234"
-
-
-def set_connection(monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any]) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_WHATSAPP_DEFAULT", json.dumps(conn))
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def send_text() -> Any:

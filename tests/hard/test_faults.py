@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import threading
 import types
 from collections import Counter, defaultdict
@@ -32,14 +31,13 @@ from typing import Any
 import pytest
 import tenacity
 
-from airflow_provider_whatsapp.bulk import BulkReport, BulkSender, DeliveryRecord
+from airflow_provider_whatsapp.bulk.sender import BulkReport, BulkSender, DeliveryRecord
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
 from airflow_provider_whatsapp.client.errors import WhatsAppConnectionError
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.bulk.child import jobs_for
-
-from .conftest import client_config
+from tests.helpers import client_config, free_port
 
 STATUSES = ("accepted", "failed", "invalid", "skipped", "ambiguous", "duplicate")
 # 20 % faults: a recipient fails all 1 + MAX_RETRIES attempts with probability 0.2**11
@@ -58,11 +56,16 @@ def send_all(
     *,
     record: DeliveryRecord | None = None,
     resend_unknown: bool = False,
+    watch: Any = None,
 ) -> tuple[BulkReport, int]:
-    """Run one bulk send; returns the report and the client's HTTP attempts."""
+    """Run one bulk send; returns the report and the client's HTTP attempts.
+
+    ``watch(client)`` is called with the client before the send starts."""
 
     async def main() -> tuple[BulkReport, int]:
         client = AsyncWhatsAppClient(config, concurrency=CONCURRENCY)
+        if watch is not None:
+            watch(client)
         try:
             sender = BulkSender(
                 client,
@@ -107,13 +110,6 @@ def faults_by_recipient(emu: WhatsAppEmulator) -> dict[str, list[str | None]]:
     return seen
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture(autouse=True)
 def quiet_retries(caplog: pytest.LogCaptureFixture) -> None:
     """Thousands of "retrying" warnings are expected here; keep only errors."""
@@ -135,7 +131,7 @@ def test_5000_sends_through_20_percent_answered_faults_each_accepted_once(
 ) -> None:
     numbers = phones(5000)
     emu.inject_faults(0.2, ["429", "500", "503"], retry_after=0.05, seed=6)
-    config = client_config(emu, max_retries=MAX_RETRIES, backoff_base=0.01, backoff_max=0.05)
+    config = client_config(emu, rate_limit=None, max_retries=MAX_RETRIES)
 
     report, attempts = send_all(config, numbers)
 
@@ -188,7 +184,8 @@ def test_refused_connection_is_retried_until_the_limit_fast(
 
 
 def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes_up() -> None:
-    """Connections refused for the first ~0.4 s: retried (they never left), none lost."""
+    """Connections refused until the client has tried twice per slot: retried (they never
+    left), none lost. The emulator starts on the client's count, not on a clock."""
     port = free_port()
     emulator = WhatsAppEmulator(port=port, rate_limit=None, latency=0.002, enforce_window=False)
     numbers = phones(400, prefix="1666")
@@ -202,11 +199,21 @@ def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes
         backoff_base=0.05,
         backoff_max=0.2,
     )
-    timer = threading.Timer(0.4, emulator.start)
-    timer.start()
+    stop = threading.Event()
+
+    def start_after_refusals(client: AsyncWhatsAppClient) -> None:
+        def wait() -> None:
+            while client.transport.attempts < 2 * CONCURRENCY and not stop.wait(0.005):
+                pass
+            emulator.start()
+
+        starter.append(threading.Thread(target=wait, daemon=True))
+        starter[0].start()
+
+    starter: list[threading.Thread] = []
     try:
-        report, attempts = send_all(config, numbers)
-        timer.join()
+        report, attempts = send_all(config, numbers, watch=start_after_refusals)
+        starter[0].join()
         by_to = assert_adds_up(report, numbers)
         assert set(by_to.values()) == {"accepted"}, report.summary()
         counts = accepted_counts(emulator)
@@ -216,7 +223,7 @@ def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes
         assert len(emulator.requests) == len(numbers)
         assert attempts > len(numbers), "no connection was refused: the outage did not happen"
     finally:
-        timer.cancel()
+        stop.set()
         emulator.stop()
 
 
@@ -236,6 +243,7 @@ def run_mixed(emu: WhatsAppEmulator, numbers: list[str], **config_changes: Any) 
     )
     config = client_config(
         emu,
+        rate_limit=None,
         max_retries=MAX_RETRIES,
         timeout=2.0,  # well below slow_seconds: a slow answer is a lost answer
         **config_changes,
@@ -283,7 +291,7 @@ def test_lost_answers_are_ambiguous_and_never_resent(emu: WhatsAppEmulator) -> N
 
     # A retry of the task (same record) neither resends nor forgets them.
     requests_before = len(emu.requests)
-    again, _ = send_all(client_config(emu), numbers, record=record.reopened())
+    again, _ = send_all(client_config(emu, rate_limit=None), numbers, record=record.reopened())
     by_to = assert_adds_up(again, numbers)
     assert {to for to, s in by_to.items() if s == "ambiguous"} == ambiguous
     assert {to for to, s in by_to.items() if s == "skipped"} == set(numbers) - ambiguous
@@ -323,7 +331,9 @@ def test_resend_unknown_on_a_later_try_duplicates_what_had_landed(
     ambiguous = {r.to for r in first.results if r.status == "ambiguous"}
     assert ambiguous
 
-    second, _ = send_all(client_config(emu), numbers, record=record.reopened(), resend_unknown=True)
+    second, _ = send_all(
+        client_config(emu, rate_limit=None), numbers, record=record.reopened(), resend_unknown=True
+    )
     by_to = assert_adds_up(second, numbers)
     assert {to for to, s in by_to.items() if s == "accepted"} == ambiguous
     assert {to for to, s in by_to.items() if s == "skipped"} == set(numbers) - ambiguous

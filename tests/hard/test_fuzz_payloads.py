@@ -62,8 +62,7 @@ from airflow_provider_whatsapp.messages import (
     parse_message,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-
-from .conftest import client_config
+from tests.helpers import client_config
 
 # WHATSAPP_FUZZ_SCALE=10 runs ten times the examples (a longer hunt than the suite's).
 SCALE = float(os.environ.get("WHATSAPP_FUZZ_SCALE", "1"))
@@ -203,7 +202,7 @@ class Harness:
 @pytest.fixture
 def harness(emulator: WhatsAppEmulator) -> Iterator[Harness]:
     emulator.reset()
-    config = client_config(emulator, max_retries=0)
+    config = client_config(emulator, rate_limit=None, max_retries=0)
     with WhatsAppClient(config) as client:
         ids = {kind: client.upload_media(data, mime) for kind, (mime, data) in UPLOADS.items()}
         h = Harness(emulator, client, ids)

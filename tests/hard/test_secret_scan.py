@@ -40,7 +40,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.helpers import task_states
+from tests.helpers import set_connection, task_states
 
 KEY = f"sk-SECRET-SCAN-{uuid.uuid4().hex}"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 120
@@ -175,14 +175,22 @@ def scan_run(
             from tests.dags import secret_scan as dag_module
 
             emu.open_window(dag_module.TO, dag_module.ONCALL, *dag_module.BULK)
-            for name, value in emu.connection_env().items():
-                mp.setenv(name, value)
+            set_connection(mp, emu.airflow_connection())
             mp.setenv("WHATSAPP_SECRET_SCAN_DIR", str(work))
             dag = load_dag()
             # The console output of `airflow dags test` itself (a subprocess: inside pytest
             # Airflow's cached log streams may point at an earlier test's capture).
             cli = subprocess.run(
-                [sys.executable, "-m", "airflow", "dags", "test", dag.dag_id],
+                [
+                    sys.executable,
+                    "-m",
+                    "airflow",
+                    "dags",
+                    "test",
+                    dag.dag_id,
+                    "-f",
+                    dag_module.__file__,
+                ],
                 env=os.environ.copy(),
                 capture_output=True,
                 text=True,

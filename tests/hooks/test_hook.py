@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -18,27 +17,15 @@ from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, 
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import free_port, set_connection
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def set_connection(
-    monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any], conn_id: str = "whatsapp_default"
-) -> None:
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
-
-
 def unique_key() -> str:
     return f"maton-key-{uuid.uuid4().hex}"
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- class attributes --------------------------------------------------------------------
@@ -236,8 +223,8 @@ def test_get_conn_returns_one_pooled_sync_client(
     assert isinstance(client, WhatsAppClient)
     assert hook.get_conn() is client
     assert client.config is hook.config
-    assert hook.get_phone_number()["id"] == PHONE_ID
-    assert [t["name"] for t in hook.list_templates()] == [t["name"] for t in emu.templates]
+    assert hook.client.get_phone_number()["id"] == PHONE_ID
+    assert [t["name"] for t in hook.client.list_templates()] == [t["name"] for t in emu.templates]
 
 
 async def test_async_config_uses_the_async_lookup_only(

@@ -27,11 +27,7 @@ from airflow_provider_whatsapp.notifications.whatsapp import (
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.dags import notify_failure as nf
-from tests.helpers import task_states
-
-
-def digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone)
+from tests.helpers import digits, set_connection, task_states
 
 
 @dataclass(frozen=True)
@@ -64,8 +60,7 @@ def failure_run(
             emulator.open_window(
                 *map(digits, (nf.ONCALL, nf.RETRY, nf.FALLBACK, nf.SUCCESS, nf.DAG_PHONE))
             )
-            for name, value in emulator.connection_env().items():
-                monkeypatch.setenv(name, value)
+            set_connection(monkeypatch, emulator.airflow_connection())
             capfd.readouterr()
             dr = nf.dag.test()
             _RUNS["notify_failure"] = Run(
@@ -220,21 +215,29 @@ async def _awaited(notifier: WhatsAppNotifier) -> None:
 
 
 @direct
-def test_async_notify_sends_to_every_recipient(whatsapp_conn: WhatsAppEmulator) -> None:
-    whatsapp_conn.open_window(digits(ONE), TWO)
+def test_async_notify_sends_to_every_recipient(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
+    whatsapp_emulator_connection.open_window(digits(ONE), TWO)
     notifier = WhatsAppNotifier(to=[ONE, TWO], text="async hello")
     asyncio.run(notifier.async_notify({"run_id": "manual_1"}))
-    assert sorted((m.to, m.payload["text"]["body"]) for m in whatsapp_conn.messages) == [
+    assert sorted(
+        (m.to, m.payload["text"]["body"]) for m in whatsapp_emulator_connection.messages
+    ) == [
         (digits(ONE), "async hello"),
         (TWO, "async hello"),
     ]
 
 
 @direct
-def test_awaiting_the_notifier_renders_its_context(whatsapp_conn: WhatsAppEmulator) -> None:
+def test_awaiting_the_notifier_renders_its_context(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
     """How Airflow runs it for deadline alerts (3.1+): ``await Notifier(..., context=)``."""
-    whatsapp_conn.open_window(TWO)
-    whatsapp_conn.add_template(nf.TEMPLATE, components=[{"type": "BODY", "text": nf.TEMPLATE_BODY}])
+    whatsapp_emulator_connection.open_window(TWO)
+    whatsapp_emulator_connection.add_template(
+        nf.TEMPLATE, components=[{"type": "BODY", "text": nf.TEMPLATE_BODY}]
+    )
     notifier = WhatsAppNotifier(
         to=TWO,
         template_name=nf.TEMPLATE,
@@ -242,17 +245,21 @@ def test_awaiting_the_notifier_renders_its_context(whatsapp_conn: WhatsAppEmulat
         context={"task_id": "load", "dag_id": "etl", "try_number": 2},
     )
     asyncio.run(_awaited(notifier))
-    (message,) = whatsapp_conn.messages
+    (message,) = whatsapp_emulator_connection.messages
     params = message.payload["template"]["components"][0]["parameters"]
     assert [p["text"] for p in params] == ["load", "etl", "2"]
     assert notifier.parameters == ["{{ task_id }}", "{{ dag_id }}", "{{ try_number }}"]
 
 
 @direct
-def test_template_parameters_are_sent_on_one_line(whatsapp_conn: WhatsAppEmulator) -> None:
+def test_template_parameters_are_sent_on_one_line(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
     """An exception's text often spans lines; WhatsApp refuses newlines, tabs and long
     space runs in template parameters, so an alert would be lost to formatting."""
-    whatsapp_conn.add_template(nf.TEMPLATE, components=[{"type": "BODY", "text": nf.TEMPLATE_BODY}])
+    whatsapp_emulator_connection.add_template(
+        nf.TEMPLATE, components=[{"type": "BODY", "text": nf.TEMPLATE_BODY}]
+    )
     notifier = WhatsAppNotifier(
         to=TWO,
         template_name=nf.TEMPLATE,
@@ -260,20 +267,20 @@ def test_template_parameters_are_sent_on_one_line(whatsapp_conn: WhatsAppEmulato
     )
     error = ValueError("row 7:\n\tbad     date\r\n")
     notifier({"task_id": "load", "exception": error, "try_number": 1})
-    (message,) = whatsapp_conn.messages
+    (message,) = whatsapp_emulator_connection.messages
     params = message.payload["template"]["components"][0]["parameters"]
     assert [p["text"] for p in params] == ["load", "row 7: bad date", "1"]
 
 
 @direct
 def test_one_instance_renders_each_call_from_its_own_context(
-    whatsapp_conn: WhatsAppEmulator,
+    whatsapp_emulator_connection: WhatsAppEmulator,
 ) -> None:
-    whatsapp_conn.open_window(TWO)
+    whatsapp_emulator_connection.open_window(TWO)
     notifier = send_whatsapp_notification(to=TWO, text="{{ ti.task_id }} failed: {{ exception }}")
     for task_id in ("extract", "load"):
         notifier({"ti": SimpleNamespace(task_id=task_id), "exception": KeyError("id")})
-    assert [m.payload["text"]["body"] for m in whatsapp_conn.messages] == [
+    assert [m.payload["text"]["body"] for m in whatsapp_emulator_connection.messages] == [
         "extract failed: 'id'",
         "load failed: 'id'",
     ]
@@ -282,14 +289,14 @@ def test_one_instance_renders_each_call_from_its_own_context(
 
 @direct
 def test_thin_contexts_give_a_default_message_without_errors(
-    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+    whatsapp_emulator_connection: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    whatsapp_conn.open_window(TWO)
+    whatsapp_emulator_connection.open_window(TWO)
     notifier = WhatsAppNotifier(to=TWO)
     notifier({})
     started = datetime.now() - timedelta(seconds=90)  # naive: taken as UTC
     notifier({"dag_run": SimpleNamespace(dag_id="etl", run_id="manual_7", start_date=started)})
-    empty, run_only = (m.payload["text"]["body"] for m in whatsapp_conn.messages)
+    empty, run_only = (m.payload["text"]["body"] for m in whatsapp_emulator_connection.messages)
     assert empty == "Airflow notification\nDAG: ?"
     lines = run_only.splitlines()
     assert lines[:3] == ["Airflow notification", "DAG: etl", "Run: manual_7"]
@@ -319,12 +326,12 @@ def test_default_message_for_thin_and_dag_level_contexts() -> None:
 
 @direct
 def test_to_accepts_a_rendered_list_and_comma_separated_numbers(
-    whatsapp_conn: WhatsAppEmulator,
+    whatsapp_emulator_connection: WhatsAppEmulator,
 ) -> None:
-    whatsapp_conn.open_window(digits(ONE), TWO)
+    whatsapp_emulator_connection.open_window(digits(ONE), TWO)
     WhatsAppNotifier(to="{{ params.team }}", text="hi")({"params": {"team": [ONE, TWO]}})
     WhatsAppNotifier(to=f"{ONE}, {TWO}", text="hey")({})
-    assert [(m.to, m.payload["text"]["body"]) for m in whatsapp_conn.messages] == [
+    assert [(m.to, m.payload["text"]["body"]) for m in whatsapp_emulator_connection.messages] == [
         (digits(ONE), "hi"),
         (TWO, "hi"),
         (digits(ONE), "hey"),
@@ -334,7 +341,7 @@ def test_to_accepts_a_rendered_list_and_comma_separated_numbers(
 
 @direct
 def test_bad_recipient_or_window_closed_is_logged_not_raised(
-    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+    whatsapp_emulator_connection: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
     WhatsAppNotifier(to="12", text="x")({})  # not a phone number: nothing sent
     WhatsAppNotifier(to=TWO, text="x")({})  # window closed: refused
@@ -342,8 +349,8 @@ def test_bad_recipient_or_window_closed_is_logged_not_raised(
     out = capfd.readouterr().out
     assert "WhatsApp notification not sent:" in out
     assert out.count(f"WhatsApp notification to {TWO} failed:") == 2
-    assert [r.status for r in whatsapp_conn.requests] == [400, 400]
-    assert not whatsapp_conn.messages
+    assert [r.status for r in whatsapp_emulator_connection.requests] == [400, 400]
+    assert not whatsapp_emulator_connection.messages
 
 
 def test_emulator_down_or_connection_missing_is_logged_not_raised(
@@ -375,19 +382,19 @@ def test_emulator_down_or_connection_missing_is_logged_not_raised(
 
 
 def test_a_gateway_in_trouble_holds_the_callback_briefly(
-    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+    whatsapp_emulator_connection: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A callback runs in the worker or the DAG processor: the notifier's own timeout
     (10 s), retries (10) and retry budget (60 s) bound it, not the connection's 30 s and
     5 retries with no budget."""
-    whatsapp_conn.open_window(TWO)
-    whatsapp_conn.inject_faults(1.0, ["503"])
+    whatsapp_emulator_connection.open_window(TWO)
+    whatsapp_emulator_connection.inject_faults(1.0, ["503"])
     default = WhatsAppNotifier(to=TWO, text="x")
     config = default.hook.config
     assert (config.timeout, config.max_retries, config.retry_budget) == (10.0, 10, 60.0)
     notifier = WhatsAppNotifier(to=TWO, text="x", max_retries=2)
     notifier({})
-    assert [r.status for r in whatsapp_conn.requests] == [503, 503, 503]
+    assert [r.status for r in whatsapp_emulator_connection.requests] == [503, 503, 503]
     assert f"WhatsApp notification to {TWO} failed:" in capfd.readouterr().out
     patient = WhatsAppNotifier(to=TWO, text="x", timeout=None, max_retries=None, retry_budget=None)
     config = patient.hook.config
@@ -395,30 +402,30 @@ def test_a_gateway_in_trouble_holds_the_callback_briefly(
 
 
 def test_retry_budget_honours_retry_after_and_bounds_the_total_wait(
-    whatsapp_conn: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
+    whatsapp_emulator_connection: WhatsAppEmulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Every answer a 429 with Retry-After 1 s and a 2.5 s budget: the notifier waits
     what the gateway asks (not its 0.5 s backoff), twice, then gives up rather than
     start a wait that would pass the budget: 3 attempts, recorded waits <= 2.5 s."""
-    whatsapp_conn.open_window(TWO)
-    whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
+    whatsapp_emulator_connection.open_window(TWO)
+    whatsapp_emulator_connection.inject_faults(1.0, ["429"], retry_after=1.0)
     notifier = WhatsAppNotifier(to=TWO, text="x", retry_budget=2.5)
     notifier.notify({})
     sleeps = notifier.hook.client.transport.sleeps
     # Two waits fit unless this machine is very slow (the budget counts wall time too).
     assert 1 <= len(sleeps) <= 2 and all(1.0 <= s <= 1.1 for s in sleeps), sleeps
     assert sum(sleeps) <= 2.5
-    assert [r.status for r in whatsapp_conn.requests] == [429] * (len(sleeps) + 1)
+    assert [r.status for r in whatsapp_emulator_connection.requests] == [429] * (len(sleeps) + 1)
     assert "No WhatsApp notification could be sent" in capfd.readouterr().out
     # Several recipients share one budget: alone, each could wait twice.
-    whatsapp_conn.reset()
-    whatsapp_conn.open_window(TWO, THREE)
-    whatsapp_conn.inject_faults(1.0, ["429"], retry_after=1.0)
+    whatsapp_emulator_connection.reset()
+    whatsapp_emulator_connection.open_window(TWO, THREE)
+    whatsapp_emulator_connection.inject_faults(1.0, ["429"], retry_after=1.0)
     pair = WhatsAppNotifier(to=[TWO, THREE], text="x", retry_budget=2.5)
     pair.notify({})
     sleeps = pair.hook.client.transport.sleeps
     assert len(sleeps) <= 2 and sum(sleeps) <= 2.5, sleeps
-    assert len(whatsapp_conn.requests) == len(sleeps) + 2  # one last try each
+    assert len(whatsapp_emulator_connection.requests) == len(sleeps) + 2  # one last try each
 
 
 def test_text_and_template_are_exclusive() -> None:

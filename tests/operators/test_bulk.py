@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_provider_whatsapp.bulk import BulkReport, RecipientResult
+from airflow_provider_whatsapp.bulk.recipients import iter_recipients
+from airflow_provider_whatsapp.bulk.sender import BulkReport, RecipientResult
 from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator, record_key
-from airflow_provider_whatsapp.recipients import iter_recipients
 from tests.helpers import FakeTI, task_states, xcom_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,11 +106,11 @@ def test_too_many_failures_push_return_value_then_raise_the_house_exception(
 
 @pytest.mark.dag
 def test_failed_bulk_run_keeps_its_results_in_return_value(
-    airflow_db, whatsapp_conn, monkeypatch
+    airflow_db, whatsapp_emulator_connection, monkeypatch
 ) -> None:
     """Recipients the API refuses for good (131030): the task fails at once, no retry, and
     the per-recipient results are where a successful run puts them."""
-    emu = whatsapp_conn
+    emu = whatsapp_emulator_connection
     unthrottled(emu, monkeypatch)
     emu.add_template("notice", components=NOTICE)
     emu.allowed_recipients = {"16505550201"}
@@ -133,9 +133,9 @@ def test_failed_bulk_run_keeps_its_results_in_return_value(
 
 @pytest.mark.dag
 def test_bulk_1000_mixed_recipients_exact_results(
-    airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
+    airflow_db, whatsapp_emulator_connection, monkeypatch, tmp_path: Path
 ) -> None:
-    emu = whatsapp_conn
+    emu = whatsapp_emulator_connection
     emu.rate_limit = None
     unthrottled(emu, monkeypatch)
     emu.add_template("notice", components=NOTICE)
@@ -195,11 +195,11 @@ def emu_dag_test(conf: dict[str, Any], when: datetime | None = None) -> Any:
 
 @pytest.mark.dag
 def test_relative_recipients_file_is_read_beside_the_dag_file(
-    airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
+    airflow_db, whatsapp_emulator_connection, monkeypatch, tmp_path: Path
 ) -> None:
     """A worker's cwd is arbitrary: ``bulk_recipients.csv`` means the file next to the DAG
     (tests/dags/), as media and template paths do."""
-    emu = whatsapp_conn
+    emu = whatsapp_emulator_connection
     emu.add_template("notice", components=NOTICE)
     monkeypatch.chdir(tmp_path)  # nothing named bulk_recipients.csv here
     dr = emu_dag_test({"recipients": "bulk_recipients.csv"})
@@ -214,9 +214,9 @@ def test_relative_recipients_file_is_read_beside_the_dag_file(
 
 @pytest.mark.dag
 def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
-    airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
+    airflow_db, whatsapp_emulator_connection, monkeypatch, tmp_path: Path
 ) -> None:
-    emu = whatsapp_conn
+    emu = whatsapp_emulator_connection
     emu.rate_limit = None
     unthrottled(emu, monkeypatch)
     emu.latency = 0.02

@@ -32,29 +32,31 @@ def sized(path: Path, size: int, head: bytes = b"") -> Path:
     return path
 
 
-def test_upload_sends_the_file_with_its_mime_type(whatsapp_conn: Any, tmp_path: Path) -> None:
+def test_upload_sends_the_file_with_its_mime_type(
+    whatsapp_emulator_connection: Any, tmp_path: Path
+) -> None:
     (tmp_path / "chart.png").write_bytes(PNG)
 
     media_id = upload(tmp_path / "chart.png")
 
-    [request] = whatsapp_conn.requests
+    [request] = whatsapp_emulator_connection.requests
     assert (request.method, request.path) == ("POST", f"/whatsapp-business/v21.0/{PHONE}/media")
     assert request.form == {"messaging_product": "whatsapp", "type": "image/png"}
     assert request.files == [
         {"field": "file", "filename": "chart.png", "content_type": "image/png", "size": len(PNG)}
     ]
-    stored = whatsapp_conn.media[media_id]
+    stored = whatsapp_emulator_connection.media[media_id]
     assert (stored["data"], stored["mime_type"]) == (PNG, "image/png")
 
 
 def test_upload_tells_the_mime_type_from_content_or_takes_it_given(
-    whatsapp_conn: Any, tmp_path: Path
+    whatsapp_emulator_connection: Any, tmp_path: Path
 ) -> None:
     (tmp_path / "report").write_bytes(PDF)  # no extension: sniffed
     (tmp_path / "notes.log").write_bytes(b"plain text")  # unknown extension: given
     sniffed = upload(tmp_path / "report")
     given = upload(tmp_path / "notes.log", mime_type="text/plain", media_type="document")
-    media = whatsapp_conn.media
+    media = whatsapp_emulator_connection.media
     assert media[sniffed]["mime_type"] == "application/pdf"
     assert media[given]["mime_type"] == "text/plain"
 
@@ -77,7 +79,7 @@ def test_upload_tells_the_mime_type_from_content_or_takes_it_given(
     ],
 )
 def test_upload_refuses_what_whatsapp_would_refuse_without_a_request(
-    whatsapp_conn: Any,
+    whatsapp_emulator_connection: Any,
     tmp_path: Path,
     name: str,
     size: int,
@@ -88,32 +90,35 @@ def test_upload_refuses_what_whatsapp_would_refuse_without_a_request(
     path = sized(tmp_path / name, size, head)
     with pytest.raises(AirflowFailException, match=expected):
         upload(path, **kwargs)
-    assert whatsapp_conn.requests == []
+    assert whatsapp_emulator_connection.requests == []
 
 
 def test_upload_of_a_missing_file_fails_without_a_request(
-    whatsapp_conn: Any, tmp_path: Path
+    whatsapp_emulator_connection: Any, tmp_path: Path
 ) -> None:
     with pytest.raises(AirflowFailException, match="cannot read media file"):
         upload(tmp_path / "nope.png")
-    assert whatsapp_conn.requests == []
+    assert whatsapp_emulator_connection.requests == []
 
 
-def test_delete_media(whatsapp_conn: Any, tmp_path: Path) -> None:
+def test_delete_media(whatsapp_emulator_connection: Any, tmp_path: Path) -> None:
     (tmp_path / "chart.png").write_bytes(PNG)
     media_id = upload(tmp_path / "chart.png")
 
     result = WhatsAppDeleteMediaOperator(task_id="rm", media_id=media_id).execute({})
 
     assert result == {"id": media_id, "deleted": True}
-    last = whatsapp_conn.requests[-1]
+    last = whatsapp_emulator_connection.requests[-1]
     assert (last.method, last.path) == ("DELETE", f"/whatsapp-business/v21.0/{media_id}")
-    assert whatsapp_conn.media == {}
+    assert whatsapp_emulator_connection.media == {}
 
 
 @pytest.mark.dag
 def test_upload_then_delete_dag_with_templated_arguments(
-    airflow_db: Path, whatsapp_conn: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Path,
+    whatsapp_emulator_connection: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (tmp_path / "chart.png").write_bytes(PNG)
     monkeypatch.setenv("WHATSAPP_TEST_MEDIA_PATH", str(tmp_path / "chart.png"))
@@ -122,9 +127,9 @@ def test_upload_then_delete_dag_with_templated_arguments(
     dr = dag.test()
 
     assert dr.state == "success"
-    upload_request, delete_request = whatsapp_conn.requests
+    upload_request, delete_request = whatsapp_emulator_connection.requests
     assert upload_request.files[0]["filename"] == "chart.png"
     # The id the upload returned reached the delete through XCom and Jinja.
     assert (delete_request.method, delete_request.status) == ("DELETE", 200)
     assert delete_request.path.rsplit("/", 1)[1].isdigit()
-    assert whatsapp_conn.media == {}
+    assert whatsapp_emulator_connection.media == {}

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 PROFILE_PATH = "/whatsapp-business/v21.0/100000000000001/whatsapp_business_profile"
 
 
-def test_update_then_read_back(whatsapp_conn: Any) -> None:
+def test_update_then_read_back(whatsapp_emulator_connection: Any) -> None:
     op = WhatsAppUpdateBusinessProfileOperator(
         task_id="profile",
         about="{{ params.about }}",
@@ -28,7 +28,7 @@ def test_update_then_read_back(whatsapp_conn: Any) -> None:
 
     profile = op.execute({})
 
-    post, get = whatsapp_conn.requests
+    post, get = whatsapp_emulator_connection.requests
     assert (post.method, post.path) == ("POST", PROFILE_PATH)
     assert post.json == {
         "about": "Open 9-17",
@@ -47,17 +47,19 @@ def test_update_then_read_back(whatsapp_conn: Any) -> None:
 
 
 def test_websites_are_sent_as_written_and_the_limit_counts_what_was_written(
-    whatsapp_conn: Any,
+    whatsapp_emulator_connection: Any,
 ) -> None:
     """256 characters as written pass (a rewrite to ``.../`` would make 257 and fail)."""
     longest = "https://" + "w" * 240 + ".example"
     sites = [longest, "http://Shop.Example/path?q=1"]
     assert len(longest) == 256
     WhatsAppUpdateBusinessProfileOperator(task_id="profile", websites=sites).execute({})
-    assert whatsapp_conn.requests[0].json["websites"] == sites
+    assert whatsapp_emulator_connection.requests[0].json["websites"] == sites
     with pytest.raises(AirflowFailException, match="websites"):
         WhatsAppUpdateBusinessProfileOperator(task_id="p", websites=[longest + "x"]).execute({})
-    assert len(whatsapp_conn.requests) == 2  # the POST and the read-back, nothing more
+    assert (
+        len(whatsapp_emulator_connection.requests) == 2
+    )  # the POST and the read-back, nothing more
 
 
 @pytest.mark.parametrize(
@@ -76,8 +78,8 @@ def test_websites_are_sent_as_written_and_the_limit_counts_what_was_written(
     ],
 )
 def test_limits_are_checked_before_any_request(
-    whatsapp_conn: Any, fields: dict[str, Any], expected: str
+    whatsapp_emulator_connection: Any, fields: dict[str, Any], expected: str
 ) -> None:
     with pytest.raises(AirflowFailException, match=expected):
         WhatsAppUpdateBusinessProfileOperator(task_id="profile", **fields).execute({})
-    assert whatsapp_conn.requests == []
+    assert whatsapp_emulator_connection.requests == []

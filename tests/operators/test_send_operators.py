@@ -37,7 +37,7 @@ from airflow_provider_whatsapp.operators.messages import (
     WhatsAppSendTextOperator,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.helpers import task_states, xcom_of
+from tests.helpers import set_connection, task_states, xcom_of
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
@@ -539,7 +539,7 @@ def test_template_header_body_and_button_components(emu: WhatsAppEmulator) -> No
     }
 
 
-def test_template_is_fetched_once_per_hook_for_two_sends(emu: WhatsAppEmulator) -> None:
+def test_template_is_fetched_once_per_task_for_two_sends(emu: WhatsAppEmulator) -> None:
     emu.add_template("reminder", components=REMINDER)
     op = WhatsAppSendTemplateOperator(
         task_id="t", to=TO, template_name="reminder", parameters=["Ann", "May 1"]
@@ -549,11 +549,11 @@ def test_template_is_fetched_once_per_hook_for_two_sends(emu: WhatsAppEmulator) 
     assert len(template_gets(emu)) == 1
     assert len(emu.messages) == 2
 
-    hook = WhatsAppHook()
-    first = hook.get_template_cached("reminder", "en_US")
-    assert hook.get_template_cached("reminder", "en_US") is first
+    other = WhatsAppSendTemplateOperator(task_id="u", to=TO, template_name="reminder")
+    first = other.template_for_send("reminder", "en_US")
+    assert other.template_for_send("reminder", "en_US") is first
     assert first is not None and first["status"] == "APPROVED"
-    assert len(template_gets(emu)) == 2  # a new hook fetched it once more
+    assert len(template_gets(emu)) == 2  # another task fetched it once more
 
 
 PREFLIGHT_CASES = [
@@ -681,7 +681,7 @@ def test_send_message_operator_preflights_a_template_message_too(emu: WhatsAppEm
 def test_media_by_url_and_by_id(emu: WhatsAppEmulator, tmp_path: Path) -> None:
     emu.open_window(TO)
     (tmp_path / "chart.png").write_bytes(PNG)
-    media_id = WhatsAppHook().upload_media(tmp_path / "chart.png", "image/png")
+    media_id = WhatsAppHook().client.upload_media(tmp_path / "chart.png", "image/png")
     uploads = len(emu.requests)
 
     by_url = run(
@@ -861,7 +861,7 @@ def test_wrong_key_fails_fast_without_leaking_it(
 ) -> None:
     conn = emu.airflow_connection(max_retries=3)
     conn["password"] = "wrong-key-0123456789"
-    monkeypatch.setenv("AIRFLOW_CONN_WHATSAPP_DEFAULT", json.dumps(conn))
+    set_connection(monkeypatch, conn)
     emu.open_window(TO)
     with pytest.raises(AirflowFailException) as failure:
         run(WhatsAppSendTextOperator(task_id="t", to=TO, text="hi"))

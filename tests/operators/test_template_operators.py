@@ -17,7 +17,7 @@ import jinja2
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_provider_whatsapp.links import MANAGER_URL
+from airflow_provider_whatsapp.links.whatsapp_manager import MANAGER_URL
 from airflow_provider_whatsapp.operators.templates import (
     SYNC_OUTCOMES,
     WhatsAppCreateTemplateOperator,
@@ -225,15 +225,17 @@ def test_partial_failure_applies_the_rest_then_fails_with_every_reason(
     ``taken_name`` is created by another writer between the sync's listing and its
     create (the listing is made to miss it), so the API answers "already exists".
     """
-    from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
+    from airflow_provider_whatsapp.client import WhatsAppClient
 
     seed(emulator, {**WELCOME_EN, "name": "taken_name"})
     seed(emulator, {**WELCOME_EN, "name": "legacy_promo"})
-    listed = WhatsAppHook.list_templates
+    listed = WhatsAppClient.list_templates  # the descriptor; bound below per client
     monkeypatch.setattr(
-        WhatsAppHook,
+        WhatsAppClient,
         "list_templates",
-        lambda self, **f: [t for t in listed(self, **f) if t["name"] != "taken_name"],
+        lambda self, **f: [
+            t for t in listed.__get__(self, WhatsAppClient)(**f) if t["name"] != "taken_name"
+        ],
     )
     context = make_context()
     op = WhatsAppSyncTemplatesOperator(task_id="sync", source=str(PARTIAL), prune=True)
@@ -404,7 +406,9 @@ def test_delete_missing_template(emulator: Any) -> None:
 
 @pytest.mark.dag
 @pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=0, review_after_reads=1)
-def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any) -> None:
+def test_sync_then_approval_dag_runs_green(
+    airflow_db: Path, whatsapp_emulator_connection: Any
+) -> None:
     from tests.dags.template_sync_approval import dag
 
     dr = dag.test()
@@ -417,16 +421,18 @@ def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any)
         ("wait_for_approval", 0): "success",
         ("wait_for_approval", 1): "success",
     }
-    assert [(r.method, r.json["name"]) for r in writes(whatsapp_conn)] == [
+    assert [(r.method, r.json["name"]) for r in writes(whatsapp_emulator_connection)] == [
         ("POST", "release_notice"),
         ("POST", "release_rollback"),
     ]
-    assert {t["name"]: t["status"] for t in whatsapp_conn.templates} == {
+    assert {t["name"]: t["status"] for t in whatsapp_emulator_connection.templates} == {
         "release_notice": "APPROVED",
         "release_rollback": "APPROVED",
     }
     # Each sensor found its template PENDING and deferred: the trigger polled again.
-    polls = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    polls = Counter(
+        r.query.get("name") for r in whatsapp_emulator_connection.requests if r.method == "GET"
+    )
     assert (polls["release_notice"], polls["release_rollback"]) == (2, 2)
 
 
@@ -438,7 +444,7 @@ def test_sync_then_approval_dag_runs_green(airflow_db: Path, whatsapp_conn: Any)
     reject_templates={"release_rollback": "PROMOTIONAL"},
 )
 def test_sync_then_approval_dag_fails_with_the_rejection_reason(
-    airflow_db: Path, whatsapp_conn: Any, capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, whatsapp_emulator_connection: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from tests.dags.template_sync_approval import dag
 

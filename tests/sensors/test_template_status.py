@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
-from airflow_provider_whatsapp.links import MANAGER_URL
+from airflow_provider_whatsapp.links.whatsapp_manager import MANAGER_URL
 from airflow_provider_whatsapp.sensors.template_status import WhatsAppTemplateStatusSensor
 from airflow_provider_whatsapp.triggers.template_status import WhatsAppTemplateStatusTrigger
 from tests.helpers import FakeTI
@@ -47,9 +47,11 @@ def polls(emulator: Any, name: str) -> int:
 # -- poke mode --------------------------------------------------------------------------------
 
 
-def test_poke_waits_for_approval(whatsapp_conn: Any) -> None:
-    whatsapp_conn.configure(review_delay=0, review_after_reads=1)  # PENDING once, then APPROVED
-    template_id = whatsapp_conn.add_template("order_ready", status="PENDING")
+def test_poke_waits_for_approval(whatsapp_emulator_connection: Any) -> None:
+    whatsapp_emulator_connection.configure(
+        review_delay=0, review_after_reads=1
+    )  # PENDING once, then APPROVED
+    template_id = whatsapp_emulator_connection.add_template("order_ready", status="PENDING")
     ti = FakeTI()
 
     result = poke_sensor("order_ready").execute({"ti": ti})
@@ -62,7 +64,7 @@ def test_poke_waits_for_approval(whatsapp_conn: Any) -> None:
         "category": "UTILITY",
         "quality": "GREEN",
     }
-    assert polls(whatsapp_conn, "order_ready") == 2  # PENDING first, then APPROVED
+    assert polls(whatsapp_emulator_connection, "order_ready") == 2  # PENDING first, then APPROVED
     assert ti.xcoms[LINK_KEY] == f"{MANAGER_URL}?asset_id={WABA}&id={template_id}&name=order_ready"
 
 
@@ -75,24 +77,26 @@ def test_poke_waits_for_approval(whatsapp_conn: Any) -> None:
     ],
 )
 def test_poke_fails_at_once_on_a_dead_end_status(
-    whatsapp_conn: Any, status: str, reason: str | None, expected: str
+    whatsapp_emulator_connection: Any, status: str, reason: str | None, expected: str
 ) -> None:
-    whatsapp_conn.add_template("promo", status=status, reason=reason)
+    whatsapp_emulator_connection.add_template("promo", status=status, reason=reason)
     with pytest.raises(AirflowFailException, match=expected):
         poke_sensor("promo").execute({"ti": FakeTI()})
-    assert polls(whatsapp_conn, "promo") == 1
+    assert polls(whatsapp_emulator_connection, "promo") == 1
 
 
-def test_poke_fails_on_a_missing_template_after_the_grace(whatsapp_conn: Any) -> None:
-    whatsapp_conn.add_template("promo", language="pt_BR")  # another language only
+def test_poke_fails_on_a_missing_template_after_the_grace(
+    whatsapp_emulator_connection: Any,
+) -> None:
+    whatsapp_emulator_connection.add_template("promo", language="pt_BR")  # another language only
     with pytest.raises(AirflowFailException, match=r"'promo' \(en_US\) does not exist \(checked 3"):
         poke_sensor("promo", missing_grace=2).execute({"ti": FakeTI()})
-    assert polls(whatsapp_conn, "promo") == 3
+    assert polls(whatsapp_emulator_connection, "promo") == 3
 
 
-def test_poke_timeout_and_soft_fail(whatsapp_conn: Any) -> None:
-    whatsapp_conn.add_template("stuck", status="IN_APPEAL")
-    whatsapp_conn.add_template("refused", status="REJECTED", reason="SCAM")
+def test_poke_timeout_and_soft_fail(whatsapp_emulator_connection: Any) -> None:
+    whatsapp_emulator_connection.add_template("stuck", status="IN_APPEAL")
+    whatsapp_emulator_connection.add_template("refused", status="REJECTED", reason="SCAM")
     with pytest.raises(AirflowSensorTimeout):
         poke_sensor("stuck", timeout=0.4).execute({"ti": FakeTI()})
     with pytest.raises(AirflowSkipException):
@@ -102,8 +106,8 @@ def test_poke_timeout_and_soft_fail(whatsapp_conn: Any) -> None:
     assert "reason SCAM" in str(skipped.value.__cause__)
 
 
-def test_target_statuses_can_accept_more_than_approved(whatsapp_conn: Any) -> None:
-    whatsapp_conn.add_template("promo", status="IN_APPEAL")
+def test_target_statuses_can_accept_more_than_approved(whatsapp_emulator_connection: Any) -> None:
+    whatsapp_emulator_connection.add_template("promo", status="IN_APPEAL")
     sensor = poke_sensor("promo", target_statuses=("APPROVED", "IN_APPEAL"))
     assert sensor.execute({"ti": FakeTI()})["status"] == "IN_APPEAL"
 
@@ -111,12 +115,14 @@ def test_target_statuses_can_accept_more_than_approved(whatsapp_conn: Any) -> No
 # -- deferrable: the first look is taken in the worker ----------------------------------
 
 
-def test_deferrable_sensor_defers_only_while_undecided(whatsapp_conn: Any) -> None:
+def test_deferrable_sensor_defers_only_while_undecided(whatsapp_emulator_connection: Any) -> None:
     from airflow.sdk.exceptions import TaskDeferred
 
-    whatsapp_conn.add_template("pending", status="PENDING")
-    whatsapp_conn.add_template("refused", status="REJECTED", reason="ABUSIVE_CONTENT")
-    approved_id = whatsapp_conn.add_template("ready")
+    whatsapp_emulator_connection.add_template("pending", status="PENDING")
+    whatsapp_emulator_connection.add_template(
+        "refused", status="REJECTED", reason="ABUSIVE_CONTENT"
+    )
+    approved_id = whatsapp_emulator_connection.add_template("ready")
 
     sensor = poke_sensor("pending", deferrable=True, timeout=30, missing_grace=4)
     before = time.time()
@@ -151,10 +157,12 @@ def test_deferrable_sensor_defers_only_while_undecided(whatsapp_conn: Any) -> No
     reject_templates={"deferred_bad": "INCORRECT_CATEGORY"},
 )
 def test_deferred_sensor_outcomes(
-    airflow_db: Path, whatsapp_conn: Any, capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, whatsapp_emulator_connection: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    whatsapp_conn.add_template("paused_tpl", status="PAUSED")
-    whatsapp_conn.add_template("stuck_tpl", status="IN_APPEAL")  # no review ever decides it
+    whatsapp_emulator_connection.add_template("paused_tpl", status="PAUSED")
+    whatsapp_emulator_connection.add_template(
+        "stuck_tpl", status="IN_APPEAL"
+    )  # no review ever decides it
     from tests.dags.template_status_deferred import dag
 
     dr = dag.test()
@@ -180,7 +188,9 @@ def test_deferred_sensor_outcomes(
         in log
     )
     assert "XCom not found" not in log  # every task pushed its link before Airflow read it
-    count = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    count = Counter(
+        r.query.get("name") for r in whatsapp_emulator_connection.requests if r.method == "GET"
+    )
     # Decided in the trigger, after the first poke saw them PENDING.
     assert count["deferred_ok"] == 2 and count["deferred_bad"] == 2
     # The same missing_grace as poke mode: 1 + 1 checks, not more for having deferred.
@@ -193,12 +203,14 @@ def test_deferred_sensor_outcomes(
 @pytest.mark.dag
 @pytest.mark.whatsapp_emulator(rate_limit=None, review_delay=0, review_after_reads=2)
 def test_reschedule_mode_keeps_the_missing_grace_across_pokes(
-    airflow_db: Path, whatsapp_conn: Any, capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, whatsapp_emulator_connection: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Each reschedule is a new process, so the sensor's own counter starts at 0 every
     time: the grace must come from Airflow's reschedule count, or a missing template
     would be polled until the timeout."""
-    whatsapp_conn.add_template("resched_ok", status="PENDING")  # approved at the third poke
+    whatsapp_emulator_connection.add_template(
+        "resched_ok", status="PENDING"
+    )  # approved at the third poke
     from tests.dags.template_status_reschedule import dag
 
     dr = dag.test()
@@ -208,12 +220,14 @@ def test_reschedule_mode_keeps_the_missing_grace_across_pokes(
     assert "template 'never_created' (en_US) does not exist (checked 3 times)" in (
         capfd.readouterr().out
     )
-    count = Counter(r.query.get("name") for r in whatsapp_conn.requests if r.method == "GET")
+    count = Counter(
+        r.query.get("name") for r in whatsapp_emulator_connection.requests if r.method == "GET"
+    )
     assert count["never_created"] == 3  # 1 + missing_grace, one per rescheduled poke
     assert count["resched_ok"] == 3  # PENDING twice, then APPROVED, across reschedules
 
 
-def test_reschedule_mode_counts_pokes_from_the_context(whatsapp_conn: Any) -> None:
+def test_reschedule_mode_counts_pokes_from_the_context(whatsapp_emulator_connection: Any) -> None:
     sensor = poke_sensor("gone", mode="reschedule", missing_grace=2)
     assert sensor.poke({"ti": FakeTI(), "task_reschedule_count": 1}) is False
     fresh = poke_sensor("gone", mode="reschedule", missing_grace=2)
@@ -272,9 +286,9 @@ def trigger_for(name: str, **kwargs: Any) -> WhatsAppTemplateStatusTrigger:
     )
 
 
-async def test_trigger_reports_approval_after_review(whatsapp_conn: Any) -> None:
-    whatsapp_conn.configure(review_delay=0, review_after_reads=2)
-    template_id = whatsapp_conn.add_template("order_ready", status="PENDING")
+async def test_trigger_reports_approval_after_review(whatsapp_emulator_connection: Any) -> None:
+    whatsapp_emulator_connection.configure(review_delay=0, review_after_reads=2)
+    template_id = whatsapp_emulator_connection.add_template("order_ready", status="PENDING")
     event = await asyncio.wait_for(first_event(trigger_for("order_ready")), 10)
     assert event == {
         "status": "success",
@@ -287,14 +301,18 @@ async def test_trigger_reports_approval_after_review(whatsapp_conn: Any) -> None
             "quality": "GREEN",
         },
     }
-    assert polls(whatsapp_conn, "order_ready") == 3  # PENDING twice, then APPROVED
-    headers = {r.headers.get("authorization") for r in whatsapp_conn.requests}
-    assert headers == {f"Bearer {whatsapp_conn.api_key}"}  # looked the connection up itself
+    assert polls(whatsapp_emulator_connection, "order_ready") == 3  # PENDING twice, then APPROVED
+    headers = {r.headers.get("authorization") for r in whatsapp_emulator_connection.requests}
+    assert headers == {
+        f"Bearer {whatsapp_emulator_connection.api_key}"
+    }  # looked the connection up itself
 
 
-async def test_trigger_failures_and_timeout(whatsapp_conn: Any) -> None:
-    whatsapp_conn.add_template("refused", status="REJECTED", reason="TAG_CONTENT_MISMATCH")
-    whatsapp_conn.add_template("pending", status="PENDING")
+async def test_trigger_failures_and_timeout(whatsapp_emulator_connection: Any) -> None:
+    whatsapp_emulator_connection.add_template(
+        "refused", status="REJECTED", reason="TAG_CONTENT_MISMATCH"
+    )
+    whatsapp_emulator_connection.add_template("pending", status="PENDING")
 
     rejected = await first_event(trigger_for("refused"))
     assert rejected["status"] == "failure"
@@ -303,7 +321,7 @@ async def test_trigger_failures_and_timeout(whatsapp_conn: Any) -> None:
 
     missing = await first_event(trigger_for("nope", missing_grace=2, missing_pokes=1))
     assert missing["status"] == "failure" and "checked 3 times" in missing["message"]
-    assert polls(whatsapp_conn, "nope") == 2
+    assert polls(whatsapp_emulator_connection, "nope") == 2
 
     started = time.monotonic()
     # A trigger that ignored its deadline would poll on: wait_for turns that into a failure.
@@ -317,11 +335,11 @@ async def test_trigger_failures_and_timeout(whatsapp_conn: Any) -> None:
     assert time.monotonic() - started > 0.3
 
 
-async def test_trigger_sees_a_pause_while_waiting(whatsapp_conn: Any) -> None:
-    whatsapp_conn.add_template("promo", status="PENDING")
+async def test_trigger_sees_a_pause_while_waiting(whatsapp_emulator_connection: Any) -> None:
+    whatsapp_emulator_connection.add_template("promo", status="PENDING")
     waiting = asyncio.create_task(first_event(trigger_for("promo")))
     await asyncio.sleep(0.3)
     assert not waiting.done()
-    whatsapp_conn.set_template_status("promo", "PAUSED")
+    whatsapp_emulator_connection.set_template_status("promo", "PAUSED")
     event = await asyncio.wait_for(waiting, 5)
     assert event["status"] == "failure" and "is PAUSED" in event["message"]

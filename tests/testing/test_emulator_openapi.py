@@ -1,60 +1,27 @@
 """A second oracle: the emulator's own message rules must agree with Meta's OpenAPI spec.
 
 Only where the spec models messages correctly (text, media, sticker, reaction, reply
-buttons, lists, reply context; see /work/shared/reference/README.md) and only limits it
-states (it has no image caption limit, for one). The spec lives outside the repository,
-so these tests skip when it is absent.
+buttons, lists, reply context) and only limits it states (it has no image caption limit,
+for one). The schemas are the ones extracted into ``tests/data/meta_message_schemas.json``
+from the spec committed beside them; a missing file fails these tests.
 """
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import meta_oracle
 
 from .conftest import PHONE
-
-SPEC = Path("/work/shared/reference/meta-openapi/business-messaging-api_v23.0.yaml")
-pytestmark = pytest.mark.skipif(not SPEC.is_file(), reason="Meta's OpenAPI spec not present")
-
-
-def _close_all_of(node: Any) -> None:
-    """Move ``additionalProperties: false`` from ``allOf`` branches to the parent as
-    ``unevaluatedProperties: false`` (as published, the spec rejects every message)."""
-    if isinstance(node, dict):
-        branches = node.get("allOf")
-        if isinstance(branches, list):
-            closed = False
-            for branch in branches:
-                if isinstance(branch, dict) and branch.get("additionalProperties") is False:
-                    del branch["additionalProperties"]
-                    closed = True
-            if closed:
-                node["unevaluatedProperties"] = False
-        for value in node.values():
-            _close_all_of(value)
-    elif isinstance(node, list):
-        for value in node:
-            _close_all_of(value)
 
 
 @pytest.fixture(scope="module")
 def spec_valid() -> Any:
-    yaml = pytest.importorskip("yaml")
-    jsonschema = pytest.importorskip("jsonschema")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC.open() as fh:
-        document = yaml.load(fh, Loader=loader)
-    components = copy.deepcopy(document["components"])
-    _close_all_of(components)
-    schema = {"$ref": "#/components/schemas/Message", "components": components}
-    validator = jsonschema.Draft202012Validator(schema)
-    return validator.is_valid
+    return meta_oracle("Message").is_valid
 
 
 def message(mtype: str, body: Any, **extra: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airflow_provider_whatsapp.media import (
+from airflow_provider_whatsapp.messages.media_files import (
     MEDIA_TYPES,
     MediaValidationError,
     check_media,
@@ -229,7 +229,7 @@ def test_media_module_imports_no_pydantic_or_airflow() -> None:
     import subprocess
     import sys
 
-    code = "import sys, airflow_provider_whatsapp.media as m; print(' '.join(sys.modules))"
+    code = "import sys, airflow_provider_whatsapp.messages.media_files as m; print(' '.join(sys.modules))"
     repo = Path(__file__).resolve().parents[2]
     loaded = subprocess.run(
         [sys.executable, "-c", code],

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from airflow_provider_whatsapp.messages import (
-    BodyComponent,
-    ButtonComponent,
+    BodyParameters,
+    ButtonParameters,
     CurrencyParameter,
     TemplateLanguage,
     TemplateMessage,
@@ -325,9 +325,9 @@ def test_components_accept_models() -> None:
     assert template(body).to_payload()["template"]["components"] == [
         {"type": "body", "parameters": [{"type": "text", "text": "a"}]}
     ]
-    button = ButtonComponent(sub_type="url", index="1", parameters=[TextParameter(text="x/1")])
+    button = ButtonParameters(sub_type="url", index="1", parameters=[TextParameter(text="x/1")])
     message = TemplateMessage.create(
-        TO, "alert", "en", components=[BodyComponent(parameters=[TextParameter(text="a")]), button]
+        TO, "alert", "en", components=[BodyParameters(parameters=[TextParameter(text="a")]), button]
     )
     assert message.to_payload()["template"]["components"] == [
         {"type": "body", "parameters": [{"type": "text", "text": "a"}]},

@@ -8,15 +8,11 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp.templates import (
-    SYNC_ACTIONS,
-    SyncPlan,
+from airflow_provider_whatsapp.templates.definition import (
     TemplateDefinition,
-    edit_payload,
     parse_template_definition,
-    plan_sync,
 )
-from airflow_provider_whatsapp.templates import sync as sync_module
+from airflow_provider_whatsapp.templates.sync import SYNC_ACTIONS, SyncPlan, edit_payload, plan_sync
 
 ORDER = parse_template_definition(
     {
@@ -328,26 +324,6 @@ def test_as_table_has_every_row() -> None:
     for action, line in zip(plan.actions, lines[2:], strict=True):
         assert line.split()[:3] == [action.action, action.name, action.language]
         assert action.reason in line
-
-
-def test_as_table_without_tabulate(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_tabulate(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "tabulate":
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_tabulate)
-    plan = full_plan()
-    lines = plan.as_table().splitlines()
-    assert lines[0].split() == ["action", "name", "language", "reason"]
-    assert set(lines[1].replace(" ", "")) == {"-"}
-    assert len(lines) == 2 + len(plan.actions)
-    assert all(a.reason in line for a, line in zip(plan.actions, lines[2:], strict=True))
-    assert sync_module._simple_table(["a"], []) == "a\n-"
 
 
 def test_to_dict_is_json_serialisable() -> None:

@@ -2,7 +2,7 @@
 and a delivery record so a retry never messages an accepted recipient twice.
 
 No Airflow here: the operator supplies the record's storage (a
-:class:`~airflow_provider_whatsapp.record.RecordStore`) and the benchmarks drive the
+:class:`~airflow_provider_whatsapp.bulk.record.RecordStore`) and the benchmarks drive the
 same code.
 """
 
@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .client.errors import AmbiguousSendError, WhatsAppError
-from .client.transport import departure_gate
+from ..client.errors import AmbiguousSendError, WhatsAppError
+from ..client.transport import departure_gate
 from .record import DeliveryRecord, RecordKeyError, RecordStore
 
 if TYPE_CHECKING:
-    from .client import AsyncWhatsAppClient
-    from .messages import RecipientMessage as Message
+    from ..client import AsyncWhatsAppClient
+    from ..messages import RecipientMessage as Message
 
 __all__ = [
     "BulkReport",

@@ -1,7 +1,7 @@
 """``make demo``: run every example DAG against the emulator and show what WhatsApp received.
 
 No key, no network. In a throwaway Airflow home under ``.demo/`` (SQLite, DAGS_FOLDER =
-this package's ``example_dags``) it:
+the repository's ``example_dags/``) it:
 
 1. runs ``airflow db migrate``;
 2. starts the emulator (``python -m airflow_provider_whatsapp.testing``) on a free
@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -34,10 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .testing.process import EmulatorProcess
+from airflow_provider_whatsapp.messages.phone import normalize_phone
+from airflow_provider_whatsapp.testing.process import EmulatorProcess
 
-PACKAGE = Path(__file__).resolve().parent
-EXAMPLES = PACKAGE / "example_dags"
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "example_dags"
 TEMPLATES = EXAMPLES / "templates"
 REVIEW_DELAY = 2.0
 MARKER = ".whatsapp-demo"  # the demo only ever deletes a work folder that holds this
@@ -89,7 +91,7 @@ DEMO_DAGS = (
 def example_template_specs(*names: str) -> list[dict[str, Any]]:
     """``WhatsAppEmulator.add_template`` arguments (status APPROVED) for the example
     templates in ``example_dags/templates`` (all of them when no name is given)."""
-    from .templates import load_template_files
+    from airflow_provider_whatsapp.templates.loading import load_template_files
 
     loaded = load_template_files(TEMPLATES)
     if loaded.errors:
@@ -127,16 +129,11 @@ def example_constant(module: str, name: str, folder: Path = EXAMPLES) -> Any:
     raise KeyError(f"{module}.{name}")
 
 
-def digits(phone: str) -> str:
-    """``"+1 555 010 0001"`` -> ``"15550100001"`` (what the API and the emulator use)."""
-    return re.sub(r"\D", "", phone)
-
-
 def windows_to_open() -> list[str]:
     """Numbers the examples send free-form messages to: on-call and the customer."""
     return [
-        digits(example_constant("whatsapp_failure_alerts", "ONCALL_PHONE")),
-        digits(example_constant("whatsapp_send_operators", "CUSTOMER_PHONE")),
+        normalize_phone(example_constant("whatsapp_failure_alerts", "ONCALL_PHONE")),
+        normalize_phone(example_constant("whatsapp_send_operators", "CUSTOMER_PHONE")),
     ]
 
 
@@ -285,13 +282,9 @@ def status_of(request: dict[str, Any]) -> str:
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join("-" * w for w in widths)
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(
-        ("  " + row).rstrip()
-        for row in [fmt.format(*headers), line, *(fmt.format(*r) for r in rows)]
-    )
+    from tabulate import tabulate
+
+    return textwrap.indent(str(tabulate(rows, headers=headers, tablefmt="simple")), "  ")
 
 
 def other_calls(requests: list[dict[str, Any]]) -> str:
@@ -357,7 +350,7 @@ def summary_line(outcome: DagOutcome) -> str:
 
 # -- main -----------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m airflow_provider_whatsapp.demo")
+    parser = argparse.ArgumentParser(prog="python -m demo")
     parser.add_argument("--workdir", default=".demo", help="throwaway folder (default .demo)")
     parser.add_argument(
         "--only", action="append", default=[], metavar="DAG_ID", help="run only this DAG"
@@ -376,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     home.mkdir(parents=True)
     logs.mkdir()
-    marker.write_text("made by python -m airflow_provider_whatsapp.demo; safe to delete\n")
+    marker.write_text("made by python -m demo; safe to delete\n")
     env = airflow_env(home)
     airflow = [sys.executable, "-m", "airflow"]
     started = time.monotonic()

@@ -1,0 +1,1 @@
+"""The business account's own settings: the profile customers see."""

@@ -1,0 +1,1 @@
+"""Extra links: buttons on a task in the Airflow UI."""

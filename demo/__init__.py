@@ -1,0 +1,1 @@
+"""``make demo``: the example DAGs run against the emulator (not shipped in the wheel)."""
