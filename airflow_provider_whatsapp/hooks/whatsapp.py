@@ -10,6 +10,7 @@ from airflow.sdk import BaseHook
 
 from ..client.config import DEFAULT_API_VERSION, DEFAULT_CTRL_URL, DEFAULT_GATEWAY_URL, ClientConfig
 from ..client.errors import WhatsAppConfigError
+from ..version_compat import AIRFLOW_V_3_3_2_PLUS
 from . import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
@@ -83,35 +84,21 @@ def config_from_connection(
 
 def _mask(secret: str) -> None:
     """Register the key with Airflow's secrets masker, so no log line shows it."""
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - task SDKs before mask_secret moved there
-        return
+    from airflow.sdk.log import mask_secret
+
     mask_secret(secret)
 
 
 async def _amask(secret: str) -> None:
     """:func:`_mask` for the event loop: a blocking supervisor call there can deadlock."""
-    try:
+    if AIRFLOW_V_3_3_2_PLUS:
         from airflow.sdk.log import amask_secret
-    except ImportError:  # pragma: no cover - task SDKs without amask_secret
+
+        await amask_secret(secret)
+    else:  # no async masker yet: the blocking one, in a worker thread
         from asgiref.sync import sync_to_async
 
         await sync_to_async(_mask)(secret)
-        return
-    await amask_secret(secret)
-
-
-async def _async_extra(conn: Connection) -> dict[str, Any]:
-    """``conn.extra_dejson`` without a blocking supervisor call on the event loop."""
-    aextra_dejson = getattr(conn, "aextra_dejson", None)
-    if aextra_dejson is not None:
-        extra: dict[str, Any] = await aextra_dejson()
-    else:  # pragma: no cover - task SDKs before 3.3.2: in a worker thread
-        from asgiref.sync import sync_to_async
-
-        extra = await sync_to_async(lambda: conn.extra_dejson)()
-    return extra or {}
 
 
 class WhatsAppHook(BaseHook):
@@ -158,17 +145,16 @@ class WhatsAppHook(BaseHook):
         """The config through Airflow's async connection look-up (safe in the triggerer)."""
         if "config" in self.__dict__:
             return self.config
-        try:
-            from airflow.providers.common.compat.connection import get_async_connection
-        except ImportError:  # pragma: no cover - without the compat provider
+        # Masking the connection's secrets calls the supervisor; from the event loop a
+        # blocking call raises DeadlockImminentError while another asend() is in flight.
+        if AIRFLOW_V_3_3_2_PLUS:  # the task SDK masks asynchronously
+            conn = await self.aget_connection(self.whatsapp_conn_id)
+            extra: dict[str, Any] = await conn.aextra_dejson() or {}
+        else:  # aget_connection and extra_dejson would block: the sync look-up in a thread
             from asgiref.sync import sync_to_async
 
             conn = await sync_to_async(self.get_connection)(self.whatsapp_conn_id)
-        else:
-            conn = await get_async_connection(self.whatsapp_conn_id, hook=self)
-        # conn.extra_dejson and mask_secret() would call the supervisor synchronously: from
-        # the event loop that raises DeadlockImminentError while another asend() is in flight.
-        extra = await _async_extra(conn)
+            extra = await sync_to_async(lambda: conn.extra_dejson or {})()
         config = config_from_connection(conn, extra=extra, mask=False, **self._overrides)
         await _amask(config.api_key)
         self.__dict__["config"] = config

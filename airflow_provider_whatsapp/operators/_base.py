@@ -8,9 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
 from ..hooks import DEFAULT_CONN_ID
+from ..version_compat import AirflowFailException
 
 if TYPE_CHECKING:  # imported on first use: a DAG file that only builds tasks skips them
     from ..hooks.whatsapp import WhatsAppHook

@@ -6,8 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
+from ..version_compat import AirflowFailException
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:

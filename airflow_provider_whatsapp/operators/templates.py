@@ -12,9 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
 from ..links import WhatsAppTemplateLink
+from ..version_compat import AirflowException, AirflowFailException
 from ._base import WhatsAppBaseOperator
 from .media import resolve_local_path
 

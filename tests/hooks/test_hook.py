@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, 
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_2_PLUS
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
@@ -228,33 +230,38 @@ def test_get_conn_returns_one_pooled_sync_client(
     assert [t["name"] for t in hook.list_templates()] == [t["name"] for t in emu.templates]
 
 
-async def test_async_config_uses_the_async_lookup_only(
+async def test_async_config_never_looks_up_synchronously_on_the_event_loop(
     emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In a running event loop (a triggerer) no sync connection look-up may happen."""
+    """In a running event loop (a triggerer) no blocking connection look-up may happen there.
+
+    3.3.2+: the hook's own ``aget_connection`` (async masking). Before: its
+    ``get_connection`` in a worker thread (their ``aget_connection`` masks with a blocking
+    supervisor call). Either way the look-up goes through the hook, so an override counts.
+    """
     set_connection(monkeypatch, emu.airflow_connection())
-    sync_calls: list[str] = []
+    sync_threads: list[int] = []
     async_calls: list[str] = []
+    original_sync = WhatsAppHook.get_connection.__func__  # type: ignore[attr-defined]
+    original_async = WhatsAppHook.aget_connection.__func__  # type: ignore[attr-defined]
 
-    def no_sync_lookup(cls: Any, conn_id: str) -> Any:
-        sync_calls.append(conn_id)
-        raise AssertionError("sync get_connection called from the event loop")
+    def sync_spy(cls: Any, conn_id: str) -> Any:
+        sync_threads.append(threading.get_ident())
+        return original_sync(cls, conn_id)
 
-    original = WhatsAppHook.aget_connection.__func__  # type: ignore[attr-defined]
-
-    async def spy(cls: Any, conn_id: str) -> Any:
+    async def async_spy(cls: Any, conn_id: str) -> Any:
         async_calls.append(conn_id)
-        return await original(cls, conn_id)
+        return await original_async(cls, conn_id)
 
-    monkeypatch.setattr(WhatsAppHook, "get_connection", classmethod(no_sync_lookup))
-    monkeypatch.setattr(WhatsAppHook, "aget_connection", classmethod(spy))
+    monkeypatch.setattr(WhatsAppHook, "get_connection", classmethod(sync_spy))
+    monkeypatch.setattr(WhatsAppHook, "aget_connection", classmethod(async_spy))
 
     hook = WhatsAppHook(phone_number_id="555")
     config = await hook.get_async_config()
     assert (config.base_url, config.phone_number_id, config.waba_id) == (emu.url, "555", WABA)
     assert config.api_key == emu.api_key
     assert await hook.get_async_config() is config  # looked up once
-    assert hook.config is config  # the sync property reuses it: still no sync look-up
+    assert hook.config is config  # the sync property reuses it: no further look-up
 
     client = await WhatsAppHook().get_async_conn(concurrency=2)
     try:
@@ -262,8 +269,12 @@ async def test_async_config_uses_the_async_lookup_only(
         assert (await client.get_phone_number(PHONE_ID))["id"] == PHONE_ID
     finally:
         await client.aclose()
-    assert sync_calls == []
-    assert async_calls == ["whatsapp_default", "whatsapp_default"]
+    loop_thread = threading.get_ident()
+    assert loop_thread not in sync_threads
+    if AIRFLOW_V_3_3_2_PLUS:
+        assert (async_calls, sync_threads) == (["whatsapp_default"] * 2, [])
+    else:
+        assert (async_calls, len(sync_threads)) == ([], 2)
 
 
 # -- test_connection ----------------------------------------------------------------------
@@ -363,6 +374,7 @@ class FakeSupervisorComms:
 
     def __init__(self) -> None:
         self.async_masks: list[Any] = []
+        self.thread_masks: list[Any] = []  # blocking sends from a worker thread (allowed)
 
     def send(self, msg: Any) -> Any:
         import asyncio
@@ -372,6 +384,7 @@ class FakeSupervisorComms:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
+            self.thread_masks.append(getattr(msg, "value", msg))
             return None
         raise DeadlockImminentError(msg)
 
@@ -383,7 +396,8 @@ class FakeSupervisorComms:
 async def test_async_config_masks_through_the_async_channel_only(
     emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No blocking supervisor call from the event loop: extras and key masked with asend."""
+    """No blocking supervisor call from the event loop: extras and key masked with asend
+    (3.3.2+), or, before the task SDK could mask asynchronously, from a worker thread."""
     from airflow.sdk.execution_time import task_runner
 
     comms = FakeSupervisorComms()
@@ -398,4 +412,5 @@ async def test_async_config_masks_through_the_async_channel_only(
 
     assert config.api_key == key
     assert config.phone_number_id == PHONE_ID
-    assert key in comms.async_masks  # the env key reached the supervisor's masker too
+    # the env key reached the supervisor's masker too
+    assert key in (comms.async_masks if AIRFLOW_V_3_3_2_PLUS else comms.thread_masks)
