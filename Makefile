@@ -10,7 +10,7 @@ AIRFLOW_MATRIX := $(sort $(patsubst constraints/airflow-%.txt,%,$(wildcard const
 AIRFLOW        ?=
 AF_VENV        := .venv-airflow-$(AIRFLOW)
 
-.PHONY: install test test-matrix test-airflow lint demo bench clean
+.PHONY: install test test-matrix test-airflow print-airflow-matrix lint demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP)  ## run the whole suite against the emulator (no network, no key)
 
 test-matrix:  ## the suite on every release in constraints/, each with its constraints
 	@for v in $(AIRFLOW_MATRIX); do $(MAKE) --no-print-directory test-airflow AIRFLOW=$$v || exit 1; done
+
+print-airflow-matrix:
+	@echo $(AIRFLOW_MATRIX)
 
 test-airflow:  ## the suite on one release with its constraints: make test-airflow AIRFLOW=3.1.8
 	@test -f constraints/airflow-$(AIRFLOW).txt || { echo "AIRFLOW=<one of: $(AIRFLOW_MATRIX)>"; exit 2; }

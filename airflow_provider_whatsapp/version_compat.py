@@ -21,9 +21,9 @@ def get_base_airflow_version_tuple() -> tuple[int, int, int]:
 AIRFLOW_VERSION = get_base_airflow_version_tuple()
 AIRFLOW_V_3_2_PLUS = AIRFLOW_VERSION >= (3, 2, 0)
 AIRFLOW_V_3_3_PLUS = AIRFLOW_VERSION >= (3, 3, 0)
-# Task SDK 1.3.2 (Airflow 3.3.2) masks secrets asynchronously (``amask_secret``,
-# ``Connection.aextra_dejson``); before it, ``BaseHook.aget_connection`` masks with a
-# blocking supervisor call, which raises DeadlockImminentError on a busy event loop.
+# 3.3 brought ``amask_secret``; 3.3.2 ``Connection.aextra_dejson`` and an ``aget_connection``
+# that masks with it. Before, ``BaseHook.aget_connection`` masks with a blocking supervisor
+# call, which raises DeadlockImminentError on a busy event loop.
 AIRFLOW_V_3_3_2_PLUS = AIRFLOW_VERSION >= (3, 3, 2)
 
 if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:

@@ -223,3 +223,40 @@ def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+FORM_SCRIPT = """
+import json
+from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+[meta] = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "whatsapp"]
+print("@@FORM@@" + json.dumps(meta.model_dump(mode="json")))
+"""
+
+
+def test_the_ui_draws_the_connection_form_with_every_extra() -> None:
+    """What the UI's connection form is drawn from (its hook metadata service): 3.1 builds
+    it from the hook's ``get_connection_form_widgets`` / ``get_ui_field_behaviour``, 3.2+
+    from provider info ``conn-fields``; either way every extra is there, labelled. In a
+    subprocess: the providers manager is a process-wide singleton."""
+    process = subprocess.run(
+        [sys.executable, "-c", FORM_SCRIPT],
+        capture_output=True,
+        env=os.environ.copy(),
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    [line] = [x for x in process.stdout.splitlines() if x.startswith("@@FORM@@")]
+    meta = json.loads(line.removeprefix("@@FORM@@"))
+    conn_fields = airflow_provider_whatsapp.get_provider_info()["connection-types"][0]["conn-fields"]
+    extra = meta["extra_fields"]
+    assert set(extra) == set(DESIGN_EXTRAS)
+    for name, field in extra.items():
+        assert field["schema"]["title"] == conn_fields[name]["label"], name
+        assert "null" in field["schema"]["type"], name  # every extra is optional
+    assert "integer" in extra["max_retries"]["schema"]["type"]
+    assert extra["phone_number_id"]["description"] == conn_fields["phone_number_id"]["description"]
+    standard = meta["standard_fields"]
+    assert standard["password"]["title"] == "Maton API key"
+    assert standard["host"]["placeholder"] == DEFAULT_GATEWAY_URL
+    assert standard["login"]["hidden"] is True

@@ -10,7 +10,7 @@ from airflow.sdk import BaseHook
 
 from ..client.config import DEFAULT_API_VERSION, DEFAULT_CTRL_URL, DEFAULT_GATEWAY_URL, ClientConfig
 from ..client.errors import WhatsAppConfigError
-from ..version_compat import AIRFLOW_V_3_3_2_PLUS
+from ..version_compat import AIRFLOW_V_3_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 from . import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _mask(secret: str) -> None:
 
 async def _amask(secret: str) -> None:
     """:func:`_mask` for the event loop: a blocking supervisor call there can deadlock."""
-    if AIRFLOW_V_3_3_2_PLUS:
+    if AIRFLOW_V_3_3_PLUS:
         from airflow.sdk.log import amask_secret
 
         await amask_secret(secret)
@@ -260,8 +260,40 @@ class WhatsAppHook(BaseHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Airflow < 3.2 reads the form layout here (3.2+ reads provider info)."""
-        from .. import get_provider_info
-
-        info: dict[str, Any] = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
+        """Airflow 3.1 reads the form layout here (3.2+ reads provider info)."""
+        info: dict[str, Any] = _connection_type()["ui-field-behaviour"]
         return info
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Airflow 3.1 draws the extra fields from here (3.2+ reads ``conn-fields`` of
+        provider info and never calls this). Built from those ``conn-fields``, so the form
+        is described once. The UI libraries are imported here only: 3.1's UI stands in
+        its own light versions of them when flask-appbuilder is not installed."""
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import IntegerField, StringField
+        from wtforms.validators import Optional
+
+        widgets: dict[str, Any] = {}
+        for name, field in _connection_type()["conn-fields"].items():
+            types = field["schema"]["type"]
+            # 3.1 knows no float field: numbers go in as text, which the hook parses
+            kind = IntegerField if "integer" in types else StringField
+            default = field["schema"].get("default")
+            widgets[name] = kind(
+                lazy_gettext(field["label"]),
+                widget=BS3TextFieldWidget(),
+                validators=[Optional()],
+                description=field.get("description", ""),
+                default=default if kind is IntegerField or default is None else str(default),
+            )
+        return widgets
+
+
+def _connection_type() -> dict[str, Any]:
+    """This provider's ``connection-types`` entry of its provider info."""
+    from .. import get_provider_info
+
+    entry: dict[str, Any] = get_provider_info()["connection-types"][0]
+    return entry

@@ -15,7 +15,7 @@ from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, 
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_2_PLUS
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
@@ -397,7 +397,7 @@ async def test_async_config_masks_through_the_async_channel_only(
     emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No blocking supervisor call from the event loop: extras and key masked with asend
-    (3.3.2+), or, before the task SDK could mask asynchronously, from a worker thread."""
+    (3.3+), or, before the task SDK could mask asynchronously, from a worker thread."""
     from airflow.sdk.execution_time import task_runner
 
     comms = FakeSupervisorComms()
@@ -413,4 +413,4 @@ async def test_async_config_masks_through_the_async_channel_only(
     assert config.api_key == key
     assert config.phone_number_id == PHONE_ID
     # the env key reached the supervisor's masker too
-    assert key in (comms.async_masks if AIRFLOW_V_3_3_2_PLUS else comms.thread_masks)
+    assert key in (comms.async_masks if AIRFLOW_V_3_3_PLUS else comms.thread_masks)
