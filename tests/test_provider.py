@@ -248,7 +248,9 @@ def test_the_ui_draws_the_connection_form_with_every_extra() -> None:
     assert process.returncode == 0, process.stderr[-3000:]
     [line] = [x for x in process.stdout.splitlines() if x.startswith("@@FORM@@")]
     meta = json.loads(line.removeprefix("@@FORM@@"))
-    conn_fields = airflow_provider_whatsapp.get_provider_info()["connection-types"][0]["conn-fields"]
+    conn_fields = airflow_provider_whatsapp.get_provider_info()["connection-types"][0][
+        "conn-fields"
+    ]
     extra = meta["extra_fields"]
     assert set(extra) == set(DESIGN_EXTRAS)
     for name, field in extra.items():
