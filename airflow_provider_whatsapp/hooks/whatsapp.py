@@ -260,9 +260,10 @@ class WhatsAppHook(BaseHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Airflow 3.1 reads the form layout here (3.2+ reads provider info)."""
+        """Airflow 3.1 reads the form layout here (3.2+ reads provider info), with the
+        hook-style keys (``hidden_fields``, not provider info's ``hidden-fields``)."""
         info: dict[str, Any] = _connection_type()["ui-field-behaviour"]
-        return info
+        return {key.replace("-", "_"): value for key, value in info.items()}
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:

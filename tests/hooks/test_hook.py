@@ -46,8 +46,9 @@ def test_connection_attributes() -> None:
     assert WhatsAppHook.hook_name == "WhatsApp Business (Maton)"
     assert WhatsAppHook().whatsapp_conn_id == "whatsapp_default"
     assert WhatsAppHook("other").whatsapp_conn_id == "other"
-    behaviour = WhatsAppHook.get_ui_field_behaviour()
+    behaviour = WhatsAppHook.get_ui_field_behaviour()  # hook-style keys, as 3.1 reads them
     assert behaviour["relabeling"]["password"] == "Maton API key"
+    assert {"login", "extra"} <= set(behaviour["hidden_fields"])
 
 
 # -- connection -> ClientConfig ----------------------------------------------------------
@@ -367,26 +368,31 @@ def test_test_connection_reports_a_missing_key(monkeypatch: pytest.MonkeyPatch) 
     assert "MATON_API_KEY" in message
 
 
+class BlockingCallOnEventLoop(RuntimeError):
+    """What Airflow 3.3.2+ raises as ``DeadlockImminentError`` (older SDKs just hang)."""
+
+
 class FakeSupervisorComms:
     """Stands in for the triggerer's channel to its supervisor, as strict as Airflow's:
-    a blocking ``send`` from the event-loop thread raises ``DeadlockImminentError``
-    (the real one does whenever another trigger's ``asend`` is in flight)."""
+    a blocking ``send`` from the event-loop thread raises (the real one does whenever
+    another trigger's ``asend`` is in flight). Such sends are recorded too: Airflow's
+    ``mask_secret`` swallows the error."""
 
     def __init__(self) -> None:
         self.async_masks: list[Any] = []
         self.thread_masks: list[Any] = []  # blocking sends from a worker thread (allowed)
+        self.loop_sends: list[Any] = []  # blocking sends from the event loop (the bug)
 
     def send(self, msg: Any) -> Any:
         import asyncio
-
-        from airflow.sdk.execution_time.comms import DeadlockImminentError
 
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             self.thread_masks.append(getattr(msg, "value", msg))
             return None
-        raise DeadlockImminentError(msg)
+        self.loop_sends.append(msg)
+        raise BlockingCallOnEventLoop(msg)
 
     async def asend(self, msg: Any) -> Any:
         self.async_masks.append(getattr(msg, "value", msg))
@@ -414,3 +420,4 @@ async def test_async_config_masks_through_the_async_channel_only(
     assert config.phone_number_id == PHONE_ID
     # the env key reached the supervisor's masker too
     assert key in (comms.async_masks if AIRFLOW_V_3_3_PLUS else comms.thread_masks)
+    assert comms.loop_sends == []
