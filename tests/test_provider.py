@@ -145,6 +145,20 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
     assert not jsonschema.Draft202012Validator(fields["timeout"]["schema"]).is_valid("soon")
 
 
+def run_python(script: str) -> str:
+    """``script`` in a fresh interpreter (Airflow's providers manager is a process-wide
+    singleton); its stdout."""
+    process = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env=os.environ.copy(),
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    return process.stdout
+
+
 CLI_SCRIPT = """
 import sys
 from airflow.__main__ import main
@@ -158,15 +172,7 @@ for name in ("list", "hooks", "widgets"):
 def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
     """``airflow providers list/hooks/widgets`` through Airflow's CLI ``main`` (in one
     subprocess: a process per command would cost ~3 s each)."""
-    process = subprocess.run(
-        [sys.executable, "-c", CLI_SCRIPT],
-        capture_output=True,
-        env=os.environ.copy(),
-        text=True,
-        timeout=120,
-    )
-    assert process.returncode == 0, process.stderr[-3000:]
-    chunks = process.stdout.split("@@END@@")[:3]
+    chunks = run_python(CLI_SCRIPT).split("@@END@@")[:3]
     outputs = {}
     for name, chunk in zip(("list", "hooks", "widgets"), chunks):
         # Log lines (unit-test mode) may precede the JSON document on stdout.
@@ -240,17 +246,8 @@ print("@@FORM@@" + json.dumps(meta.model_dump(mode="json")))
 def test_the_ui_draws_the_connection_form_with_every_extra() -> None:
     """What the UI's connection form is drawn from (its hook metadata service): 3.1 builds
     it from the hook's ``get_connection_form_widgets`` / ``get_ui_field_behaviour``, 3.2+
-    from provider info ``conn-fields``; either way every extra is there, labelled. In a
-    subprocess: the providers manager is a process-wide singleton."""
-    process = subprocess.run(
-        [sys.executable, "-c", FORM_SCRIPT],
-        capture_output=True,
-        env=os.environ.copy(),
-        text=True,
-        timeout=120,
-    )
-    assert process.returncode == 0, process.stderr[-3000:]
-    [line] = [x for x in process.stdout.splitlines() if x.startswith("@@FORM@@")]
+    from provider info ``conn-fields``; either way every extra is there, labelled."""
+    [line] = [x for x in run_python(FORM_SCRIPT).splitlines() if x.startswith("@@FORM@@")]
     meta = json.loads(line.removeprefix("@@FORM@@"))
     conn_fields = airflow_provider_whatsapp.get_provider_info()["connection-types"][0][
         "conn-fields"
