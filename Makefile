@@ -4,11 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# The lowest Airflow that pyproject.toml admits: CI runs the suite against it too.
-AIRFLOW_FLOOR := $(shell sed -n 's/.*"apache-airflow>=\([0-9.]*\)".*/\1/p' pyproject.toml)
-FLOOR_VENV    ?= .venv-floor
+# The Airflow releases CI tests, each installed with its own constraints file (the oldest
+# patch of each supported minor; constraints/build.sh rebuilds them). One venv per release.
+AIRFLOW_MATRIX := $(sort $(patsubst constraints/airflow-%.txt,%,$(wildcard constraints/airflow-*.txt)))
+AIRFLOW        ?=
+AF_VENV        := .venv-airflow-$(AIRFLOW)
 
-.PHONY: install test test-floor lint demo bench e2e clean
+.PHONY: install test test-matrix test-airflow print-airflow-matrix lint demo bench e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +25,18 @@ install: $(STAMP)
 test: $(STAMP)  ## run the whole suite against the emulator (no network, no key)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-test-floor:  ## the suite against apache-airflow==$(AIRFLOW_FLOOR)
-	test -x $(FLOOR_VENV)/bin/python || $(PYTHON) -m venv $(FLOOR_VENV)
-	$(FLOOR_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(FLOOR_VENV)/bin/pip install --quiet "apache-airflow==$(AIRFLOW_FLOOR)" -e ".[test]"
-	$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+test-matrix:  ## the suite on every release in constraints/, each with its constraints
+	@for v in $(AIRFLOW_MATRIX); do $(MAKE) --no-print-directory test-airflow AIRFLOW=$$v || exit 1; done
+
+print-airflow-matrix:
+	@echo $(AIRFLOW_MATRIX)
+
+test-airflow:  ## the suite on one release with its constraints: make test-airflow AIRFLOW=3.1.8
+	@test -f constraints/airflow-$(AIRFLOW).txt || { echo "AIRFLOW=<one of: $(AIRFLOW_MATRIX)>"; exit 2; }
+	test -x $(AF_VENV)/bin/python || $(PYTHON) -m venv $(AF_VENV)
+	$(AF_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AF_VENV)/bin/pip install --quiet -c constraints/airflow-$(AIRFLOW).txt -e ".[test]"
+	$(AF_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks e2e demo example_dags
@@ -46,4 +55,4 @@ bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/re
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) $(FLOOR_VENV) .airflow-test .demo .e2e .e2e-bench .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-airflow-* .airflow-test .demo .e2e .e2e-bench .pytest_cache .mypy_cache .ruff_cache

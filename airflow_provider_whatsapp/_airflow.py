@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from .version_compat import AirflowException, AirflowFailException
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from airflow_provider_whatsapp.client.config import (
     DEFAULT_GATEWAY_URL,
     ClientConfig,
 )
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_2_PLUS
 
 DISTRIBUTION = "airflow-provider-whatsapp"
 REPO = Path(__file__).resolve().parents[1]
@@ -154,6 +155,20 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
     assert not jsonschema.Draft202012Validator(fields["timeout"]["schema"]).is_valid("soon")
 
 
+def run_python(script: str) -> str:
+    """``script`` in a fresh interpreter (Airflow's providers manager is a process-wide
+    singleton); its stdout."""
+    process = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env=os.environ.copy(),
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    return process.stdout
+
+
 CLI_SCRIPT = """
 import json, sys
 from airflow.__main__ import main
@@ -172,15 +187,7 @@ print(json.dumps([data["documentation-url"]]), flush=True)
 def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
     """``airflow providers list/hooks/widgets`` through Airflow's CLI ``main`` (in one
     subprocess: a process per command would cost ~3 s each)."""
-    process = subprocess.run(
-        [sys.executable, "-c", CLI_SCRIPT],
-        capture_output=True,
-        env=os.environ.copy(),
-        text=True,
-        timeout=120,
-    )
-    assert process.returncode == 0, process.stderr[-3000:]
-    chunks = process.stdout.split("@@END@@")
+    chunks = run_python(CLI_SCRIPT).split("@@END@@")
     outputs = {}
     for name, chunk in zip(("list", "hooks", "widgets"), chunks):
         # Log lines (unit-test mode) may precede the JSON document on stdout.
@@ -202,7 +209,10 @@ def test_airflow_cli_lists_the_provider_its_hook_and_fields() -> None:
         for w in outputs["widgets"]
         if w.get("package_name") == DISTRIBUTION
     }
-    assert widgets == {f"extra__whatsapp__{name}" for name in CONNECTION_EXTRAS}
+    # 3.1's CLI builds widgets with wtforms, which 3.1's constraints do not install (its UI
+    # stands in its own: test_the_ui_draws_the_connection_form_with_every_extra)
+    expected = CONNECTION_EXTRAS if AIRFLOW_V_3_2_PLUS else set()
+    assert widgets == {f"extra__whatsapp__{name}" for name in expected}
     [documentation_url] = json.loads(chunks[3].strip().splitlines()[-1])
     assert documentation_url == project_urls()["Documentation"]
 
@@ -258,3 +268,33 @@ def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+FORM_SCRIPT = """
+import json
+from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+[meta] = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "whatsapp"]
+print("@@FORM@@" + json.dumps(meta.model_dump(mode="json")))
+"""
+
+
+def test_the_ui_draws_the_connection_form_with_every_extra() -> None:
+    """What the UI's connection form is drawn from (its hook metadata service): 3.1 builds
+    it from the hook's ``get_connection_form_widgets`` / ``get_ui_field_behaviour``, 3.2+
+    from provider info ``conn-fields``; either way every extra is there, labelled."""
+    [line] = [x for x in run_python(FORM_SCRIPT).splitlines() if x.startswith("@@FORM@@")]
+    meta = json.loads(line.removeprefix("@@FORM@@"))
+    conn_fields = airflow_provider_whatsapp.get_provider_info()["connection-types"][0][
+        "conn-fields"
+    ]
+    extra = meta["extra_fields"]
+    assert set(extra) == set(CONNECTION_EXTRAS)
+    for name, field in extra.items():
+        assert field["schema"]["title"] == conn_fields[name]["label"], name
+        assert "null" in field["schema"]["type"], name  # every extra is optional
+    assert "integer" in extra["max_retries"]["schema"]["type"]
+    assert extra["phone_number_id"]["description"] == conn_fields["phone_number_id"]["description"]
+    standard = meta["standard_fields"]
+    assert standard["password"]["title"] == "Maton API key"
+    assert standard["host"]["placeholder"] == DEFAULT_GATEWAY_URL
+    assert standard["login"]["hidden"] is True

@@ -19,6 +19,7 @@ from ..client.config import (
     check_rate_share,
 )
 from ..client.errors import WhatsAppConfigError
+from ..version_compat import AIRFLOW_V_3_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 from . import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
@@ -115,35 +116,21 @@ def config_from_connection(
 
 def _mask(secret: str) -> None:
     """Register the key with Airflow's secrets masker, so no log line shows it."""
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - task SDKs before mask_secret moved there
-        return
+    from airflow.sdk.log import mask_secret
+
     mask_secret(secret)
 
 
 async def _amask(secret: str) -> None:
     """:func:`_mask` for the event loop: a blocking supervisor call there can deadlock."""
-    try:
+    if AIRFLOW_V_3_3_PLUS:
         from airflow.sdk.log import amask_secret
-    except ImportError:  # pragma: no cover - task SDKs without amask_secret
+
+        await amask_secret(secret)
+    else:  # no async masker yet: the blocking one, in a worker thread
         from asgiref.sync import sync_to_async
 
         await sync_to_async(_mask)(secret)
-        return
-    await amask_secret(secret)
-
-
-async def _async_extra(conn: Connection) -> dict[str, Any]:
-    """``conn.extra_dejson`` without a blocking supervisor call on the event loop."""
-    aextra_dejson = getattr(conn, "aextra_dejson", None)
-    if aextra_dejson is not None:
-        extra: dict[str, Any] = await aextra_dejson()
-    else:  # pragma: no cover - task SDKs before 3.3.2: in a worker thread
-        from asgiref.sync import sync_to_async
-
-        extra = await sync_to_async(lambda: conn.extra_dejson)()
-    return extra or {}
 
 
 class WhatsAppHook(BaseHook):
@@ -192,17 +179,16 @@ class WhatsAppHook(BaseHook):
         """The config through Airflow's async connection look-up (safe in the triggerer)."""
         if "config" in self.__dict__:
             return self.config
-        try:
-            from airflow.providers.common.compat.connection import get_async_connection
-        except ImportError:  # pragma: no cover - without the compat provider
+        # Masking the connection's secrets calls the supervisor; from the event loop a
+        # blocking call raises DeadlockImminentError while another asend() is in flight.
+        if AIRFLOW_V_3_3_2_PLUS:  # the task SDK masks asynchronously
+            conn = await self.aget_connection(self.whatsapp_conn_id)
+            extra: dict[str, Any] = await conn.aextra_dejson() or {}
+        else:  # aget_connection and extra_dejson would block: the sync look-up in a thread
             from asgiref.sync import sync_to_async
 
             conn = await sync_to_async(self.get_connection)(self.whatsapp_conn_id)
-        else:
-            conn = await get_async_connection(self.whatsapp_conn_id, hook=self)
-        # conn.extra_dejson and mask_secret() would call the supervisor synchronously: from
-        # the event loop that raises DeadlockImminentError while another asend() is in flight.
-        extra = await _async_extra(conn)
+            extra = await sync_to_async(lambda: conn.extra_dejson or {})()
         config = config_from_connection(conn, extra=extra, mask=False, **self._overrides)
         await _amask(config.api_key)
         self.__dict__["config"] = config
@@ -258,8 +244,41 @@ class WhatsAppHook(BaseHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Airflow < 3.2 reads the form layout here (3.2+ reads provider info)."""
-        from .. import get_provider_info
+        """Airflow 3.1 reads the form layout here (3.2+ reads provider info), with the
+        hook-style keys (``hidden_fields``, not provider info's ``hidden-fields``)."""
+        info: dict[str, Any] = _connection_type()["ui-field-behaviour"]
+        return {key.replace("-", "_"): value for key, value in info.items()}
 
-        info: dict[str, Any] = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
-        return info
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Airflow 3.1 draws the extra fields from here (3.2+ reads ``conn-fields`` of
+        provider info and never calls this). Built from those ``conn-fields``, so the form
+        is described once. The UI libraries are imported here only: 3.1's UI stands in
+        its own light versions of them when flask-appbuilder is not installed."""
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import IntegerField, StringField
+        from wtforms.validators import Optional
+
+        widgets: dict[str, Any] = {}
+        for name, field in _connection_type()["conn-fields"].items():
+            types = field["schema"]["type"]
+            # 3.1 knows no float field: numbers go in as text, which the hook parses
+            kind = IntegerField if "integer" in types else StringField
+            default = field["schema"].get("default")
+            widgets[name] = kind(
+                lazy_gettext(field["label"]),
+                widget=BS3TextFieldWidget(),
+                validators=[Optional()],
+                description=field.get("description", ""),
+                default=default if kind is IntegerField or default is None else str(default),
+            )
+        return widgets
+
+
+def _connection_type() -> dict[str, Any]:
+    """This provider's ``connection-types`` entry of its provider info."""
+    from .. import get_provider_info
+
+    entry: dict[str, Any] = get_provider_info()["connection-types"][0]
+    return entry

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseNotifier
 
 from ..hooks import DEFAULT_CONN_ID
+from ..version_compat import AIRFLOW_V_3_2_PLUS
 
 if TYPE_CHECKING:
     import jinja2
@@ -82,11 +83,38 @@ def _log_url(ti: Any) -> str | None:
     return url if isinstance(url, str) and url else None
 
 
+def _failed_task_ids(dag_id: str, run_id: str) -> list[str] | None:
+    """The run's failed tasks, asked of Airflow (3.1's DAG callbacks get no failed TI).
+
+    In a DAG processor through its supervisor; under ``dag.test()`` (no supervisor, the
+    callback runs beside the metadata database) from the database. None when neither answers.
+    """
+    from airflow.sdk.execution_time import task_runner
+
+    try:
+        if getattr(task_runner, "SUPERVISOR_COMMS", None) is not None:
+            found = task_runner.RuntimeTaskInstance.get_task_states(dag_id=dag_id, run_ids=[run_id])
+            states: dict[str, Any] = dict(found.get(run_id, {}))
+        else:
+            from airflow.models.taskinstance import TaskInstance
+            from airflow.utils.session import create_session
+
+            with create_session() as session:
+                rows = session.query(TaskInstance.task_id, TaskInstance.state).filter_by(
+                    dag_id=dag_id, run_id=run_id
+                )
+                states = {task_id: state for task_id, state in rows}
+    except Exception:  # an alert must go out all the same, with what the context says
+        return None
+    return sorted({task_id for task_id, state in states.items() if str(state) == "failed"})
+
+
 def default_message(context: Any) -> str:
     """What happened, where, and where to look, from whatever the context holds.
 
     DAG-level callbacks are told apart by the ``reason`` Airflow puts in their context
-    (``task_failure``, ``success``...); their ``ti`` is the run's last relevant task.
+    (``task_failure``, ``success``...); their ``ti`` is the run's last relevant task (3.2+;
+    3.1 puts the run's last task *by id* there, so the failed one is looked up).
     """
     ti = context.get("ti") or context.get("task_instance")
     dag_run = context.get("dag_run")
@@ -100,6 +128,14 @@ def default_message(context: Any) -> str:
         or getattr(ti, "dag_id", None)
         or "?"
     )
+    run_id = (
+        context.get("run_id") or getattr(dag_run, "run_id", None) or getattr(ti, "run_id", None)
+    )
+    failed_tasks: list[str] | None = None
+    if dag_level and reason != "success" and not AIRFLOW_V_3_2_PLUS and run_id:
+        failed_tasks = _failed_task_ids(dag_id, run_id)
+        if failed_tasks and getattr(ti, "task_id", None) in failed_tasks:
+            failed_tasks = None  # the context's TI is a failed one: keep its details
     if dag_level:  # DAG callbacks fire on success ("success") or failure (any other reason)
         state = "success" if reason == "success" else "failed" if reason else _state(dag_run)
         title = _DAG_TITLES.get(state, "Airflow DAG run")
@@ -109,15 +145,16 @@ def default_message(context: Any) -> str:
     else:
         title = "❌ Airflow failure" if exception else "Airflow notification"
     lines = [title, f"DAG: {dag_id}"]
-    if ti is not None:
+    if failed_tasks:
+        label = "Last task" if len(failed_tasks) == 1 else "Failed tasks"
+        lines.append(f"{label}: {', '.join(failed_tasks)}")
+        ti = None  # its log link is another task's
+    elif ti is not None:
         task_id = str(getattr(ti, "task_id", None) or "?")
         map_index = getattr(ti, "map_index", None)
         if isinstance(map_index, int) and map_index >= 0:
             task_id = f"{task_id} [{map_index}]"
         lines.append(f"{'Last task' if dag_level else 'Task'}: {task_id}")
-    run_id = (
-        context.get("run_id") or getattr(dag_run, "run_id", None) or getattr(ti, "run_id", None)
-    )
     if run_id:
         lines.append(f"Run: {run_id}")
     try_number = getattr(ti, "try_number", None) if ti is not None else None

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
+from ..version_compat import AirflowFailException
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:

@@ -8,13 +8,18 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from .._airflow import airflow_failure_semantics
 from ..hooks import DEFAULT_CONN_ID
 from ..links.whatsapp_manager import WhatsAppTemplateLink
 from ..templates.status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
+from ..version_compat import (
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    conf,
+)
 
 if TYPE_CHECKING:
     from ..hooks.whatsapp import WhatsAppHook

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 from demo.run import DEMO_DAGS, example_template_specs
 from tests.helpers import digits, task_states, xcom_of
 
@@ -51,7 +52,10 @@ def approve(emulator: WhatsAppEmulator, *names: str) -> None:
 
 # -- parsing ------------------------------------------------------------------------------
 def test_example_dags_parse_with_tags_docs_and_sdk_imports_only() -> None:
-    from airflow.dag_processing.dagbag import DagBag
+    if AIRFLOW_V_3_2_PLUS:
+        from airflow.dag_processing.dagbag import DagBag
+    else:  # 3.1: where it lived before 3.2 moved it
+        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
 
     bag = DagBag(dag_folder=str(EXAMPLES))
     assert bag.import_errors == {}
@@ -109,7 +113,8 @@ def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
     error = "Error: ConnectionError: warehouse db.internal:5432 refused the connection"
     for text, try_number in zip(oncall[:2], (1, 2)):
         assert "\nTask: load_orders\n" in text and f"\nTry: {try_number}\n" in text
-        assert f"\n{error}\n" in text
+        # dag.test() before 3.3 puts no exception into callback contexts (a real worker does)
+        assert (f"\n{error}\n" in text) is AIRFLOW_V_3_3_PLUS
         assert f"/tasks/load_orders?try_number={try_number}" in text
     assert f"\nRun: {dr.run_id}\n" in oncall[2] and "\nReason: task_failure" in oncall[2]
 

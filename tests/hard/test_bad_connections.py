@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 import tenacity
-from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_whatsapp.client.errors import (
     AuthenticationError,
@@ -34,6 +33,7 @@ from airflow_provider_whatsapp.client.errors import (
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
 from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AirflowFailException
 from tests.helpers import free_port, set_connection
 
 TO = "15550001234"

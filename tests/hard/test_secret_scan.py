@@ -40,6 +40,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_PLUS
 from tests.helpers import set_connection, task_states
 
 KEY = f"sk-SECRET-SCAN-{uuid.uuid4().hex}"
@@ -98,11 +99,14 @@ def run_supervised(dag: Any, run_id: str, task_id: str) -> tuple[str, Path]:
     """Queue the task again and run it the way an executor does: ``supervise_task`` forks
     the task process and writes its log to the file an Airflow worker would."""
     from airflow.configuration import conf
-    from airflow.executors.workloads.task import ExecuteTask
+    from airflow.executors.workloads import ExecuteTask
     from airflow.models.taskinstance import TaskInstance
-    from airflow.sdk.execution_time.supervisor import InProcessTestSupervisor, supervise_task
+    from airflow.sdk.execution_time import supervisor
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
+
+    # 3.3 renamed supervise() (kept there as a deprecated alias) to supervise_task()
+    supervise_task = supervisor.supervise_task if AIRFLOW_V_3_3_PLUS else supervisor.supervise
 
     with create_session() as session:
         ti = (
@@ -120,7 +124,7 @@ def run_supervised(dag: Any, run_id: str, task_id: str) -> tuple[str, Path]:
         bundle_info=workload.bundle_info,
         dag_rel_path=workload.dag_rel_path,
         token=workload.token,
-        client=InProcessTestSupervisor._api_client(dag),
+        client=supervisor.InProcessTestSupervisor._api_client(dag),
         log_path=str(log_path),
     )
     with create_session() as session:

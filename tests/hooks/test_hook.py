@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, 
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 from tests.helpers import free_port, set_connection
 
 PHONE_ID = "100000000000001"
@@ -36,8 +38,9 @@ def test_connection_attributes() -> None:
     assert WhatsAppHook.hook_name == "WhatsApp Business (Maton)"
     assert WhatsAppHook().whatsapp_conn_id == "whatsapp_default"
     assert WhatsAppHook("other").whatsapp_conn_id == "other"
-    behaviour = WhatsAppHook.get_ui_field_behaviour()
+    behaviour = WhatsAppHook.get_ui_field_behaviour()  # hook-style keys, as 3.1 reads them
     assert behaviour["relabeling"]["password"] == "Maton API key"
+    assert {"login", "extra"} <= set(behaviour["hidden_fields"])
 
 
 # -- connection -> ClientConfig ----------------------------------------------------------
@@ -227,33 +230,38 @@ def test_get_conn_returns_one_pooled_sync_client(
     assert [t["name"] for t in hook.client.list_templates()] == [t["name"] for t in emu.templates]
 
 
-async def test_async_config_uses_the_async_lookup_only(
+async def test_async_config_never_looks_up_synchronously_on_the_event_loop(
     emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In a running event loop (a triggerer) no sync connection look-up may happen."""
+    """In a running event loop (a triggerer) no blocking connection look-up may happen there.
+
+    3.3.2+: the hook's own ``aget_connection`` (async masking). Before: its
+    ``get_connection`` in a worker thread (their ``aget_connection`` masks with a blocking
+    supervisor call). Either way the look-up goes through the hook, so an override counts.
+    """
     set_connection(monkeypatch, emu.airflow_connection())
-    sync_calls: list[str] = []
+    sync_threads: list[int] = []
     async_calls: list[str] = []
+    original_sync = WhatsAppHook.get_connection.__func__  # type: ignore[attr-defined]
+    original_async = WhatsAppHook.aget_connection.__func__  # type: ignore[attr-defined]
 
-    def no_sync_lookup(cls: Any, conn_id: str) -> Any:
-        sync_calls.append(conn_id)
-        raise AssertionError("sync get_connection called from the event loop")
+    def sync_spy(cls: Any, conn_id: str) -> Any:
+        sync_threads.append(threading.get_ident())
+        return original_sync(cls, conn_id)
 
-    original = WhatsAppHook.aget_connection.__func__  # type: ignore[attr-defined]
-
-    async def spy(cls: Any, conn_id: str) -> Any:
+    async def async_spy(cls: Any, conn_id: str) -> Any:
         async_calls.append(conn_id)
-        return await original(cls, conn_id)
+        return await original_async(cls, conn_id)
 
-    monkeypatch.setattr(WhatsAppHook, "get_connection", classmethod(no_sync_lookup))
-    monkeypatch.setattr(WhatsAppHook, "aget_connection", classmethod(spy))
+    monkeypatch.setattr(WhatsAppHook, "get_connection", classmethod(sync_spy))
+    monkeypatch.setattr(WhatsAppHook, "aget_connection", classmethod(async_spy))
 
     hook = WhatsAppHook(phone_number_id="555")
     config = await hook.get_async_config()
     assert (config.base_url, config.phone_number_id, config.waba_id) == (emu.url, "555", WABA)
     assert config.api_key == emu.api_key
     assert await hook.get_async_config() is config  # looked up once
-    assert hook.config is config  # the sync property reuses it: still no sync look-up
+    assert hook.config is config  # the sync property reuses it: no further look-up
 
     client = await WhatsAppHook().get_async_conn(concurrency=2)
     try:
@@ -261,8 +269,12 @@ async def test_async_config_uses_the_async_lookup_only(
         assert (await client.get_phone_number(PHONE_ID))["id"] == PHONE_ID
     finally:
         await client.aclose()
-    assert sync_calls == []
-    assert async_calls == ["whatsapp_default", "whatsapp_default"]
+    loop_thread = threading.get_ident()
+    assert loop_thread not in sync_threads
+    if AIRFLOW_V_3_3_2_PLUS:
+        assert (async_calls, sync_threads) == (["whatsapp_default"] * 2, [])
+    else:
+        assert (async_calls, len(sync_threads)) == ([], 2)
 
 
 # -- test_connection ----------------------------------------------------------------------
@@ -388,24 +400,31 @@ def test_test_connection_reports_a_missing_key(monkeypatch: pytest.MonkeyPatch) 
     assert "MATON_API_KEY" in message
 
 
+class BlockingCallOnEventLoop(RuntimeError):
+    """What Airflow 3.3.2+ raises as ``DeadlockImminentError`` (older SDKs just hang)."""
+
+
 class FakeSupervisorComms:
     """Stands in for the triggerer's channel to its supervisor, as strict as Airflow's:
-    a blocking ``send`` from the event-loop thread raises ``DeadlockImminentError``
-    (the real one does whenever another trigger's ``asend`` is in flight)."""
+    a blocking ``send`` from the event-loop thread raises (the real one does whenever
+    another trigger's ``asend`` is in flight). Such sends are recorded too: Airflow's
+    ``mask_secret`` swallows the error."""
 
     def __init__(self) -> None:
         self.async_masks: list[Any] = []
+        self.thread_masks: list[Any] = []  # blocking sends from a worker thread (allowed)
+        self.loop_sends: list[Any] = []  # blocking sends from the event loop (the bug)
 
     def send(self, msg: Any) -> Any:
         import asyncio
 
-        from airflow.sdk.execution_time.comms import DeadlockImminentError
-
         try:
             asyncio.get_running_loop()
         except RuntimeError:
+            self.thread_masks.append(getattr(msg, "value", msg))
             return None
-        raise DeadlockImminentError(msg)
+        self.loop_sends.append(msg)
+        raise BlockingCallOnEventLoop(msg)
 
     async def asend(self, msg: Any) -> Any:
         self.async_masks.append(getattr(msg, "value", msg))
@@ -415,7 +434,8 @@ class FakeSupervisorComms:
 async def test_async_config_masks_through_the_async_channel_only(
     emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No blocking supervisor call from the event loop: extras and key masked with asend."""
+    """No blocking supervisor call from the event loop: extras and key masked with asend
+    (3.3+), or, before the task SDK could mask asynchronously, from a worker thread."""
     from airflow.sdk.execution_time import task_runner
 
     comms = FakeSupervisorComms()
@@ -430,4 +450,6 @@ async def test_async_config_masks_through_the_async_channel_only(
 
     assert config.api_key == key
     assert config.phone_number_id == PHONE_ID
-    assert key in comms.async_masks  # the env key reached the supervisor's masker too
+    # the env key reached the supervisor's masker too
+    assert key in (comms.async_masks if AIRFLOW_V_3_3_PLUS else comms.thread_masks)
+    assert comms.loop_sends == []

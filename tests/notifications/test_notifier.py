@@ -26,8 +26,13 @@ from airflow_provider_whatsapp.notifications.whatsapp import (
     send_whatsapp_notification,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 from tests.dags import notify_failure as nf
 from tests.helpers import digits, set_connection, task_states
+
+# dag.test() before 3.3 puts no ``exception`` into task callback contexts (a real worker
+# does): there the default message has no "Error:" line.
+ERROR_LINE = ["Error: ValueError: disk full on /data"] if AIRFLOW_V_3_3_PLUS else []
 
 
 @dataclass(frozen=True)
@@ -88,12 +93,11 @@ def test_failure_alert_carries_dag_task_run_try_error_and_log_url(failure_run: R
         "Try: 3",
     ]
     assert re.fullmatch(r"Duration: \d+\.\ds", lines[5])
-    assert lines[6] == "Error: ValueError: disk full on /data"
-    assert lines[7] == (
+    assert lines[6:] == [
+        *ERROR_LINE,  # only the exception's first line
         f"Log: http://localhost:8080/dags/notify_failure/runs/{quote(failure_run.run_id)}"
-        "/tasks/boom?try_number=3"
-    )
-    assert len(lines) == 8  # only the exception's first line
+        "/tasks/boom?try_number=3",
+    ]
     assert "second line" not in failure
 
 
@@ -103,7 +107,7 @@ def test_retry_alerts_say_which_try_and_jinja_renders_afresh_each_time(failure_r
     for text, try_number in ((first, 1), (second, 2)):
         assert text.startswith("🔁 Airflow task will retry\nDAG: notify_failure\nTask: boom\n")
         assert f"\nTry: {try_number}\n" in text
-        assert "\nError: ValueError: disk full on /data\n" in text
+        assert all(f"\n{line}\n" in text for line in ERROR_LINE)
     # One notifier instance serves both retries: each call renders its own copy.
     assert failure_run.texts_to(nf.RETRY) == [
         "boom failed on try 1, retrying",
@@ -170,7 +174,7 @@ def test_template_alert_exact_payload_with_rendered_parameters(failure_run: Run)
 def test_text_that_cannot_render_falls_back_to_the_default_message(failure_run: Run) -> None:
     (text,) = failure_run.texts_to(nf.FALLBACK)
     assert text.startswith("❌ Airflow task failed\nDAG: notify_failure\nTask: boom\n")
-    assert "\nError: ValueError: disk full on /data\n" in text
+    assert all(f"\n{line}\n" in text for line in ERROR_LINE)
     assert text.splitlines()[-1].startswith(
         "(The notifier's text could not be rendered: UndefinedError:"
     )
@@ -187,7 +191,9 @@ def test_success_callback_renders_its_jinja_text(failure_run: Run) -> None:
 
 @pytest.mark.dag
 def test_dag_level_failure_callbacks_under_dag_test(failure_run: Run) -> None:
-    """The context holds a serialized DAG without ``get_template_env``: no crash."""
+    """The context holds a serialized DAG without ``get_template_env``: no crash. The
+    failed task is named on every version (3.1's context holds the last task by id,
+    ``fine``)."""
     default, jinja = failure_run.texts_to(nf.DAG_PHONE)
     lines = default.splitlines()
     assert lines[:4] == [
@@ -197,7 +203,10 @@ def test_dag_level_failure_callbacks_under_dag_test(failure_run: Run) -> None:
         f"Run: {failure_run.run_id}",
     ]
     assert "Reason: task_failure" in lines
-    assert lines[-1].startswith("Log: http://localhost:8080/dags/notify_failure/runs/")
+    if AIRFLOW_V_3_2_PLUS:  # 3.1's context holds another task's TI: no link to its log
+        assert lines[-1].startswith("Log: http://localhost:8080/dags/notify_failure/runs/")
+    else:
+        assert not any(line.startswith("Log:") for line in lines)
     assert jinja == f"DAG notify_failure run {failure_run.run_id} failed: task_failure"
     assert "get_template_env" not in failure_run.log
     # DAG callbacks come last: after every task's alerts.

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_whatsapp.bulk.recipients import iter_recipients
 from airflow_provider_whatsapp.bulk.sender import BulkReport, RecipientResult
 from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator, record_key
+from airflow_provider_whatsapp.version_compat import AirflowException, AirflowFailException
 from tests.helpers import FakeTI, task_states, xcom_of
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_whatsapp.operators.media import (
     WhatsAppDeleteMediaOperator,
     WhatsAppUploadMediaOperator,
 )
+from airflow_provider_whatsapp.version_compat import AirflowFailException
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import jinja2
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_whatsapp.operators.profile import WhatsAppUpdateBusinessProfileOperator
+from airflow_provider_whatsapp.version_compat import AirflowFailException
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 

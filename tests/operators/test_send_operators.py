@@ -15,7 +15,6 @@ from typing import Any
 
 import jinja2
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_whatsapp.client.errors import RateLimitError, ServerError, WhatsAppError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
@@ -37,6 +36,7 @@ from airflow_provider_whatsapp.operators.messages import (
     WhatsAppSendTextOperator,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AirflowFailException
 from tests.helpers import set_connection, task_states, xcom_of
 
 PHONE_ID = "100000000000001"

@@ -15,7 +15,6 @@ from typing import Any
 
 import jinja2
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_whatsapp.links.whatsapp_manager import MANAGER_URL
 from airflow_provider_whatsapp.operators.templates import (
@@ -24,6 +23,7 @@ from airflow_provider_whatsapp.operators.templates import (
     WhatsAppDeleteTemplateOperator,
     WhatsAppSyncTemplatesOperator,
 )
+from airflow_provider_whatsapp.version_compat import AirflowException, AirflowFailException
 from tests.helpers import FakeTI
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)

@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 from airflow_provider_whatsapp.links.whatsapp_manager import MANAGER_URL
 from airflow_provider_whatsapp.sensors.template_status import WhatsAppTemplateStatusSensor
 from airflow_provider_whatsapp.triggers.template_status import WhatsAppTemplateStatusTrigger
+from airflow_provider_whatsapp.version_compat import (
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
 from tests.helpers import FakeTI
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
@@ -116,7 +120,7 @@ def test_target_statuses_can_accept_more_than_approved(whatsapp_emulator_connect
 
 
 def test_deferrable_sensor_defers_only_while_undecided(whatsapp_emulator_connection: Any) -> None:
-    from airflow.sdk.exceptions import TaskDeferred
+    from airflow_provider_whatsapp.version_compat import TaskDeferred
 
     whatsapp_emulator_connection.add_template("pending", status="PENDING")
     whatsapp_emulator_connection.add_template(

@@ -1,0 +1,59 @@
+"""What differs between the Airflow 3 minors this provider supports (3.1, 3.2, 3.3), in one place.
+
+Modules import the names below from here instead of guessing with ``try/except ImportError``
+(the way the official providers do it). Cheap on purpose: a DAG file's parse pays for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+
+def get_base_airflow_version_tuple() -> tuple[int, int, int]:
+    """The installed Airflow's (major, minor, micro), pre-release tags dropped."""
+    from airflow import __version__
+    from packaging.version import Version
+
+    version = Version(__version__)
+    return version.major, version.minor, version.micro
+
+
+AIRFLOW_VERSION = get_base_airflow_version_tuple()
+AIRFLOW_V_3_2_PLUS = AIRFLOW_VERSION >= (3, 2, 0)
+AIRFLOW_V_3_3_PLUS = AIRFLOW_VERSION >= (3, 3, 0)
+# 3.3 brought ``amask_secret``; 3.3.2 ``Connection.aextra_dejson`` and an ``aget_connection``
+# that masks with it. Before, ``BaseHook.aget_connection`` masks with a blocking supervisor
+# call, which raises DeadlockImminentError on a busy event loop.
+AIRFLOW_V_3_3_2_PLUS = AIRFLOW_VERSION >= (3, 3, 2)
+
+if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
+    from airflow.sdk import conf
+    from airflow.sdk.exceptions import (
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+        TaskDeferred,
+    )
+else:  # 3.1: the task SDK has no exceptions module nor conf yet
+    from airflow.configuration import conf
+    from airflow.exceptions import (
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+        TaskDeferred,
+    )
+
+__all__ = [
+    "AIRFLOW_VERSION",
+    "AIRFLOW_V_3_2_PLUS",
+    "AIRFLOW_V_3_3_2_PLUS",
+    "AIRFLOW_V_3_3_PLUS",
+    "AirflowException",
+    "AirflowFailException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
+    "TaskDeferred",
+    "conf",
+]
