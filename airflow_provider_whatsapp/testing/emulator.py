@@ -176,7 +176,11 @@ class WhatsAppEmulator:
         "seeing the wait however slow the machine.",
     )
     reject_templates = _setting("reject_templates", "Template name -> rejection reason.")
-    maton_error_style = _setting("maton_error_style", "json | text | html for Maton's errors.")
+    maton_error_style = _setting(
+        "maton_error_style",
+        "json | message | error_object | detail | detail_list | text | html: the body of "
+        "Maton's own errors.",
+    )
 
     def configure(self, **settings: Any) -> None:
         """Change several settings at once (same names as the constructor's)."""

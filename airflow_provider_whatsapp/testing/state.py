@@ -22,7 +22,19 @@ from .faults import FaultPlan
 
 DEFAULT_CONNECTION_ID = "21fd90f9-5935-43cd-b6c8-bde9d915ca80"
 DEFAULT_BODY = {"type": "BODY", "text": "Hello {{1}}", "example": {"body_text": [["World"]]}}
-MATON_ERROR_STYLES = ("json", "text", "html")
+# How Maton's own errors are written: "json" {"error": "..."}; the four shapes of Maton's
+# current docs, "message" {"message": ...}, "error_object" {"error": {"message": ...}},
+# "detail" {"detail": "..."}, "detail_list" {"detail": [{"loc": [...], "msg": ...}]};
+# and plain "text" or an "html" page.
+MATON_ERROR_STYLES = (
+    "json",
+    "message",
+    "error_object",
+    "detail",
+    "detail_list",
+    "text",
+    "html",
+)
 WINDOW_SECONDS = 24 * 3600.0
 MEDIA_ID_BASE = 1_040_000_000_000_000
 TEMPLATE_ID_BASE = 594_425_479_261_000
