@@ -22,35 +22,45 @@ def readable(error: errors.WhatsAppError, sentence: str) -> str:
     return text
 
 
+CASES = {
+    # name: (config changes, call, error class, Maton's sentence, what the hint names)
+    "wrong key": (
+        {"api_key": "wrong-key"},
+        lambda client: client.get_phone_number(),
+        errors.AuthenticationError,
+        "Invalid API key",
+        "Check the Maton API key",
+    ),
+    "missing connection": (
+        {"maton_connection": "gone"},
+        lambda client: client.get_phone_number(),
+        errors.MissingConnectionError,
+        "Missing app connection",
+        "maton_connection",
+    ),
+    "unknown ctrl id": (
+        {},
+        lambda client: client.get_maton_connection("no-such-connection"),
+        errors.NotFoundError,
+        "Connection no-such-connection not found",
+        None,  # text/HTML 404s also say to check the host: either hint is fair
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("style", STYLES)
-def test_wrong_key_reads_well(whatsapp_emulator, config_for, style) -> None:
+def test_maton_errors_read_well_in_every_style(whatsapp_emulator, config_for, style, case) -> None:
+    changes, call, cls, sentence, hint = CASES[case]
     whatsapp_emulator.maton_error_style = style
-    with WhatsAppClient(config_for(whatsapp_emulator, api_key="wrong-key")) as client:
-        with pytest.raises(errors.AuthenticationError) as info:
-            client.get_phone_number()
-    text = readable(info.value, "Invalid API key")
-    assert text.startswith("[HTTP 401] ") and "Check the Maton API key" in text
+    with WhatsAppClient(config_for(whatsapp_emulator, **changes)) as client:
+        with pytest.raises(cls) as info:
+            call(client)
+    text = readable(info.value, sentence)
+    assert text.startswith(f"[HTTP {info.value.status}] ") and info.value.hint in text
+    assert hint is None or hint in info.value.hint
     assert "wrong-key" not in text
-
-
-@pytest.mark.parametrize("style", STYLES)
-def test_missing_connection_reads_well(whatsapp_emulator, config_for, style) -> None:
-    whatsapp_emulator.maton_error_style = style
-    with WhatsAppClient(config_for(whatsapp_emulator, maton_connection="gone")) as client:
-        with pytest.raises(errors.MissingConnectionError) as info:
-            client.get_phone_number()
-    text = readable(info.value, "Missing app connection")
-    assert "maton_connection" in text  # the hint names the extra to fix
-    assert len(whatsapp_emulator.requests) == 1
-
-
-@pytest.mark.parametrize("style", STYLES)
-def test_ctrl_host_not_found_reads_well(whatsapp_emulator, config_for, style) -> None:
-    whatsapp_emulator.maton_error_style = style
-    with WhatsAppClient(config_for(whatsapp_emulator)) as client:
-        with pytest.raises(errors.NotFoundError) as info:
-            client.get_maton_connection("no-such-connection")
-    readable(info.value, "Connection no-such-connection not found")
+    assert len(whatsapp_emulator.requests) == 1  # none of these is retried
 
 
 @pytest.mark.parametrize("style", STYLES)

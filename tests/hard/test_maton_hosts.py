@@ -98,38 +98,19 @@ def test_api_maton_ai_sends_connection_calls_to_the_same_host(
     }
 
 
-def test_the_older_split_keeps_each_call_on_its_host(
+@pytest.mark.parametrize("gateway", ["gateway.maton.ai", "api.maton.ai"])
+def test_a_ctrl_host_set_keeps_connection_calls_on_it(
     whatsapp_emulator: WhatsAppEmulator,
     monkeypatch: pytest.MonkeyPatch,
     maton_names_on_loopback: None,
+    gateway: str,
 ) -> None:
+    """The older split, and an explicit ctrl_host beside the single host: it wins."""
     emu, port = whatsapp_emulator, whatsapp_emulator.port
-    connect(
-        monkeypatch,
-        emu,
-        f"http://gateway.maton.ai:{port}",
-        ctrl_host=f"http://ctrl.maton.ai:{port}",
-    )
+    connect(monkeypatch, emu, f"http://{gateway}:{port}", ctrl_host=f"http://ctrl.maton.ai:{port}")
     exercise(emu)
     assert hosts_by_route(emu) == {
-        f"gateway.maton.ai:{port}": {"whatsapp-business +key"},
-        f"ctrl.maton.ai:{port}": {"connections +key"},
-        f"localhost:{port}": {"_lookaside"},
-    }
-
-
-def test_an_explicit_ctrl_host_wins_over_the_single_host(
-    whatsapp_emulator: WhatsAppEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    maton_names_on_loopback: None,
-) -> None:
-    emu, port = whatsapp_emulator, whatsapp_emulator.port
-    connect(
-        monkeypatch, emu, f"http://api.maton.ai:{port}", ctrl_host=f"http://ctrl.maton.ai:{port}"
-    )
-    exercise(emu)
-    assert hosts_by_route(emu) == {
-        f"api.maton.ai:{port}": {"whatsapp-business +key"},
+        f"{gateway}:{port}": {"whatsapp-business +key"},
         f"ctrl.maton.ai:{port}": {"connections +key"},
         f"localhost:{port}": {"_lookaside"},
     }

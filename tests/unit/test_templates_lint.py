@@ -20,6 +20,7 @@ from airflow_provider_whatsapp.templates.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "templates"
+CLI_MODULE = "airflow_provider_whatsapp.templates.cli"
 EXAMPLES = REPO / "airflow_provider_whatsapp" / "example_dags" / "templates"
 
 GOOD: dict[str, Any] = {
@@ -320,8 +321,7 @@ def test_console_script_and_module_run_without_airflow_or_httpx(tmp_path: Path) 
     assert script.load() is main
     path = write(tmp_path / "templates", "order.yaml", changed(BODY={"example": None}))
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "airflow_provider_whatsapp.templates.cli"]
-        + ["lint", str(path)],
+        [sys.executable, "-X", "importtime", "-m", CLI_MODULE, "lint", str(path)],
         capture_output=True,
         text=True,
         timeout=120,
