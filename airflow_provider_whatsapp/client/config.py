@@ -11,7 +11,6 @@ DEFAULT_GATEWAY_URL = "https://gateway.maton.ai"
 DEFAULT_CTRL_URL = "https://ctrl.maton.ai"
 # Maton's current SDK and docs serve the gateway and /connections from this one host; the
 # defaults above are the older split (still the defaults: both are documented).
-SINGLE_HOST_URL = "https://api.maton.ai"
 SINGLE_HOSTS = frozenset({"api.maton.ai"})
 DEFAULT_API_VERSION = "v21.0"
 GATEWAY_APP = "whatsapp-business"
