@@ -9,6 +9,8 @@ DAG file importing an operator that imports this stays cheap.
 - ``template_placeholders``, ``check_send_components``, ``check_template_usable``
   (``sending.py``): what a send must supply, checked before sending.
 - ``plan_sync``, ``SyncPlan``, ``edit_payload`` (``sync.py``): local vs remote.
+- ``whatsapp-templates lint`` (``cli.py``, not imported here): the loader's checks on files,
+  one line per problem, for pre-commit and CI.
 """
 
 from __future__ import annotations
