@@ -55,8 +55,11 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "ctrl_host": {
                         "label": "Maton control URL",
-                        "description": "Connection-management host.",
-                        "schema": {"type": ["string", "null"], "default": "https://ctrl.maton.ai"},
+                        # No default: a pre-filled ctrl.maton.ai would override the
+                        # single-host rule for a gateway URL of https://api.maton.ai.
+                        "description": "Connection-management host. Empty: the gateway URL "
+                        "when that is https://api.maton.ai, else https://ctrl.maton.ai.",
+                        "schema": {"type": ["string", "null"]},
                     },
                     "timeout": {
                         "label": "Timeout (seconds)",

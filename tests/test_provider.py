@@ -21,7 +21,6 @@ import airflow_provider_whatsapp
 from airflow_provider_whatsapp import get_provider_info
 from airflow_provider_whatsapp.client.config import (
     DEFAULT_API_VERSION,
-    DEFAULT_CTRL_URL,
     DEFAULT_GATEWAY_URL,
     ClientConfig,
 )
@@ -125,7 +124,6 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
     assert set(fields) == CONNECTION_EXTRAS
     code_defaults = {
         "api_version": DEFAULT_API_VERSION,
-        "ctrl_host": DEFAULT_CTRL_URL,
         "timeout": ClientConfig.timeout,
         "rate_limit": ClientConfig.rate_limit,
         "bulk_rate_share": ClientConfig.bulk_rate_share,
@@ -141,6 +139,9 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
         if "default" in schema:
             assert validator.is_valid(schema["default"]), name
             assert schema["default"] == code_defaults[name], name
+    # A pre-filled ctrl host would be saved into every new connection's extra and send
+    # connection calls of an api.maton.ai gateway to the old ctrl.maton.ai.
+    assert "default" not in fields["ctrl_host"]["schema"]
     string_fields = {"maton_connection", "phone_number_id", "waba_id", "api_version", "ctrl_host"}
     for name in string_fields:
         assert "string" in fields[name]["schema"]["type"], name

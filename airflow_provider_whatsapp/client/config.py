@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 DEFAULT_GATEWAY_URL = "https://gateway.maton.ai"
 DEFAULT_CTRL_URL = "https://ctrl.maton.ai"
+# Maton's current SDK and docs serve the gateway and /connections from this one host; the
+# defaults above are the older split (still the defaults: both are documented).
+SINGLE_HOSTS = frozenset({"api.maton.ai"})
 DEFAULT_API_VERSION = "v21.0"
 GATEWAY_APP = "whatsapp-business"
 #: Share of ``rate_limit`` a bulk send takes by default: the rest stays free for alerts
@@ -38,11 +41,23 @@ def _check_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+def default_ctrl_url(base_url: str) -> str:
+    """Where connection management goes when no ctrl URL is set.
+
+    ``api.maton.ai`` serves both the gateway and ``/connections``: a user who copied Maton's
+    current docs into the host alone must not have connection calls sent to the old
+    ``ctrl.maton.ai``. Any other gateway keeps the seed's split.
+    """
+    host = (urlsplit(base_url).hostname or "").lower()
+    return base_url.rstrip("/") if host in SINGLE_HOSTS else DEFAULT_CTRL_URL
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """Settings of one Maton account.
 
-    ``api_key`` is kept out of ``repr`` so a logged config never shows it.
+    ``api_key`` is kept out of ``repr`` so a logged config never shows it. An empty
+    ``ctrl_url`` means ``default_ctrl_url(base_url)``.
     ``rate_limit`` is requests per second per key (Maton allows 10); ``max_retries``
     counts retries after the first attempt (0 = none); ``retry_budget`` (seconds, None =
     unbounded) caps the total wait between attempts of one call, ``Retry-After`` included:
@@ -52,7 +67,7 @@ class ClientConfig:
 
     api_key: str = field(repr=False)
     base_url: str = DEFAULT_GATEWAY_URL
-    ctrl_url: str = DEFAULT_CTRL_URL
+    ctrl_url: str = ""
     maton_connection: str | None = None
     phone_number_id: str | None = None
     waba_id: str | None = None
@@ -71,7 +86,8 @@ class ClientConfig:
         if not self.api_key or not self.api_key.strip():
             raise ValueError("api_key is empty: give the Maton API key")
         object.__setattr__(self, "base_url", _check_url("base_url", self.base_url))
-        object.__setattr__(self, "ctrl_url", _check_url("ctrl_url", self.ctrl_url))
+        ctrl_url = self.ctrl_url.strip() or default_ctrl_url(self.base_url)
+        object.__setattr__(self, "ctrl_url", _check_url("ctrl_url", ctrl_url))
         if not self.api_version.startswith("v"):
             raise ValueError(f"api_version looks like 'v21.0', got {self.api_version!r}")
         if self.timeout <= 0:

@@ -155,6 +155,13 @@ class AmbiguousSendError(WhatsAppError):
     default_hint = "The message may or may not have been sent: check before resending"
 
 
+MATON_500_HINT = (
+    "Retry later; if it persists, the WhatsApp authorisation behind the Maton connection "
+    "has likely expired: re-authorise the Maton connection (create a new one with "
+    "create_maton_connection() or POST /connections on the ctrl host, open its url, "
+    "then delete the stale one or set maton_connection to the new id)"
+)
+
 # Graph error code -> (class, retryable override, hint)
 _GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
     0: (TokenExpiredError, None, None),
@@ -242,6 +249,39 @@ def _short_text(body: bytes) -> str:
     return text[:300]
 
 
+def _location(loc: Any) -> str:
+    """``["body", "messages", 0, "to"]`` -> ``body.messages[0].to`` (FastAPI's error loc)."""
+    if not isinstance(loc, list | tuple):
+        return str(loc) if loc not in (None, "") else ""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _maton_message(payload: Mapping[str, Any]) -> str:
+    """The message of Maton's own error bodies, in any of their shapes.
+
+    ``{"message": ...}``, ``{"error": "..."}``, ``{"detail": "..."}`` and FastAPI's
+    validation list ``{"detail": [{"loc": [...], "msg": ...}, ...]}`` (the fourth shape,
+    ``{"error": {"message": ...}}``, is read as a Graph error without a code).
+    """
+    detail = payload.get("detail")
+    if isinstance(detail, list) and detail:
+        parts = []
+        for item in detail:
+            if isinstance(item, Mapping):
+                where = _location(item.get("loc"))
+                msg = str(item.get("msg") or item.get("message") or item.get("type") or "")
+                parts.append(f"{where}: {msg}" if where and msg else where or msg)
+            elif item not in (None, ""):
+                parts.append(str(item))
+        if any(parts):
+            return "; ".join(p for p in parts if p)
+    candidates = [payload.get(k) for k in ("error", "message", "detail", "error_description")]
+    return next((str(c) for c in candidates if isinstance(c, str | int | float) and c), "")
+
+
 def _as_int(value: Any) -> int | None:
     try:
         return int(value)
@@ -283,10 +323,7 @@ def error_from_response(
             details = str(data["details"])
         transient = graph.get("is_transient") is True
     elif isinstance(payload, dict):
-        candidates = [payload.get(k) for k in ("error", "message", "detail", "error_description")]
-        message = next((str(c) for c in candidates if isinstance(c, (str, int, float)) and c), "")
-        if not message:
-            message = _short_text(body)
+        message = _maton_message(payload) or _short_text(body)
     else:
         message = _short_text(body) if body else ""
     if redact:
@@ -320,6 +357,12 @@ def error_from_response(
         )
     elif status == 403:
         cls = PermissionDeniedError
+    elif status == 500 and code is None:
+        # Not Graph's error object: Maton's own 500, which its current docs give when the
+        # WhatsApp authorisation behind the Maton connection has expired. Maton documents
+        # no body for it, so any Graph-less 500 gets the hint (and stays retryable: it may
+        # as well be a passing fault).
+        cls, hint = ServerError, MATON_500_HINT
     elif status >= 500:
         cls = ServerError
     else:

@@ -13,7 +13,6 @@ from airflow.sdk import BaseHook
 from ..client.config import (
     DEFAULT_API_VERSION,
     DEFAULT_BULK_RATE_SHARE,
-    DEFAULT_CTRL_URL,
     DEFAULT_GATEWAY_URL,
     ClientConfig,
     check_rate_share,
@@ -87,7 +86,8 @@ def config_from_connection(
     if mask:
         _mask(key)
     host = _with_scheme((conn.host or "").strip() or DEFAULT_GATEWAY_URL)
-    ctrl = _with_scheme(str(extra.get("ctrl_host") or "").strip() or DEFAULT_CTRL_URL)
+    ctrl_host = str(extra.get("ctrl_host") or "").strip()
+    ctrl = _with_scheme(ctrl_host) if ctrl_host else ""  # "": ClientConfig's default_ctrl_url
     rate = _extra_number(extra, "rate_limit", 10, conn.conn_id)
     share = extra.get("bulk_rate_share")
     try:

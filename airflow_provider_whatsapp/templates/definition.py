@@ -22,7 +22,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from ._base import StrictModel, raise_problems, strip_text
-from ._text import format_names, is_named, placeholder_names, upper
+from ._text import format_names, is_named, upper
 from .buttons import ButtonsComponent
 from .components import (
     BodyComponent,
@@ -130,99 +130,125 @@ class TemplateDefinition(StrictModel):
     def _component_count_problems(self) -> list[str]:
         counts = Counter(c.type for c in self.components)
         problems = [
-            f"{count} {component_type} components, a template takes at most 1"
+            f"components: {count} {component_type} components, a template takes at most 1"
             for component_type, count in counts.items()
             if count > 1 and component_type != "BODY"
         ]
         if counts["BODY"] != 1:
-            problems.append(f"a template needs exactly 1 BODY component, got {counts['BODY']}")
+            problems.append(
+                f"components: a template needs exactly 1 BODY component, got {counts['BODY']}"
+            )
         return problems
+
+    def _where(self, component_type: str) -> str:
+        """``components[2](BODY)``: the field path of the first component of that type."""
+        for index, component in enumerate(self.components):
+            if component.type == component_type:
+                return f"components[{index}]({component_type})"
+        return "components"
 
     def _authentication_problems(self) -> list[str]:
         problems = [
-            f"AUTHENTICATION templates take no {c.type} component"
-            for c in self.components
+            f"components[{i}]({c.type}): AUTHENTICATION templates take no {c.type} component"
+            for i, c in enumerate(self.components)
             if c.type not in ("BODY", "FOOTER", "BUTTONS")
         ]
         body: BodyComponent = self.component("BODY")
         if body.text is not None:
             problems.append(
-                "BODY text is preset by WhatsApp in AUTHENTICATION templates: remove it "
+                f"{self._where('BODY')}.text: is preset by WhatsApp in AUTHENTICATION "
+                "templates: remove it "
                 "(add_security_recommendation adds the security sentence)"
             )
         footer: FooterComponent | None = self.component("FOOTER")
         if footer is not None and footer.text is not None:
             problems.append(
-                "FOOTER text is preset in AUTHENTICATION templates: set code_expiration_minutes"
+                f"{self._where('FOOTER')}.text: is preset in AUTHENTICATION templates: "
+                "set code_expiration_minutes"
             )
         buttons: ButtonsComponent | None = self.component("BUTTONS")
         types = [b.type for b in buttons.buttons] if buttons else []
         if types != ["OTP"]:
             problems.append(
-                f"AUTHENTICATION templates need BUTTONS with exactly one OTP button, got {types}"
+                f"{self._where('BUTTONS')}: AUTHENTICATION templates need BUTTONS with exactly "
+                f"one OTP button, got {types}"
             )
         return problems
 
     def _content_problems(self) -> list[str]:
         problems = []
         body: BodyComponent = self.component("BODY")
+        where_body, where_footer = self._where("BODY"), self._where("FOOTER")
         if body.text is None:
-            problems.append("BODY needs text")
+            problems.append(f"{where_body}.text: BODY needs text")
         if body.add_security_recommendation is not None:
-            problems.append("BODY add_security_recommendation is for AUTHENTICATION templates")
+            problems.append(
+                f"{where_body}.add_security_recommendation: BODY add_security_recommendation "
+                "is for AUTHENTICATION templates"
+            )
         footer: FooterComponent | None = self.component("FOOTER")
         if footer is not None and footer.text is None:
-            problems.append("FOOTER needs text")
+            problems.append(f"{where_footer}.text: FOOTER needs text")
         if footer is not None and footer.code_expiration_minutes is not None:
-            problems.append("FOOTER code_expiration_minutes is for AUTHENTICATION templates")
+            problems.append(
+                f"{where_footer}.code_expiration_minutes: FOOTER code_expiration_minutes is "
+                "for AUTHENTICATION templates"
+            )
         buttons: ButtonsComponent | None = self.component("BUTTONS")
         if buttons is not None and any(b.type == "OTP" for b in buttons.buttons):
-            problems.append("OTP buttons are for AUTHENTICATION templates")
+            problems.append(
+                f"{self._where('BUTTONS')}: OTP buttons are for AUTHENTICATION templates"
+            )
         return problems
 
     def _layout_problems(self) -> list[str]:
         problems = []
         if self.component("CAROUSEL") is not None:
             problems += [
-                f"a CAROUSEL template takes no top-level {t}: each card has its own"
+                f"{self._where(t)}: a CAROUSEL template takes no top-level {t}: "
+                "each card has its own"
                 for t in ("HEADER", "BUTTONS")
                 if self.component(t) is not None
             ]
         if self.component("LIMITED_TIME_OFFER") is not None:
             if self.category != "MARKETING":
-                problems.append("LIMITED_TIME_OFFER templates must be MARKETING")
+                problems.append("category: LIMITED_TIME_OFFER templates must be MARKETING")
             if self.component("FOOTER") is not None:
-                problems.append("LIMITED_TIME_OFFER templates take no FOOTER")
+                problems.append(
+                    f"{self._where('FOOTER')}: LIMITED_TIME_OFFER templates take no FOOTER"
+                )
             body: BodyComponent = self.component("BODY")
             if body.text and len(body.text) > LIMITED_TIME_OFFER_BODY_MAX:
                 problems.append(
-                    f"BODY text: {len(body.text)} characters, over the limited-time-offer limit "
-                    f"of {LIMITED_TIME_OFFER_BODY_MAX}"
+                    f"{self._where('BODY')}.text: {len(body.text)} characters, over the "
+                    f"limited-time-offer limit of {LIMITED_TIME_OFFER_BODY_MAX}"
                 )
         return problems
 
     def _parameter_format_problems(self) -> list[str]:
-        texts: list[tuple[str, list[str]]] = []
-        for component in self.components:
+        texts: list[tuple[str, list[str]]] = []  # (field, placeholder names)
+        for i, component in enumerate(self.components):
+            field = f"components[{i}]({component.type})"
             if isinstance(component, HeaderComponent | BodyComponent):
-                texts.append((component.type, placeholder_names(component.text)))
+                texts.append((f"{field}.text", component.placeholders))
             elif isinstance(component, CarouselComponent):
                 for index, card in enumerate(component.cards):
-                    body = card.component("BODY")
-                    if body is not None:
-                        texts.append((f"CAROUSEL card {index} BODY", body.placeholders))
+                    for k, part in enumerate(card.components):
+                        if isinstance(part, BodyComponent):
+                            where = f"{field}.cards[{index}].components[{k}](BODY).text"
+                            texts.append((where, part.placeholders))
         named = self.parameter_format == "NAMED"
         problems = []
-        for where, names in texts:
+        for field, names in texts:
             if names and is_named(names) and not named:
                 problems.append(
-                    f"{where} has named placeholders {format_names(names)}: "
+                    f"{field}: has named placeholders {format_names(names)}: "
                     "set parameter_format: NAMED"
                 )
             if names and not is_named(names) and named:
                 problems.append(
-                    f"{where} has {format_names(names)} but parameter_format is NAMED: "
-                    "use {{name}} placeholders"
+                    f"{field}: has {format_names(names)} but parameter_format is "
+                    "NAMED: use {{name}} placeholders"
                 )
         return problems
 
@@ -233,19 +259,24 @@ class TemplateDefinition(StrictModel):
         if low <= self.message_send_ttl_seconds <= high:
             return []
         return [
-            f"message_send_ttl_seconds is {self.message_send_ttl_seconds}: "
-            f"{self.category} templates take {low}..{high}"
+            f"message_send_ttl_seconds: {self.message_send_ttl_seconds} is outside "
+            f"{low}..{high}, the range of {self.category} templates"
         ]
 
 
 class TemplateDefinitionError(ValueError):
-    """A definition Meta would reject; ``problems`` holds one readable line each."""
+    """A definition Meta would reject.
 
-    def __init__(self, template_name: str | None, problems: list[str]) -> None:
+    ``issues`` holds one ``(field, message)`` per problem (field ``""`` when the problem is
+    the whole document); ``problems`` the same as readable ``field: message`` lines.
+    """
+
+    def __init__(self, template_name: str | None, issues: list[tuple[str, str]]) -> None:
         self.template_name = template_name
-        self.problems = problems
+        self.issues = issues
+        self.problems = [f"{where}: {message}" if where else message for where, message in issues]
         label = f"template '{template_name}'" if template_name else "template"
-        super().__init__(f"{label}: " + "; ".join(problems))
+        super().__init__(f"{label}: " + "; ".join(self.problems))
 
 
 def _format_location(location: tuple[int | str, ...]) -> str:
@@ -260,14 +291,31 @@ def _format_location(location: tuple[int | str, ...]) -> str:
     return text
 
 
-def describe_validation_error(error: ValidationError) -> list[str]:
-    """One line per problem: ``components[2](BUTTONS).buttons[0](URL).text: 26 characters...``."""
-    lines = []
+# A field path as _format_location writes it: ``components[2](BUTTONS).buttons[0](URL).text``.
+_FIELD_RE = re.compile(r"([a-z_]+(\[\d+\]|\([A-Z_]+\)|\.[a-z_]+)*): (.*)\Z", re.S)
+
+
+def validation_issues(error: ValidationError) -> list[tuple[str, str]]:
+    """``(field, message)`` per problem, the field a path such as ``components[1](FOOTER).text``.
+
+    Rules spanning components (checked on the whole definition) name their field at the
+    start of their message, which is split off here.
+    """
+    issues = []
     for item in error.errors(include_url=False):
         where = _format_location(tuple(item["loc"]))
         message = item["msg"].removeprefix("Value error, ")
-        lines += [f"{where}: {line}" if where else line for line in message.split("\n")]
-    return lines
+        for line in message.split("\n"):
+            found = None if where else _FIELD_RE.match(line)
+            issues.append((found.group(1), found.group(3)) if found else (where, line))
+    return issues
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    """One line per problem: ``components[2](BUTTONS).buttons[0](URL).text: 26 characters...``."""
+    return [
+        f"{where}: {message}" if where else message for where, message in validation_issues(error)
+    ]
 
 
 def parse_template_definition(data: Any) -> TemplateDefinition:
@@ -279,5 +327,5 @@ def parse_template_definition(data: Any) -> TemplateDefinition:
     except ValidationError as error:
         name = data.get("name") if isinstance(data, dict) else None
         raise TemplateDefinitionError(
-            name if isinstance(name, str) else None, describe_validation_error(error)
+            name if isinstance(name, str) else None, validation_issues(error)
         ) from None

@@ -24,15 +24,30 @@ TEMPLATE_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 @dataclass(frozen=True)
 class LoadError:
-    """Why one file, or one template in it, was not loaded."""
+    """Why one file, or one template in it, was not loaded.
+
+    ``reason`` is every problem in one sentence (for the sync's log and results);
+    ``issues`` the same as ``(field, message)`` pairs, and ``lines()`` one lint line each.
+    """
 
     path: str
     template_name: str | None
     reason: str
+    language: str | None = None
+    issues: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.path}: template '{self.template_name}'" if self.template_name else self.path
         return f"{where}: {self.reason}"
+
+    def lines(self) -> list[str]:
+        """``file:template(language): field: message`` per problem (``file: message`` for a
+        file that holds no readable template)."""
+        if self.template_name is None and self.language is None and not self.issues:
+            return [f"{self.path}: {self.reason}"]
+        label = f"{self.path}:{self.template_name or '?'}({self.language or '?'})"
+        issues = self.issues or (("", self.reason),)
+        return [f"{label}: {where or 'template'}: {message}" for where, message in issues]
 
 
 @dataclass
@@ -70,7 +85,9 @@ def _read_documents(path: Path) -> list[Any]:
         return [json.loads(text)]
     import yaml  # lazily: DAG files import the operators that import this module
 
-    return [document for document in yaml.safe_load_all(text) if document is not None]
+    # libyaml's loader when PyYAML has it: the pure-Python one is most of a lint's time.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [document for document in yaml.load_all(text, Loader=loader) if document is not None]
 
 
 def _entries(document: Any) -> Iterator[tuple[str | None, Any]]:
@@ -107,17 +124,32 @@ def _entries(document: Any) -> Iterator[tuple[str | None, Any]]:
         )
 
 
+def _language(candidate: Any) -> str | None:
+    """The language a candidate declares, spelt as the definition spells it (``en_US``)."""
+    language = candidate.get("language") if isinstance(candidate, dict) else None
+    return language.strip().replace("-", "_") if isinstance(language, str) else None
+
+
 def validate_templates(data: Any, *, source: str = "<data>") -> LoadResult:
     """Validate in-memory data of any file shape; ``source`` labels the errors."""
     result = LoadResult(files=[source])
     for name, candidate in _entries(data):
         if isinstance(candidate, ValueError):
-            result.errors.append(LoadError(source, name, str(candidate)))
+            issues = (("name", str(candidate)),) if name else ()
+            result.errors.append(LoadError(source, name, str(candidate), issues=issues))
             continue
         try:
             definition = parse_template_definition(candidate)
         except TemplateDefinitionError as error:
-            result.errors.append(LoadError(source, name, "; ".join(error.problems)))
+            result.errors.append(
+                LoadError(
+                    source,
+                    name,
+                    "; ".join(error.problems),
+                    language=_language(candidate),
+                    issues=tuple(error.issues),
+                )
+            )
             continue
         result.templates.append(definition)
         result.sources[definition.key] = source
@@ -177,10 +209,9 @@ def load_template_files(
             result.sources[definition.key] = origin
             continue
         places = ", ".join(origin for _, origin in found)
+        reason = f"'{name}' ({language}) is defined {len(found)} times: {places}"
         for _, origin in found:
             result.errors.append(
-                LoadError(
-                    origin, name, f"'{name}' ({language}) is defined {len(found)} times: {places}"
-                )
+                LoadError(origin, name, reason, language=language, issues=(("name", reason),))
             )
     return result

@@ -1,8 +1,9 @@
 """Error bodies of the two parties behind the gateway: Graph (WhatsApp) and Maton itself.
 
-Graph errors are the documented object; Maton's own errors are undocumented, so their
-body style is a setting (JSON with a *string* ``error``, plain text or HTML) to make sure
-clients cope with all of them.
+Graph errors are the documented object; Maton's own error bodies vary, so their style is
+a setting (JSON with a *string* ``error``; the four shapes Maton's current docs list,
+``{"message"}``, ``{"error": {"message"}}``, ``{"detail": "..."}`` and
+``{"detail": [{"loc", "msg"}]}``; plain text or HTML) to make sure clients cope with all.
 """
 
 from __future__ import annotations
@@ -117,5 +118,22 @@ def maton_error(
             f"<body><h1>{title}</h1><p>{html.escape(text)}</p></body></html>"
         )
         return status, page.encode(), [(b"content-type", b"text/html; charset=utf-8"), *extra]
-    code, body, hdrs = json_reply({"error": text}, status)
+    code, body, hdrs = json_reply(_maton_body(status, text, style), status)
     return code, body, hdrs + extra
+
+
+# Where a FastAPI-style validation error would point, by status (detail_list style).
+_LOCATIONS = {401: ["header", "authorization"], 400: ["header", "maton-connection"]}
+
+
+def _maton_body(status: int, text: str, style: str) -> Any:
+    if style == "message":
+        return {"message": text}
+    if style == "error_object":
+        return {"error": {"message": text}}
+    if style == "detail":
+        return {"detail": text}
+    if style == "detail_list":
+        loc = _LOCATIONS.get(status, ["request"])
+        return {"detail": [{"loc": loc, "msg": text, "type": "value_error"}]}
+    return {"error": text}

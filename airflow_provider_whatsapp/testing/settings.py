@@ -14,7 +14,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-MATON_ERROR_STYLES = ("json", "text", "html")
+# How Maton's own errors are written: "json" {"error": "..."}; the four shapes of Maton's
+# current docs, "message" {"message": ...}, "error_object" {"error": {"message": ...}},
+# "detail" {"detail": "..."}, "detail_list" {"detail": [{"loc": [...], "msg": ...}]};
+# and plain "text" or an "html" page.
+MATON_ERROR_STYLES = (
+    "json",
+    "message",
+    "error_object",
+    "detail",
+    "detail_list",
+    "text",
+    "html",
+)
 
 
 def _rate(value: Any) -> float | None:
@@ -123,7 +135,7 @@ class Settings:
     )
     maton_error_style: str = setting(
         "json",
-        "How Maton's own errors look: json | text | html.",
+        "The body of Maton's own errors: " + " | ".join(MATON_ERROR_STYLES) + ".",
         _style,
         choices=MATON_ERROR_STYLES,
     )

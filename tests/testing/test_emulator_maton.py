@@ -19,6 +19,30 @@ from .conftest import graph_error
         ("json", "application/json", lambda r: r.json() == {"error": "Invalid API key"}),
         ("text", "text/plain", lambda r: r.text == "Invalid API key"),
         ("html", "text/html", lambda r: "<h1>401 Unauthorized</h1>" in r.text),
+        # The four shapes of Maton's current docs.
+        ("message", "application/json", lambda r: r.json() == {"message": "Invalid API key"}),
+        (
+            "error_object",
+            "application/json",
+            lambda r: r.json() == {"error": {"message": "Invalid API key"}},
+        ),
+        ("detail", "application/json", lambda r: r.json() == {"detail": "Invalid API key"}),
+        (
+            "detail_list",
+            "application/json",
+            lambda r: (
+                r.json()
+                == {
+                    "detail": [
+                        {
+                            "loc": ["header", "authorization"],
+                            "msg": "Invalid API key",
+                            "type": "value_error",
+                        }
+                    ]
+                }
+            ),
+        ),
     ],
 )
 def test_wrong_or_missing_key_is_401_in_each_style(

@@ -305,14 +305,16 @@ def test_named_examples_must_match_the_names() -> None:
 def test_named_placeholders_need_parameter_format_named() -> None:
     data = marketing(named_body("Hi {{first_name}}.", ("first_name", "Ana")))
     assert problems_of(data) == [
-        "BODY has named placeholders {{first_name}}: set parameter_format: NAMED"
+        "components[0](BODY).text: has named placeholders {{first_name}}: "
+        "set parameter_format: NAMED"
     ]
 
 
 def test_parameter_format_named_needs_named_placeholders() -> None:
     data = marketing(body("Hi {{1}}.", ["Ana"]), parameter_format="NAMED")
     assert problems_of(data) == [
-        "BODY has {{1}} but parameter_format is NAMED: use {{name}} placeholders"
+        "components[0](BODY).text: has {{1}} but parameter_format is NAMED: "
+        "use {{name}} placeholders"
     ]
 
 
@@ -464,7 +466,7 @@ def test_flow_button_needs_exactly_one_flow() -> None:
 def test_otp_buttons_only_in_authentication_templates() -> None:
     otp = {"type": "OTP", "otp_type": "COPY_CODE"}
     assert problems_of(marketing(body("Hi."), buttons(otp))) == [
-        "OTP buttons are for AUTHENTICATION templates"
+        "components[1](BUTTONS): OTP buttons are for AUTHENTICATION templates"
     ]
 
 
@@ -482,13 +484,15 @@ def test_authentication_body_text_is_preset() -> None:
         buttons({"type": "OTP", "otp_type": "COPY_CODE"}),
     )
     (problem,) = problems_of(data)
-    assert problem.startswith("BODY text is preset by WhatsApp in AUTHENTICATION templates")
+    assert problem.startswith(
+        "components[0](BODY).text: is preset by WhatsApp in AUTHENTICATION templates"
+    )
 
 
 def test_authentication_needs_one_otp_button() -> None:
     data = authentication({"type": "BODY", "add_security_recommendation": True})
     assert problems_of(data) == [
-        "AUTHENTICATION templates need BUTTONS with exactly one OTP button, got []"
+        "components: AUTHENTICATION templates need BUTTONS with exactly one OTP button, got []"
     ]
 
 
@@ -531,19 +535,19 @@ def test_signature_hash_is_eleven_characters() -> None:
 def test_message_send_ttl_seconds_by_category() -> None:
     parse_template_definition(authentication(message_send_ttl_seconds=30))
     assert problems_of(authentication(message_send_ttl_seconds=901)) == [
-        "message_send_ttl_seconds is 901: AUTHENTICATION templates take 30..900"
+        "message_send_ttl_seconds: 901 is outside 30..900, the range of AUTHENTICATION templates"
     ]
     assert problems_of(marketing(message_send_ttl_seconds=600)) == [
-        "message_send_ttl_seconds is 600: MARKETING templates take 43200..2592000"
+        "message_send_ttl_seconds: 600 is outside 43200..2592000, the range of MARKETING templates"
     ]
 
 
 def test_body_exactly_once() -> None:
     assert problems_of(marketing({"type": "FOOTER", "text": "Bye"})) == [
-        "a template needs exactly 1 BODY component, got 0"
+        "components: a template needs exactly 1 BODY component, got 0"
     ]
     assert problems_of(marketing(body("Hi."), body("Again."))) == [
-        "a template needs exactly 1 BODY component, got 2"
+        "components: a template needs exactly 1 BODY component, got 2"
     ]
 
 
@@ -609,8 +613,8 @@ def test_limited_time_offer_is_marketing_without_footer() -> None:
     data = marketing(limited_time_offer(), body("Hi."), {"type": "FOOTER", "text": "Bye"})
     data["category"] = "UTILITY"
     assert problems_of(data) == [
-        "LIMITED_TIME_OFFER templates must be MARKETING",
-        "LIMITED_TIME_OFFER templates take no FOOTER",
+        "category: LIMITED_TIME_OFFER templates must be MARKETING",
+        "components[2](FOOTER): LIMITED_TIME_OFFER templates take no FOOTER",
     ]
 
 

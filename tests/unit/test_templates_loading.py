@@ -151,5 +151,5 @@ def test_validate_templates_in_memory() -> None:
         source="inline",
     )
     assert [str(e) for e in result.errors] == [
-        "inline: template 'x': a template needs exactly 1 BODY component, got 0"
+        "inline: template 'x': components: a template needs exactly 1 BODY component, got 0"
     ]

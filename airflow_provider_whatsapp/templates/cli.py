@@ -1,0 +1,71 @@
+"""``whatsapp-templates lint PATH...``: the sync's checks on template files, before a commit.
+
+Meta refuses a bad template only after a sync and a review; this runs the very rules the
+sync operator runs (``load_template_files``: the definition models and the duplicate
+check), on the same files, with no network and no Airflow import, so that a pre-commit
+hook or CI step catches the problem first. One line per problem::
+
+    templates/order.yaml:order_update(en_US): components[0](BODY).text: must not start ...
+
+Exit status: 0 when every file is clean, 1 on any problem, 2 on a usage error.
+Also ``python -m airflow_provider_whatsapp.templates.cli lint PATH...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .loading import LoadResult, load_template_files
+
+
+def lint(paths: Sequence[str], *, recursive: bool = False) -> tuple[LoadResult, list[str]]:
+    """Load ``paths`` as the sync does; the result and one lint line per problem."""
+    result = load_template_files(list(paths), recursive=recursive)
+    return result, [line for error in result.errors for line in error.lines()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="whatsapp-templates",
+        description="Check WhatsApp template files the way the sync operator does.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "lint",
+        help="check YAML/JSON template files or folders; exit 1 on any problem",
+        description="Check YAML/JSON template files or folders (the files directly in a "
+        "folder, or all below it with --recursive), including duplicate name + language "
+        "across every file given. One line per problem: file:template(language): field: "
+        "message.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="template file or folder")
+    check.add_argument(
+        "-r", "--recursive", action="store_true", help="descend into sub-folders of a folder"
+    )
+    check.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Console entry point; returns the exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    args = _parser().parse_args(argv)
+    result, lines = lint(args.paths, recursive=args.recursive)
+    for line in lines:
+        print(line, file=out)
+    if not args.quiet:
+        files = len(result.files)
+        if lines:
+            print(f"{len(lines)} problem(s) in {files} file(s)", file=err)
+        else:
+            print(f"{len(result.templates)} template(s) in {files} file(s): OK", file=err)
+    return 1 if lines else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
