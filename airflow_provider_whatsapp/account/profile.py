@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .messages.base import HttpUrlStr
+from ..messages.base import HttpUrlStr
 
 # Sent as the user wrote it (pydantic's HttpUrl would add a trailing slash and lower-case
 # the host), and the 256-character limit counts what was written.

@@ -127,8 +127,12 @@ def run_supervised(dag: Any, run_id: str, task_id: str) -> tuple[str, Path]:
         client=supervisor.InProcessTestSupervisor._api_client(dag),
         log_path=str(log_path),
     )
-    with create_session() as session:
-        state = session.query(TaskInstance.state).filter_by(id=workload.ti.id).scalar()
+    with create_session() as session:  # by task, not by id: 3.1 gives a new try a new id
+        state = (
+            session.query(TaskInstance.state)
+            .filter_by(dag_id=dag.dag_id, run_id=run_id, task_id=task_id)
+            .scalar()
+        )
     return str(state), log_path
 
 
