@@ -144,7 +144,10 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     record shrinks to a small completion marker (a cleared re-run then sends nothing);
     :func:`delete_delivery_record` or :class:`WhatsAppDeleteDeliveryRecordOperator`
     removes it. The task fails when the share of failed and invalid recipients exceeds
-    ``max_failure_ratio``; per-recipient results go to XCom either way.
+    ``max_failure_ratio``, and at once on an account-level error (revoked key, no Maton
+    connection, locked or spam-limited account): the send stops, recipients never sent
+    are reported ``not_sent`` and a retry sends them. Per-recipient results go to XCom
+    either way.
 
     :param recipients: list, XCom value, comma-separated string, or file path (templated).
     :param message: a message model or API-shaped dict sent to everyone (``to`` is replaced).
@@ -317,10 +320,21 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             await client.aclose()
 
     def _check(self, report: BulkReport, context: Any, result: dict[str, Any]) -> None:
-        if report.failure_ratio <= self.max_failure_ratio:
+        stopped = report.stopped_by
+        if stopped is None and report.failure_ratio <= self.max_failure_ratio:
             return
         # Results of this try stay visible even though the task fails.
         context["ti"].xcom_push(key="bulk_result", value=result)
+        if stopped is not None:
+            message = (
+                f"Bulk send stopped: {stopped}. No other recipient could get through, so "
+                f"{report.counts['not_sent']} recipient(s) were not sent "
+                f"({report.counts['accepted']} accepted, {report.counts['failed']} failed "
+                "before the stop); once the account is fixed, retry or clear this task: it "
+                "sends only those not accepted. See XCom 'bulk_result' for each recipient"
+            )
+            # A retry can help only if the error may pass by itself (Maton's 500).
+            raise (RuntimeError if stopped.retryable else AirflowFailException)(message)
         message = (
             f"{report.counts['failed']} failed and {report.counts['invalid']} invalid of "
             f"{report.total} recipients ({report.failure_ratio:.1%} > max_failure_ratio "
