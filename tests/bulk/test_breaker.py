@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from airflow_provider_whatsapp.bulk import NOT_SENT_REASON, BulkReport
 from airflow_provider_whatsapp.client.errors import error_from_response
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.testing.state import RecordedRequest
-from tests.bulk.child import open_record, send
+from tests.bulk.child import open_record, send, spec_for
 
 CONCURRENCY = 16
 TOTAL = 400
@@ -55,16 +56,8 @@ def phones(n: int, prefix: str) -> list[str]:
     return [f"{prefix}{i:06d}" for i in range(n)]
 
 
-def spec(emu: WhatsAppEmulator, numbers: list[str], store: Path) -> dict[str, object]:
-    return {
-        "url": emu.url,
-        "api_key": emu.api_key,
-        "phone_number_id": emu.phone_number_id,
-        "store": str(store),
-        "numbers": numbers,
-        "concurrency": CONCURRENCY,
-        "rate_limit": None,
-    }
+def spec(emu: WhatsAppEmulator, numbers: list[str], store: Path) -> dict[str, Any]:
+    return spec_for(emu, numbers, store, concurrency=CONCURRENCY)
 
 
 def statuses(report: BulkReport) -> dict[str, str]:

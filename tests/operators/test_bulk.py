@@ -136,6 +136,18 @@ def unthrottled(emu: Any, monkeypatch: Any) -> None:
         monkeypatch.setenv(name, value)
 
 
+def notice_send(
+    emu: Any, monkeypatch: Any, tmp_path: Path, numbers: list[str]
+) -> tuple[list[str], dict[str, Any]]:
+    """Unthrottled emulator with the "notice" template; the run conf sending it to
+    ``numbers`` from a CSV file."""
+    emu.rate_limit = None
+    unthrottled(emu, monkeypatch)
+    emu.add_template("notice", components=NOTICE)
+    source = make_csv(tmp_path / "r.csv", [{"to": p, "1": "a", "2": "b"} for p in numbers])
+    return numbers, {"recipients": str(source)}
+
+
 def emu_dag_test(conf: dict[str, Any], when: datetime | None = None) -> Any:
     from tests.dags.bulk_send import dag
 
@@ -148,14 +160,9 @@ def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
     airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path
 ) -> None:
     emu = whatsapp_conn
-    emu.rate_limit = None
-    unthrottled(emu, monkeypatch)
+    numbers, conf = notice_send(emu, monkeypatch, tmp_path, [f"1650557{n:04d}" for n in range(600)])
     emu.latency = 0.02
-    emu.add_template("notice", components=NOTICE)
-    numbers = [f"1650557{n:04d}" for n in range(600)]
-    source = make_csv(tmp_path / "r.csv", [{"to": p, "1": "a", "2": "b"} for p in numbers])
     when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    conf = {"recipients": str(source)}
 
     code = (
         f"import sys, datetime as d; sys.path.insert(0, {str(REPO)!r})\n"
@@ -247,14 +254,9 @@ def test_locked_account_stops_the_task_and_a_rerun_sends_only_the_not_sent(
     airflow_db, whatsapp_conn, monkeypatch, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     emu = whatsapp_conn
-    emu.rate_limit = None
-    unthrottled(emu, monkeypatch)
+    numbers, conf = notice_send(emu, monkeypatch, tmp_path, [f"1650558{n:04d}" for n in range(300)])
     emu.latency = 0.01
-    emu.add_template("notice", components=NOTICE)
-    numbers = [f"1650558{n:04d}" for n in range(300)]
-    source = make_csv(tmp_path / "r.csv", [{"to": p, "1": "a", "2": "b"} for p in numbers])
     when = datetime(2026, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
-    conf = {"recipients": str(source)}
     emu.break_account("lock_account", after_messages=50)
 
     dr = emu_dag_test(conf, when)
