@@ -35,7 +35,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Status = Literal["accepted", "failed", "invalid", "skipped", "ambiguous", "duplicate"]
+Status = Literal["accepted", "failed", "invalid", "skipped", "ambiguous", "duplicate", "not_sent"]
+STATUSES: tuple[Status, ...] = (
+    "accepted",
+    "failed",
+    "invalid",
+    "skipped",
+    "ambiguous",
+    "duplicate",
+    "not_sent",
+)
+NOT_SENT_REASON = "never sent: the send stopped on an account-level error; a retry sends it"
+
+
+class _NotSent(Exception):
+    """The breaker tripped before this recipient's request left."""
 
 
 @dataclass(frozen=True)
@@ -69,14 +83,12 @@ class RecipientResult:
 @dataclass
 class BulkReport:
     total: int = 0
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("accepted", "failed", "invalid", "skipped", "ambiguous", "duplicate"), 0
-        )
-    )
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     results: list[RecipientResult] = field(default_factory=list)
     elapsed: float = 0.0
     retryable_failures: int = 0
+    stopped_by: WhatsAppError | None = None
+    """The account-level error that stopped the send (the breaker), if one did."""
 
     def add(self, result: RecipientResult, *, retryable: bool = False) -> None:
         self.counts[result.status] += 1
@@ -95,13 +107,16 @@ class BulkReport:
 
     def summary(self) -> dict[str, Any]:
         sent = self.counts["accepted"]
-        return {
+        out: dict[str, Any] = {
             "total": self.total,
             **self.counts,
             "failure_ratio": round(self.failure_ratio, 4),
             "elapsed_s": round(self.elapsed, 3),
             "rate_per_s": round(sent / self.elapsed, 2) if self.elapsed else 0.0,
         }
+        if self.stopped_by is not None:
+            out["stopped_by"] = self.stopped_by.to_dict()
+        return out
 
 
 class BulkSender:
@@ -112,6 +127,12 @@ class BulkSender:
     recipient is reserved in the record only once it holds a concurrency slot and a
     rate-limiter slot, just before its request leaves (the transport's
     :data:`~airflow_provider_whatsapp.client.transport.departure_gate`).
+
+    The first answer no other recipient can escape (``WhatsAppError.account_level``:
+    revoked key, no Maton connection, locked account...) trips a breaker: no request
+    leaves after it but those already on the wire (at most ``concurrency``), and every
+    recipient not sent is reported ``not_sent`` and left out of the record, so a retry
+    sends it.
     """
 
     def __init__(
@@ -135,6 +156,8 @@ class BulkSender:
         self.report = BulkReport()
         self._seen: set[str] = set()
         self._started = 0.0
+        self._waiting: set[asyncio.Task[None]] = set()  # started, not yet at the gate
+        self._cancelled: set[asyncio.Task[None]] = set()  # cancelled by the breaker
 
     async def run(self, jobs: Iterable[Job]) -> BulkReport:
         self._started = time.monotonic()
@@ -186,6 +209,7 @@ class BulkSender:
     async def _dispatch(self, jobs: Iterable[Job]) -> None:
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
+        jobs = iter(jobs)  # one pass: a stop reports the rest from where it is
         for job in jobs:
             ready = self._screen(job)
             if ready is None:
@@ -193,6 +217,13 @@ class BulkSender:
             await slots.acquire()
             if self.record.error is not None:
                 break  # the record cannot be written: nothing more may leave
+            if self.report.stopped_by is not None:
+                slots.release()
+                self._not_sent(ready[0])
+                for job in jobs:  # the iterator's rest: screened, never sent
+                    if (rest := self._screen(job)) is not None:
+                        self._not_sent(rest[0])
+                break
             task = asyncio.create_task(self._send(*ready, slots))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
@@ -205,10 +236,36 @@ class BulkSender:
         self, to: str, digest: bytes, message: Message, slots: asyncio.Semaphore
     ) -> None:
         record = self.record
+        task = asyncio.current_task()
+        assert task is not None
+        if self.report.stopped_by is not None:  # tripped before this task first ran
+            slots.release()
+            self._not_sent(to)
+            return
+
+        async def gate() -> None:
+            self._waiting.discard(task)  # from here on, only the breaker's check stops it
+            if self.report.stopped_by is not None:
+                raise _NotSent
+            await record.reserve(digest)
+            if self.report.stopped_by is not None:
+                raise _NotSent
+
         # This task's own context: the gate reserves this recipient, and only it.
-        departure_gate.set(lambda: record.reserve(digest))
+        departure_gate.set(gate)
+        self._waiting.add(task)
         try:
             answer = await self.client.send_message(message)
+        except asyncio.CancelledError:
+            if task not in self._cancelled:
+                raise  # the run itself is cancelled
+            uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the cancel is handled
+            if uncancel is not None:
+                uncancel()
+            self._not_sent(to)  # was waiting for a rate-limit slot: nothing left
+        except _NotSent:
+            record.release(digest)
+            self._not_sent(to)
         except AmbiguousSendError as exc:
             record.unknown_outcome(digest)
             self.report.add(RecipientResult(to, "ambiguous", reason=_one_line(exc)))
@@ -218,6 +275,8 @@ class BulkSender:
                 to, "failed", code=exc.code or exc.status, reason=_one_line(exc)
             )
             self.report.add(result, retryable=exc.retryable)
+            if exc.account_level:
+                self._trip(exc)
         except ValueError as exc:
             record.release(digest)
             self.report.add(RecipientResult(to, "invalid", reason=_one_line(exc)))
@@ -225,7 +284,22 @@ class BulkSender:
             record.accept(digest)
             self.report.add(RecipientResult(to, "accepted", message_id=_message_id(answer)))
         finally:
+            self._waiting.discard(task)
             slots.release()
+
+    def _trip(self, error: WhatsAppError) -> None:
+        """Stop the send: nothing more leaves; requests waiting for a slot give up."""
+        if self.report.stopped_by is not None:
+            return
+        self.report.stopped_by = error
+        self.log.error("Stopping the bulk send on an account-level error: %s", error)
+        for task in self._waiting:
+            self._cancelled.add(task)
+            task.cancel()
+        self._waiting.clear()
+
+    def _not_sent(self, to: str) -> None:
+        self.report.add(RecipientResult(to, "not_sent", reason=NOT_SENT_REASON))
 
     async def _progress(self) -> None:
         while True:
@@ -242,7 +316,8 @@ class BulkSender:
             eta = f", ETA {left / max(report.done / elapsed, 1e-9):.0f}s"
         total = f"/{self.expected_total}" if self.expected_total else ""
         self.log.info(
-            "%s %d%s done: %d accepted, %d failed, %d invalid, %d skipped, %d ambiguous; %.1f msg/s%s",
+            "%s %d%s done: %d accepted, %d failed, %d invalid, %d skipped, %d ambiguous, "
+            "%d not sent; %.1f msg/s%s",
             "Finished:" if final else "Progress:",
             report.done,
             total,
@@ -251,6 +326,7 @@ class BulkSender:
             report.counts["invalid"],
             report.counts["skipped"],
             report.counts["ambiguous"],
+            report.counts["not_sent"],
             rate,
             eta,
         )

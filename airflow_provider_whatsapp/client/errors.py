@@ -62,6 +62,21 @@ class WhatsAppError(Exception):
             text += f" [fbtrace_id {self.fbtrace_id}]"
         return text
 
+    @property
+    def account_level(self) -> bool:
+        """Whether no other request with this key and account can succeed now, so a bulk
+        send stops instead of failing every remaining recipient one by one.
+
+        A revoked key (401), an invalid or expired WhatsApp token (Graph 0, 190), no
+        Maton connection (400 "Missing app connection"), a blocked, locked or
+        spam-limited account (368, 131031, 131048); and a 500 without Graph's error
+        object: Maton's own answer when the WhatsApp authorisation behind the connection
+        has expired. That 500 is also retried, so it reaches a bulk sender only once the
+        transport's retries gave up on it. Recipient-level errors (131026, 131047...)
+        are not.
+        """
+        return isinstance(self, _ACCOUNT_LEVEL) or (self.status == 500 and self.code is None)
+
     def to_dict(self) -> dict[str, Any]:
         """A small JSON-safe summary (for XCom and per-recipient reports)."""
         return {
@@ -133,6 +148,14 @@ class WindowClosedError(RecipientError):
 
 class AccountError(WhatsAppError):
     default_hint = "The WhatsApp Business account is restricted: check WhatsApp Manager"
+
+
+#: Errors every other request of the account would get too (see ``account_level``).
+_ACCOUNT_LEVEL: tuple[type[WhatsAppError], ...] = (
+    AuthenticationError,
+    MissingConnectionError,
+    AccountError,
+)
 
 
 class MediaError(InvalidRequestError):

@@ -144,9 +144,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     record shrinks to a small completion marker (a cleared re-run then sends nothing);
     :func:`delete_delivery_record` or :class:`WhatsAppDeleteDeliveryRecordOperator`
     removes it. The task fails when the share of failed and invalid recipients exceeds
-    ``max_failure_ratio``; per-recipient results go to ``return_value`` XCom either way
-    (pushed before the task fails: ``AirflowException`` when a retry may help,
-    ``AirflowFailException`` when not).
+    ``max_failure_ratio``, and at once on an account-level error (revoked key, no Maton
+    connection, locked or spam-limited account): the send stops, recipients never sent
+    are reported ``not_sent`` and a retry sends them. Per-recipient results go to
+    ``return_value`` XCom either way (pushed before the task fails: ``AirflowException``
+    when a retry may help, ``AirflowFailException`` when not).
 
     :param recipients: list, XCom value, comma-separated string, or file path; a relative
         path is tried as given, then beside the DAG file (templated).
@@ -326,8 +328,19 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             await client.aclose()
 
     def _check(self, report: BulkReport, context: Any, result: dict[str, Any]) -> None:
-        if report.failure_ratio <= self.max_failure_ratio:
+        stopped = report.stopped_by
+        if stopped is None and report.failure_ratio <= self.max_failure_ratio:
             return
+        if stopped is not None:
+            message = (
+                f"Bulk send stopped: {stopped}. No other recipient could get through, so "
+                f"{report.counts['not_sent']} recipient(s) were not sent "
+                f"({report.counts['accepted']} accepted, {report.counts['failed']} failed "
+                "before the stop); once the account is fixed, retry or clear this task: it "
+                "sends only those not accepted. See XCom 'return_value' for each recipient"
+            )
+            # A retry can help only if the error may pass by itself (Maton's 500).
+            fail_with_result(context, result, message, retry_may_help=stopped.retryable)
         message = (
             f"{report.counts['failed']} failed and {report.counts['invalid']} invalid of "
             f"{report.total} recipients ({report.failure_ratio:.1%} > max_failure_ratio "

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import graph, maton
+from . import account, graph, maton
 from .errors import Reply, json_reply, maton_error
 from .faults import rate_limited
 from .state import RecordedRequest, State
@@ -182,6 +182,7 @@ class EmulatorApp:
             if reply is None:  # dropped
                 return
         req.record.status = reply[0]
+        req.record.answered_at = time.monotonic()
         await _send(send, reply)
 
     def _front_door(self, req: Incoming) -> Reply | None:
@@ -224,6 +225,10 @@ class EmulatorApp:
             await self._drop(scope, receive)
             return None
         with state.lock:
+            trouble = account.answer(state, req.method, req.path)
+            if trouble is not None:  # refused for the account: nothing processed
+                req.record.fault = state.account.kind
+                return trouble
             req.record.processed = True
             if req.path.startswith("/connections"):
                 reply = maton.handle(state, req.method, req.path, req.query, req.payload)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from . import account
 from .faults import FaultPlan
 from .settings import apply_settings
 from .state import DEFAULT_BODY, TEMPLATE_ID_BASE, State, Template
@@ -91,3 +92,13 @@ def inject_faults(
     plan = FaultPlan.from_args(ratio, kinds, **options)
     with state.lock:
         state.faults = plan
+
+
+def break_account(state: State, kind: str | None, after_messages: int = 0) -> None:
+    """Account-level trouble (:data:`~.account.ACCOUNT_FAULTS`) once ``after_messages``
+    more messages are accepted; ``kind`` ``None`` restores the account."""
+    with state.lock:
+        if kind is None:
+            account.restore_account(state)
+        else:
+            account.break_account(state, kind, after_messages)

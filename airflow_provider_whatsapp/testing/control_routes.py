@@ -66,6 +66,14 @@ class FaultsIn(_Strict):
     seed: int | None = 0
 
 
+class AccountIn(_Strict):
+    """Account-level trouble after ``after_messages`` more accepted messages; ``kind``
+    null restores the account."""
+
+    kind: str | None
+    after_messages: int = 0
+
+
 @contextmanager
 def _bad_request() -> Iterator[None]:
     """The control API's own argument errors become 400s that say what was wrong."""
@@ -144,6 +152,12 @@ def control_router(state: State) -> APIRouter:
         options = body.model_dump(exclude={"ratio", "kinds"})
         with _bad_request():
             control.inject_faults(state, body.ratio, body.kinds, **options)
+        return ok
+
+    @router.post("/account")
+    def account(body: AccountIn) -> dict[str, bool]:
+        with _bad_request():
+            control.break_account(state, body.kind, body.after_messages)
         return ok
 
     return router

@@ -267,6 +267,19 @@ class WhatsAppEmulator:
         """No more injected faults."""
         control.inject_faults(self._state, 0.0)
 
+    def break_account(self, kind: str, *, after_messages: int = 0) -> None:
+        """Account-level trouble once ``after_messages`` more messages are accepted:
+        "revoke_key" (401 everywhere), "remove_connection" (Maton's connections deleted:
+        400 Missing app connection), "expire_authorisation" (Maton's Graph-less 500),
+        "expire_token" (Graph 190), "lock_account" (131031 on sends), "spam_limit"
+        (131048 on sends). Counted at processing, so exactly ``after_messages`` more are
+        accepted; refused requests are recorded with ``fault`` set to ``kind``."""
+        control.break_account(self._state, kind, after_messages)
+
+    def restore_account(self) -> None:
+        """Undo :meth:`break_account`: the key works and the connections are back."""
+        control.break_account(self._state, None)
+
     def reset(self) -> None:
         """Forget traffic, media, windows, faults; restore templates and settings."""
         self._state.clear()

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .account import AccountTrouble
 from .faults import FaultPlan
 from .settings import Settings
 
@@ -44,6 +45,8 @@ class RecordedRequest:
     processed: bool
     received_at: float
     host: str
+    answered_at: float | None = None
+    """When the answer left (monotonic); ``None`` while unanswered or when dropped."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form for the ``/_emulator/requests`` route."""
@@ -182,6 +185,7 @@ class State:
             self.rate_windows: dict[str, deque[float]] = {}
             self.template_creations: deque[float] = deque()
             self.faults = FaultPlan()
+            self.account = AccountTrouble()
             self.templates = [
                 dataclasses.replace(t, components=copy.deepcopy(t.components))
                 for t in self.initial_templates

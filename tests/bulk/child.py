@@ -61,6 +61,22 @@ class FileStore(RecordStore):
         self._path(key).unlink(missing_ok=True)
 
 
+def spec_for(
+    emu: Any, numbers: list[str], store: Path, *, concurrency: int = 8, **more: Any
+) -> dict[str, Any]:
+    """The spec of a send from this process or a child to ``emu`` (a ``WhatsAppEmulator``)."""
+    return {
+        "url": emu.url,
+        "api_key": emu.api_key,
+        "phone_number_id": emu.phone_number_id,
+        "store": str(store),
+        "numbers": numbers,
+        "concurrency": concurrency,
+        "rate_limit": None,
+        **more,
+    }
+
+
 def jobs_for(numbers: Iterable[str]) -> list[Job]:
     def builder(to: str) -> Any:
         return lambda: TextMessage.create(to, f"Your order for {to} shipped")

@@ -17,7 +17,6 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,7 +29,7 @@ from airflow_provider_whatsapp.bulk.record import (
 )
 from airflow_provider_whatsapp.bulk.sender import BulkReport
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.bulk.child import KEY, FileStore, open_record, send, spawn
+from tests.bulk.child import KEY, FileStore, open_record, send, spawn, spec_for
 
 CONCURRENCY = 8
 
@@ -39,19 +38,6 @@ CONCURRENCY = 8
 def bulk_emu() -> Iterator[WhatsAppEmulator]:
     with WhatsAppEmulator(rate_limit=None, latency=0.01, enforce_window=False) as emulator:
         yield emulator
-
-
-def spec_for(emu: WhatsAppEmulator, numbers: list[str], store: Path, **more: Any) -> dict[str, Any]:
-    return {
-        "url": emu.url,
-        "api_key": emu.api_key,
-        "phone_number_id": emu.phone_number_id,
-        "store": str(store),
-        "numbers": numbers,
-        "concurrency": CONCURRENCY,
-        "rate_limit": None,
-        **more,
-    }
 
 
 def phones(n: int, prefix: str) -> list[str]:

@@ -186,6 +186,18 @@ def unthrottled(emu: Any, monkeypatch: Any) -> None:
         monkeypatch.setenv(name, value)
 
 
+def notice_send(
+    emu: Any, monkeypatch: Any, tmp_path: Path, numbers: list[str]
+) -> tuple[list[str], dict[str, Any]]:
+    """Unthrottled emulator with the "notice" template; the run conf sending it to
+    ``numbers`` from a CSV file."""
+    emu.rate_limit = None
+    unthrottled(emu, monkeypatch)
+    emu.add_template("notice", components=NOTICE)
+    source = make_csv(tmp_path / "r.csv", [{"to": p, "1": "a", "2": "b"} for p in numbers])
+    return numbers, {"recipients": str(source)}
+
+
 def emu_dag_test(conf: dict[str, Any], when: datetime | None = None) -> Any:
     from tests.dags.bulk_send import dag
 
@@ -217,14 +229,9 @@ def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
     airflow_db, whatsapp_emulator_connection, monkeypatch, tmp_path: Path
 ) -> None:
     emu = whatsapp_emulator_connection
-    emu.rate_limit = None
-    unthrottled(emu, monkeypatch)
+    numbers, conf = notice_send(emu, monkeypatch, tmp_path, [f"1650557{n:04d}" for n in range(600)])
     emu.latency = 0.02
-    emu.add_template("notice", components=NOTICE)
-    numbers = [f"1650557{n:04d}" for n in range(600)]
-    source = make_csv(tmp_path / "r.csv", [{"to": p, "1": "a", "2": "b"} for p in numbers])
     when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    conf = {"recipients": str(source)}
 
     code = (
         f"import sys, datetime as d; sys.path.insert(0, {str(REPO)!r})\n"
@@ -309,3 +316,45 @@ def marker_run_id(key: str, stored: dict[str, str]) -> str:
         runs = [r.run_id for r in session.query(DagRun).filter(DagRun.dag_id == "bulk_send_test")]
     [run_id] = [r for r in runs if record_key("bulk_send_test", r, "bulk") == key]
     return run_id
+
+
+@pytest.mark.dag
+def test_locked_account_stops_the_task_and_a_rerun_sends_only_the_not_sent(
+    airflow_db,
+    whatsapp_emulator_connection,
+    monkeypatch,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    emu = whatsapp_emulator_connection
+    numbers, conf = notice_send(emu, monkeypatch, tmp_path, [f"1650558{n:04d}" for n in range(300)])
+    emu.latency = 0.01
+    when = datetime(2026, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+    emu.break_account("lock_account", after_messages=50)
+
+    dr = emu_dag_test(conf, when)
+    assert dr.state == "failed"
+    (ti,) = [t for t in dr.get_task_instances() if t.task_id == "bulk"]
+    assert ti.try_number == 1, "a locked account is not retried by Airflow"
+    result = xcom_of(dr, "bulk")  # return_value, pushed before the failure
+    by_status = collections.defaultdict(set)
+    for row in result["results"]:
+        by_status[row["status"]].add(row["to"])
+    assert len(by_status["accepted"]) == len(emu.messages) == 50
+    assert 1 <= len(by_status["failed"]) <= 8  # concurrency 8: only what was on its way
+    assert len(by_status["not_sent"]) == 300 - 50 - len(by_status["failed"])
+    assert result["summary"]["stopped_by"]["code"] == 131031
+    log = capfd.readouterr().out
+    assert "Bulk send stopped: [HTTP 400, code 131031]" in log
+    assert "The business account is locked" in log  # the reason
+    assert "once the account is fixed, retry or clear this task" in log  # the fix
+
+    emu.restore_account()
+    again = bulk_xcom(emu_dag_test(conf, when))
+    statuses = {r["to"]: r["status"] for r in again["results"]}
+    assert {to for to, s in statuses.items() if s == "skipped"} == by_status["accepted"]
+    assert {to for to, s in statuses.items() if s == "accepted"} == (
+        by_status["not_sent"] | by_status["failed"]
+    )
+    counts = collections.Counter(m.to for m in emu.messages)
+    assert set(counts) == set(numbers) and set(counts.values()) == {1}, "a duplicate"

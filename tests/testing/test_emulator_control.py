@@ -125,6 +125,55 @@ def test_http_control_routes(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
     control.close()
 
 
+def test_account_breaks_after_counted_messages_and_is_restored(
+    emu: WhatsAppEmulator, gw: httpx.Client
+) -> None:
+    """Each kind answers as Maton or Graph would, only after ``after_messages`` more
+    accepted messages; the ctrl host still lists connections (except a revoked key)."""
+    emu.enforce_window = False
+    control = httpx.Client(base_url=f"{emu.url}/_emulator")
+    ctrl = httpx.Client(base_url=emu.url, headers={"Authorization": f"Bearer {emu.api_key}"})
+    messages = f"/{emu.phone_number_id}/messages"
+    expected = {
+        "revoke_key": (401, None, 401),
+        "remove_connection": (400, None, 200),
+        "expire_authorisation": (500, None, 200),
+        "expire_token": (401, 190, 200),
+        "lock_account": (400, 131031, 200),
+        "spam_limit": (400, 131048, 200),
+    }
+    for kind, (status, code, ctrl_status) in expected.items():
+        assert control.post("/account", json={"kind": kind, "after_messages": 2}).json() == {
+            "success": True
+        }
+        assert [gw.post(messages, json=text_message()).status_code for _ in range(2)] == [200] * 2
+        refused = gw.post(messages, json=text_message())
+        assert refused.status_code == status, kind
+        error = refused.json().get("error")
+        assert (error.get("code") if isinstance(error, dict) else None) == code, kind
+        assert emu.requests[-1].fault == kind and not emu.requests[-1].processed
+        assert ctrl.get("/connections").status_code == ctrl_status, kind
+        emu.restore_account()
+        assert gw.post(messages, json=text_message()).status_code == 200, kind
+    assert control.post("/account", json={"kind": "lock_account"}).status_code == 200
+    assert gw.post(messages, json=text_message()).status_code == 400  # at once by default
+    assert gw.get(f"/{emu.phone_number_id}").status_code == 200  # only sends are refused
+    assert control.post("/account", json={"kind": None}).status_code == 200
+    assert gw.post(messages, json=text_message()).status_code == 200
+    assert control.post("/account", json={"kind": "melt"}).status_code == 400
+    with pytest.raises(ValueError, match="after_messages"):
+        emu.break_account("spam_limit", after_messages=-1)
+    emu.break_account("remove_connection")
+    gw.post(messages, json=text_message())
+    assert emu.connections == []
+    emu.reset()  # a reset restores the account too
+    assert len(emu.connections) == 1
+    emu.enforce_window = False
+    assert gw.post(messages, json=text_message()).status_code == 200
+    control.close()
+    ctrl.close()
+
+
 def test_control_routes_are_not_rate_limited(emu: WhatsAppEmulator) -> None:
     emu.rate_limit = 1
     codes = {httpx.get(f"{emu.url}/_emulator/templates").status_code for _ in range(5)}
