@@ -51,7 +51,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("style", STYLES)
-def test_maton_errors_read_well_in_every_style(whatsapp_emulator, config_for, style, case) -> None:
+def test_maton_errors_read_well_in_every_style(whatsapp_emulator, style, case) -> None:
     changes, call, cls, sentence, hint = CASES[case]
     whatsapp_emulator.maton_error_style = style
     with WhatsAppClient(client_config(whatsapp_emulator, **changes)) as client:
@@ -66,7 +66,7 @@ def test_maton_errors_read_well_in_every_style(whatsapp_emulator, config_for, st
 
 @pytest.mark.parametrize("style", STYLES)
 def test_a_maton_500_says_to_reauthorise_the_connection(
-    whatsapp_emulator, config_for, style
+    whatsapp_emulator, style
 ) -> None:
     whatsapp_emulator.maton_error_style = style
     whatsapp_emulator.inject_faults(1.0, ["500"], paths="all")
