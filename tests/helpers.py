@@ -1,4 +1,4 @@
-"""Reading what a ``dag.test()`` run left behind."""
+"""Reading what a ``dag.test()`` run left behind; a strict stand-in for the supervisor."""
 
 from __future__ import annotations
 
@@ -23,3 +23,27 @@ def task_states(dr: Any) -> dict[str, str]:
         ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": str(ti.state)
         for ti in dr.get_task_instances()
     }
+
+
+class FakeSupervisorComms:
+    """Stands in for the triggerer's channel to its supervisor, as strict as Airflow's:
+    a blocking ``send`` from the event-loop thread raises ``DeadlockImminentError``
+    (the real one does whenever another trigger's ``asend`` is in flight)."""
+
+    def __init__(self) -> None:
+        self.async_masks: list[Any] = []
+
+    def send(self, msg: Any) -> Any:
+        import asyncio
+
+        from airflow.sdk.execution_time.comms import DeadlockImminentError
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        raise DeadlockImminentError(msg)
+
+    async def asend(self, msg: Any) -> Any:
+        self.async_masks.append(getattr(msg, "value", msg))
+        return None

@@ -14,6 +14,7 @@ from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, 
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import FakeSupervisorComms
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
@@ -354,30 +355,6 @@ def test_test_connection_reports_a_missing_key(monkeypatch: pytest.MonkeyPatch) 
     ok, message = WhatsAppHook().test_connection()
     assert ok is False
     assert "MATON_API_KEY" in message
-
-
-class FakeSupervisorComms:
-    """Stands in for the triggerer's channel to its supervisor, as strict as Airflow's:
-    a blocking ``send`` from the event-loop thread raises ``DeadlockImminentError``
-    (the real one does whenever another trigger's ``asend`` is in flight)."""
-
-    def __init__(self) -> None:
-        self.async_masks: list[Any] = []
-
-    def send(self, msg: Any) -> Any:
-        import asyncio
-
-        from airflow.sdk.execution_time.comms import DeadlockImminentError
-
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return None
-        raise DeadlockImminentError(msg)
-
-    async def asend(self, msg: Any) -> Any:
-        self.async_masks.append(getattr(msg, "value", msg))
-        return None
 
 
 async def test_async_config_masks_through_the_async_channel_only(
