@@ -33,6 +33,7 @@ connection is ``whatsapp_default``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from airflow.sdk import DAG, task
 
@@ -64,15 +65,13 @@ team_template = send_whatsapp_notification(
 )
 
 # Late, not failed: the triggerer awaits the notifier with the missed deadline's context.
-deadline = (
-    DeadlineAlert(
+deadline: dict[str, Any] = {}  # DAG(**deadline): Airflow 3.0's DAG takes no deadline
+if DeadlineAlert is not None:
+    deadline["deadline"] = DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
         interval=DEADLINE,
         callback=AsyncCallback(send_whatsapp_notification, kwargs={"to": ONCALL_PHONE}),
     )
-    if DeadlineAlert is not None
-    else None
-)
 
 with DAG(
     "whatsapp_failure_alerts",
@@ -83,7 +82,7 @@ with DAG(
     doc_md=__doc__,
     # One message per failed run (reason, last failed task, log link).
     on_failure_callback=[send_whatsapp_notification(to=ONCALL_PHONE)],
-    **({"deadline": deadline} if deadline is not None else {}),
+    **deadline,
 ) as dag:
 
     @task(

@@ -161,7 +161,7 @@ def _when(value: Any) -> datetime | None:
 
 
 def _span(delta: timedelta) -> str:
-    """``12.3s``, ``4m 05s``, ``2h 07m``: readable for a deadline of seconds or of hours."""
+    """``12.3s``, ``4m 05s``, ``2h 07m``, ``3d 04h``: readable for seconds as for days."""
     total = max(delta.total_seconds(), 0.0)
     if total < 60:
         return f"{total:.1f}s"
@@ -169,7 +169,10 @@ def _span(delta: timedelta) -> str:
     if minutes < 60:
         return f"{minutes}m {seconds:02d}s"
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
+    if hours < 48:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
 
 
 def _run_url(dag_id: str, run_id: str) -> str | None:
@@ -348,7 +351,8 @@ class WhatsAppNotifier(BaseNotifier):
     def __await__(self) -> Generator[Any, None, None]:
         clone = self._fresh()
         if is_deadline_context(clone.context):  # a deadline alert: name the run in templates
-            clone.context = {**deadline_facts(clone.context), **clone.context}
+            merged: dict[str, Any] = {**deadline_facts(clone.context), **clone.context}
+            clone.context = merged  # type: ignore[assignment]
         return BaseNotifier.__await__(clone)
 
     def _fresh(self) -> WhatsAppNotifier:

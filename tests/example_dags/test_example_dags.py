@@ -85,7 +85,6 @@ def test_example_templates_are_valid_definitions() -> None:
     assert raw["components"][0]["text"].count("{{") == 3  # task, DAG, try
 
 
-
 def test_failure_alerts_example_has_a_whatsapp_deadline_alert(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -102,6 +101,7 @@ def test_failure_alerts_example_has_a_whatsapp_deadline_alert(
         "path": "airflow_provider_whatsapp.notifications.whatsapp.WhatsAppNotifier",
         "kwargs": {"to": ex.ONCALL_PHONE},
     }
+
 
 # -- running ------------------------------------------------------------------------------
 @pytest.mark.dag

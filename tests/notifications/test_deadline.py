@@ -16,7 +16,13 @@ from typing import Any
 
 import pytest
 from airflow.sdk.definitions.deadline import AsyncCallback, DeadlineAlert, DeadlineReference
-from airflow.triggers.callback import CallbackTrigger
+
+try:
+    from airflow.triggers.callback import CallbackTrigger
+except ImportError:  # Airflow 3.1: the same trigger under its first name
+    from airflow.triggers.deadline import (  # type: ignore[no-redef]
+        DeadlineCallbackTrigger as CallbackTrigger,
+    )
 
 from airflow_provider_whatsapp.notifications.whatsapp import (
     WhatsAppNotifier,
@@ -206,6 +212,8 @@ def test_deadline_message_from_iso_text_hours_and_thin_contexts(
         "Took: 5h 29m",  # no Link: [api] base_url is not set
     ]
     assert deadline_message({"deadline": {}}, now) == "⏰ Airflow deadline missed\nDAG: ?"
+    weeks = {"dag_run": {}, "deadline": {"deadline_time": now - timedelta(days=9, hours=5)}}
+    assert "Missed by: 9d 05h" in deadline_message(weeks, now)
     naive = {"dag_run": {"dag_id": "d"}, "deadline": {"deadline_time": datetime(2026, 3, 1, 11)}}
     assert deadline_message(naive, now).splitlines()[2:] == [
         "Deadline: 2026-03-01 11:00:00 UTC",
@@ -217,7 +225,13 @@ def test_a_dag_with_a_whatsapp_deadline_alert_serializes_with_an_importable_path
     """What the dag-processor stores: the callback's path (importable on the triggerer)
     and its kwargs, which must hold no secret (only the connection id)."""
     from airflow.sdk import DAG
-    from airflow.serialization.serialized_objects import DagSerialization
+    from airflow.serialization import serialized_objects
+
+    # DagSerialization from 3.2 on, SerializedDAG before.
+    names = ("DagSerialization", "SerializedDAG")
+    serializer = next(
+        getattr(serialized_objects, n) for n in names if hasattr(serialized_objects, n)
+    )
 
     alert = DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
@@ -228,6 +242,6 @@ def test_a_dag_with_a_whatsapp_deadline_alert_serializes_with_an_importable_path
     )
     with DAG("with_deadline", schedule=None, deadline=alert) as dag:
         pass
-    text = str(DagSerialization.to_dict(dag))
+    text = str(serializer.to_dict(dag))
     assert "airflow_provider_whatsapp.notifications.whatsapp.WhatsAppNotifier" in text
     assert "'whatsapp_conn_id': 'oncall'" in text
