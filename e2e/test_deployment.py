@@ -1,4 +1,4 @@
-"""The provider in a real Airflow deployment (``make e2e``): cases a-f of issue 10.
+"""The provider in a real Airflow deployment (``make e2e``): cases a-f of issue 10, g of 13.
 
 Every DAG is triggered through the REST API and judged from the emulator's record, the
 REST API and the log files; every wait is bounded. The cases run in this order (the key
@@ -8,10 +8,13 @@ scan, f, comes last so that it sees everything the others wrote).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections import Counter
 from datetime import datetime
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -108,11 +111,17 @@ def test_b_task_and_dag_level_alerts_arrive(deployment: Deployment) -> None:
     assert dag_alert.startswith("❌ Airflow DAG run failed")
     assert "\nDAG: e2e_alerts\n" in dag_alert and "\nLast task: boom\n" in dag_alert
     assert f"\nRun: {run}\n" in dag_alert and "\nReason: task_failure" in dag_alert
-    # The DAG-level callback ran in the dag-processor: its log there names the send.
-    logs = list((deployment.home / "logs" / "dag_processor").rglob("e2e_alerts.py.log"))
-    assert logs, "no dag-processor log for e2e_alerts.py"
-    text = "\n".join(p.read_text(errors="replace") for p in logs)
-    assert "WhatsApp" in text, text[-2000:]
+
+    # The DAG-level callback ran in the dag-processor: its log there names the send (the
+    # line may land a moment after the message did: wait for it, bounded).
+    def processor_log() -> str:
+        logs = (deployment.home / "logs" / "dag_processor").rglob("e2e_alerts.py.log")
+        return "\n".join(p.read_text(errors="replace") for p in logs)
+
+    try:
+        wait_for("the send in the dag-processor's log", lambda: "WhatsApp" in processor_log(), 30)
+    except TimeoutError:
+        pytest.fail(f"no WhatsApp line in the dag-processor log:\n{processor_log()[-2000:]}")
 
 
 # -- c. the deferrable sensor in the triggerer -------------------------------------------------
@@ -229,6 +238,46 @@ def test_e_alert_during_bulk_is_delivered(deployment: Deployment) -> None:
         + ("LOST" if delay is None else f"delivered {delay:.1f}s after the task failed")
     )
     assert delay is not None, "the failure alert never reached the emulator"
+
+
+# -- g. a deadline alert from the triggerer -----------------------------------------------------
+def test_g_missed_deadline_alerts_from_the_triggerer_while_the_task_runs(
+    deployment: Deployment,
+) -> None:
+    emulator = deployment.emulator
+    assert emulator is not None
+    dag_id = "e2e_deadline"
+    phone = dag_constant(dag_id, "DEADLINE_PHONE")
+    emulator.control("windows", {"phones": [phone]})
+    run = deployment.trigger(dag_id)
+    slow = dag_constant(dag_id, "SLOW_SECONDS")
+
+    def alert() -> dict[str, Any] | None:
+        return next((m for m in emulator.messages() if m["to"] == phone), None)
+
+    message = wait_for("the deadline alert at the emulator", alert, slow)
+    # Still running when it arrived: the alert came on time from the triggerer, not
+    # from a callback at the run's end.
+    assert deployment.task_states(dag_id, run) == {"slow": "running"}
+    assert deployment.run(dag_id, run)["state"] == "running"
+    text = message["payload"]["text"]["body"]
+    deployment.say(f"g. deadline alert while the task runs:\n{text}")
+    lines = text.splitlines()
+    assert lines[:3] == ["⏰ Airflow deadline missed", f"DAG: {dag_id}", f"Run: {run}"]
+    deadline = dag_constant(dag_id, "DEADLINE_SECONDS")
+    assert re.fullmatch(
+        rf"Deadline: \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC \({deadline}\.0s after queued\)",
+        lines[3],
+    ), lines[3]
+    assert re.fullmatch(r"Missed by: \d+\.\ds", lines[4]), lines[4]
+    assert "State: running" in lines
+    assert lines[-1] == f"Link: {deployment.api_url}/dags/{dag_id}/runs/{quote(run)}"
+    # The triggerer sent it: its output logs the send.
+    log = (deployment.outputs / "triggerer.log").read_text(errors="replace")
+    assert f"WhatsApp notification sent to {phone}" in log, log[-3000:]
+    # One alert per missed deadline; the run itself still succeeds.
+    assert deployment.wait_run(dag_id, run, 120) == "success"
+    assert [m["to"] for m in emulator.messages()].count(phone) == 1
 
 
 # -- f. the key stays secret ----------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Shared test helpers, one per job: a free port, a connection, a client config, what a
-``dag.test()`` run left behind, and Meta's schemas."""
+``dag.test()`` run left behind, Meta's schemas, and a strict stand-in for the supervisor."""
 
 from __future__ import annotations
 
@@ -92,3 +92,34 @@ def meta_oracle(definition: str = "Message") -> Draft202012Validator:
     document = json.loads(META_SCHEMAS.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(document)
     return Draft202012Validator({**document, "$ref": f"#/$defs/{definition}"})
+
+
+class BlockingCallOnEventLoop(RuntimeError):
+    """What Airflow 3.3.2+ raises as ``DeadlockImminentError`` (older SDKs just hang)."""
+
+
+class FakeSupervisorComms:
+    """Stands in for the triggerer's channel to its supervisor, as strict as Airflow's:
+    a blocking ``send`` from the event-loop thread raises (the real one does whenever
+    another trigger's ``asend`` is in flight). Such sends are recorded too: Airflow's
+    ``mask_secret`` swallows the error."""
+
+    def __init__(self) -> None:
+        self.async_masks: list[Any] = []
+        self.thread_masks: list[Any] = []  # blocking sends from a worker thread (allowed)
+        self.loop_sends: list[Any] = []  # blocking sends from the event loop (the bug)
+
+    def send(self, msg: Any) -> Any:
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.thread_masks.append(getattr(msg, "value", msg))
+            return None
+        self.loop_sends.append(msg)
+        raise BlockingCallOnEventLoop(msg)
+
+    async def asend(self, msg: Any) -> Any:
+        self.async_masks.append(getattr(msg, "value", msg))
+        return None

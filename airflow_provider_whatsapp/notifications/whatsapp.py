@@ -7,10 +7,11 @@ import asyncio
 import copy
 import json
 import time
-from collections.abc import Generator, Sequence
-from datetime import datetime, timezone
+from collections.abc import Generator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from airflow.sdk import BaseNotifier
 
@@ -173,6 +174,103 @@ def default_message(context: Any) -> str:
     return "\n".join(lines)[:TEXT_LIMIT]
 
 
+# -- deadline alerts (Airflow 3.1+: a DeadlineAlert's AsyncCallback, run in the triggerer) ---
+_DEADLINE_TITLE = "⏰ Airflow deadline missed"
+
+
+def is_deadline_context(context: Any) -> bool:
+    """A missed deadline's context: ``{"dag_run": {...}, "deadline": {...}}``, plain dicts."""
+    return isinstance(context, Mapping) and isinstance(context.get("deadline"), Mapping)
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def _when(value: Any) -> datetime | None:
+    """A datetime, or the ISO text a JSON dump of one gives, as an aware datetime."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return _aware(value)
+
+
+def _span(delta: timedelta) -> str:
+    """``12.3s``, ``4m 05s``, ``2h 07m``, ``3d 04h``: readable for seconds as for days."""
+    total = max(delta.total_seconds(), 0.0)
+    if total < 60:
+        return f"{total:.1f}s"
+    minutes, seconds = divmod(int(total), 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
+
+
+def _run_url(dag_id: str, run_id: str) -> str | None:
+    """The run's page, when ``[api] base_url`` is set (Airflow cannot guess its own host)."""
+    try:
+        from airflow.configuration import conf
+
+        base = conf.get("api", "base_url", fallback=None)
+    except Exception:  # no core config where this runs: no link, the alert goes out anyway
+        return None
+    if not base:
+        return None
+    return f"{str(base).rstrip('/')}/dags/{quote(dag_id)}/runs/{quote(run_id)}"
+
+
+def deadline_facts(context: Any, now: datetime | None = None) -> dict[str, Any]:
+    """``dag_id``, ``run_id`` and ``missed_by`` of a missed deadline's context.
+
+    Added to the context before rendering, so ``text``/``parameters`` of a deadline alert
+    can say ``{{ run_id }}`` as a failure callback's do (``dag``/``ti`` are not there).
+    """
+    dag_run = context.get("dag_run") or {}
+    needed_by = _when(_field(context.get("deadline") or {}, "deadline_time"))
+    now = now or datetime.now(timezone.utc)
+    return {
+        "dag_id": _field(dag_run, "dag_id") or "?",
+        "run_id": _field(dag_run, "dag_run_id") or _field(dag_run, "run_id") or "",
+        "missed_by": _span(now - needed_by) if needed_by else "",
+    }
+
+
+def deadline_message(context: Any, now: datetime | None = None) -> str:
+    """The default text of a deadline alert: DAG, run, which deadline, by how much it was
+    missed, the run's state so far and its page. The triggerer hands over only plain dicts
+    (the run as the REST API shows it, the deadline's id and time), so that is all we use."""
+    now = now or datetime.now(timezone.utc)
+    dag_run = context.get("dag_run") or {}
+    facts = deadline_facts(context, now)
+    lines = [_DEADLINE_TITLE, f"DAG: {facts['dag_id']}"]
+    if facts["run_id"]:
+        lines.append(f"Run: {facts['run_id']}")
+    needed_by = _when(_field(context.get("deadline") or {}, "deadline_time"))
+    queued = _when(_field(dag_run, "queued_at"))
+    if needed_by is not None:
+        line = f"Deadline: {needed_by.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+        if queued is not None and needed_by >= queued:
+            line += f" ({_span(needed_by - queued)} after queued)"
+        lines += [line, f"Missed by: {facts['missed_by']}"]
+    state = _field(dag_run, "state")
+    if state:
+        lines.append(f"State: {getattr(state, 'value', state)}")
+    started = _when(_field(dag_run, "start_date"))
+    if started is not None:
+        ended = _when(_field(dag_run, "end_date"))
+        lines.append(f"{'Took' if ended else 'Running for'}: {_span((ended or now) - started)}")
+    url = _run_url(str(facts["dag_id"]), str(facts["run_id"])) if facts["run_id"] else None
+    if url:
+        lines.append(f"Link: {url}")
+    return "\n".join(lines)[:TEXT_LIMIT]
+
+
 def _phone_list(value: Any) -> list[str]:
     """One number, a comma-separated string, a list, or a rendered list ("['1', '2']")."""
     if value is None:
@@ -207,6 +305,12 @@ class WhatsAppNotifier(BaseNotifier):
     cannot be rendered (an undefined variable, a typo) the default message is sent
     instead, with a note saying so. Each call renders a fresh copy, so one instance can
     serve several tasks, tries and runs (default_args, ``dag.test()``).
+
+    As a deadline alert (Airflow 3.1+), ``AsyncCallback(WhatsAppNotifier, kwargs={...})``
+    on a ``DeadlineAlert``: the triggerer awaits it with a plain-dict context; the
+    connection is looked up asynchronously, the default message says which deadline was
+    missed and by how much, and templates may use ``{{ dag_id }}``, ``{{ run_id }}``,
+    ``{{ missed_by }}``, ``{{ dag_run.* }}`` and ``{{ deadline.deadline_time }}``.
 
     :param to: one phone number or several (a list, or comma-separated; international
         format, ``+`` and spaces allowed) (templated).
@@ -282,7 +386,11 @@ class WhatsAppNotifier(BaseNotifier):
         BaseNotifier.__call__(self._fresh(), *args)
 
     def __await__(self) -> Generator[Any, None, None]:
-        return BaseNotifier.__await__(self._fresh())
+        clone = self._fresh()
+        if is_deadline_context(clone.context):  # a deadline alert: name the run in templates
+            merged: dict[str, Any] = {**deadline_facts(clone.context), **clone.context}
+            clone.context = merged  # type: ignore[assignment]
+        return BaseNotifier.__await__(clone)
 
     def _fresh(self) -> WhatsAppNotifier:
         clone = copy.copy(self)
@@ -353,7 +461,7 @@ class WhatsAppNotifier(BaseNotifier):
                 for to in self.recipients
             ]
         if self.text is None or "text" in errors:
-            body = default_message(context)
+            body = (deadline_message if is_deadline_context(context) else default_message)(context)
             if "text" in errors:
                 body += f"\n(The notifier's text could not be rendered: {errors['text']})"
         else:
@@ -403,14 +511,22 @@ class WhatsAppNotifier(BaseNotifier):
                 "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
             )
 
+    def _fail_if_deadline(self, context: Any, why: str) -> None:
+        """A deadline alert that reached nobody fails its callback (Airflow records it as
+        failed, the triggerer logs why): unlike a task callback's, it hides no task failure."""
+        if is_deadline_context(context):
+            raise RuntimeError(f"WhatsApp deadline alert not sent: {why}")
+
     async def async_notify(self, context: Any) -> None:
         messages = self._messages_or_log(context)
         if not messages:
+            self._fail_if_deadline(context, "no message could be built (see the log above)")
             return
         try:
             client = await self.hook.get_async_conn()
         except Exception as exc:
             self.log.error("WhatsApp notification not sent: connection unusable: %s", exc)
+            self._fail_if_deadline(context, f"connection unusable: {exc}")
             return
         try:
             results = await asyncio.gather(
@@ -431,6 +547,7 @@ class WhatsAppNotifier(BaseNotifier):
             self.log.error(
                 "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
             )
+            self._fail_if_deadline(context, f"every send failed ({len(messages)} recipient(s))")
 
 
 def _message_id(answer: Any) -> str:

@@ -65,9 +65,7 @@ def test_maton_errors_read_well_in_every_style(whatsapp_emulator, style, case) -
 
 
 @pytest.mark.parametrize("style", STYLES)
-def test_a_maton_500_says_to_reauthorise_the_connection(
-    whatsapp_emulator, style
-) -> None:
+def test_a_maton_500_says_to_reauthorise_the_connection(whatsapp_emulator, style) -> None:
     whatsapp_emulator.maton_error_style = style
     whatsapp_emulator.inject_faults(1.0, ["500"], paths="all")
     with WhatsAppClient(client_config(whatsapp_emulator, max_retries=1)) as client:

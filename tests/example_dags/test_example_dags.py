@@ -69,7 +69,9 @@ def test_example_dags_parse_with_tags_docs_and_sdk_imports_only() -> None:
     for path in EXAMPLES.glob("*.py"):
         modules = re.findall(r"^(?:from|import) (\S+)", path.read_text(), re.M)
         from_airflow = {m for m in modules if m == "airflow" or m.startswith("airflow.")}
-        assert from_airflow <= {"airflow.sdk"}, path.name
+        assert all(m == "airflow.sdk" or m.startswith("airflow.sdk.") for m in from_airflow), (
+            path.name
+        )
     # The demo runs exactly these DAGs.
     assert {d.dag_id for d in DEMO_DAGS} == EXAMPLE_IDS
 
@@ -80,6 +82,24 @@ def test_example_templates_are_valid_definitions() -> None:
     assert specs["daily_summary"]["parameter_format"] == "NAMED"
     raw = yaml.safe_load((EXAMPLES / "templates" / "airflow_alert.yaml").read_text())
     assert raw["components"][0]["text"].count("{{") == 3  # task, DAG, try
+
+
+def test_failure_alerts_example_has_a_whatsapp_deadline_alert(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deadline the README shows: queued-at plus ``DEADLINE``, the notifier awaited by
+    the triggerer (its path importable there), the on-call phone as the recipient."""
+    from airflow.sdk.definitions.deadline import AsyncCallback, DeadlineReference
+
+    ex = load_example("whatsapp_failure_alerts", monkeypatch)
+    (alert,) = ex.dag.deadline
+    assert alert.reference == DeadlineReference.DAGRUN_QUEUED_AT
+    assert alert.interval == ex.DEADLINE
+    assert isinstance(alert.callback, AsyncCallback)
+    assert alert.callback.serialize() == {
+        "path": "airflow_provider_whatsapp.notifications.whatsapp.WhatsAppNotifier",
+        "kwargs": {"to": ex.ONCALL_PHONE},
+    }
 
 
 # -- running ------------------------------------------------------------------------------

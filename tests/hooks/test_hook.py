@@ -19,7 +19,7 @@ from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_2_PLUS, AIRFLOW_V_3_3_PLUS
-from tests.helpers import free_port, set_connection
+from tests.helpers import FakeSupervisorComms, free_port, set_connection
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
@@ -398,37 +398,6 @@ def test_test_connection_reports_a_missing_key(monkeypatch: pytest.MonkeyPatch) 
     ok, message = WhatsAppHook().test_connection()
     assert ok is False
     assert "MATON_API_KEY" in message
-
-
-class BlockingCallOnEventLoop(RuntimeError):
-    """What Airflow 3.3.2+ raises as ``DeadlockImminentError`` (older SDKs just hang)."""
-
-
-class FakeSupervisorComms:
-    """Stands in for the triggerer's channel to its supervisor, as strict as Airflow's:
-    a blocking ``send`` from the event-loop thread raises (the real one does whenever
-    another trigger's ``asend`` is in flight). Such sends are recorded too: Airflow's
-    ``mask_secret`` swallows the error."""
-
-    def __init__(self) -> None:
-        self.async_masks: list[Any] = []
-        self.thread_masks: list[Any] = []  # blocking sends from a worker thread (allowed)
-        self.loop_sends: list[Any] = []  # blocking sends from the event loop (the bug)
-
-    def send(self, msg: Any) -> Any:
-        import asyncio
-
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self.thread_masks.append(getattr(msg, "value", msg))
-            return None
-        self.loop_sends.append(msg)
-        raise BlockingCallOnEventLoop(msg)
-
-    async def asend(self, msg: Any) -> Any:
-        self.async_masks.append(getattr(msg, "value", msg))
-        return None
 
 
 async def test_async_config_masks_through_the_async_channel_only(
