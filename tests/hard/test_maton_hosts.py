@@ -19,6 +19,7 @@ import pytest
 from airflow_provider_whatsapp.client.config import ClientConfig, default_ctrl_url
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import set_connection
 
 MATON_NAMES = ("api.maton.ai", "gateway.maton.ai", "ctrl.maton.ai")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -34,10 +35,6 @@ def maton_names_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
         return real("127.0.0.1" if name in MATON_NAMES else host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
-def set_connection(monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any]) -> None:
-    set_connection(monkeypatch, conn)
 
 
 def connect(

@@ -21,7 +21,7 @@ from airflow_provider_whatsapp.templates.loading import load_template_files
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "templates"
 CLI_MODULE = "airflow_provider_whatsapp.templates.cli"
-EXAMPLES = REPO / "airflow_provider_whatsapp" / "example_dags" / "templates"
+EXAMPLES = REPO / "example_dags" / "templates"
 
 GOOD: dict[str, Any] = {
     "name": "order_update",
