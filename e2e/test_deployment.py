@@ -145,6 +145,22 @@ def test_c_deferred_sensor_succeeds_on_approval_and_fails_fast_on_rejection(
 
     wait_for("both sensors deferred (REST API)", both_deferred, 120)
     deployment.say("c. both sensors seen deferred through the REST API")
+    # Approve only once the scheduler has the executor's report of each deferring try:
+    # a trigger that fires before it makes the scheduler fail the task ("executor
+    # reported ... finished with state success, but the task instance's state attribute
+    # is queued"), an Airflow race a sensor waiting minutes for Meta never meets.
+    scheduler_log = deployment.outputs / "scheduler.log"
+    sensors = ("wait_approved", "wait_rejected")
+
+    def deferrals_reported() -> bool:
+        events = [
+            line
+            for line in scheduler_log.read_text(errors="replace").splitlines()
+            if "Received executor event" in line and run in line
+        ]
+        return all(any(f"task_id='{t}'" in e for e in events) for t in sensors)
+
+    wait_for("the executor's report of both deferrals", deferrals_reported, 60)
     reason = "INVALID_FORMAT"
     emulator.control("templates/status", {"name": approved, "status": "APPROVED"})
     emulator.control("templates/status", {"name": rejected, "status": "REJECTED", "reason": reason})
