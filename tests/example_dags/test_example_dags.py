@@ -112,6 +112,10 @@ def test_failure_alerts_run_fails_by_design_and_alerts_arrive(
     whatsapp_emulator_connection.open_window(
         digits(ex.ONCALL_PHONE)
     )  # the team's numbers stay closed
+    if not AIRFLOW_V_3_2_PLUS:
+        # 3.1.8's dag.test() cannot create a run of a DAG with a DeadlineAlert (it reads the
+        # run's queued_at before the run is stored); the alerts are what this test checks.
+        ex.dag.deadline = None
 
     dr = ex.dag.test()
 
