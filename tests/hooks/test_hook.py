@@ -19,7 +19,6 @@ from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook, config_from_connection
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import (
-    AIRFLOW_V_3_2_PLUS,
     AIRFLOW_V_3_3_2_PLUS,
     AIRFLOW_V_3_3_PLUS,
 )
@@ -367,8 +366,9 @@ def test_readme_cli_alternative_to_the_test_button_works(emu: WhatsAppEmulator) 
     conn = emu.airflow_connection()
     conn["password"] = wrong = unique_key()
     bad = cli(conn)
-    # 3.2+ exits 1 on a failed test; 3.1's CLI prints the failure and exits 0
-    assert bad.returncode != 0 if AIRFLOW_V_3_2_PLUS else "Connection failed!" in bad.stdout
+    assert "Connection failed!" in bad.stdout
+    # 3.3.2 made a failed test exit 1; before, the CLI printed the failure and exited 0
+    assert (bad.returncode != 0) is AIRFLOW_V_3_3_2_PLUS
     assert "HTTP 401" in bad.stdout + bad.stderr
     assert wrong not in bad.stdout + bad.stderr
     assert emu.messages == []
