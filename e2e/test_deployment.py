@@ -57,8 +57,21 @@ def test_a_example_dags_end_as_designed(deployment: Deployment) -> None:
         },
         "whatsapp_template_sync": set(),
     }
+
+    # The scheduled examples (@daily) may also get a run of their own from the scheduler
+    # once unpaused: every run sends its messages (to each recipient once per run), so the
+    # expectation scales with the runs each DAG had, all waited to their end.
+    def all_runs(dag_id: str) -> list[str]:
+        found = deployment.api("GET", f"/api/v2/dags/{dag_id}/dagRuns")["dag_runs"]
+        ids = [r["dag_run_id"] for r in found]
+        for run_id in ids:
+            deployment.wait_run(dag_id, run_id, 300)
+        return ids
+
+    run_counts = {d.dag_id: len(all_runs(d.dag_id)) for d in DEMO_DAGS}
+    deployment.say(f"a. runs per example DAG: {run_counts}")
     # The DAG-level alert comes from the dag-processor after the run ends: wait for it.
-    expected = {d.dag_id: d.expected_messages for d in DEMO_DAGS}
+    expected = {d.dag_id: d.expected_messages * run_counts[d.dag_id] for d in DEMO_DAGS}
 
     def counted() -> dict[str, int] | None:
         tos = Counter(m["to"] for m in emulator.messages())
@@ -70,7 +83,12 @@ def test_a_example_dags_end_as_designed(deployment: Deployment) -> None:
     except TimeoutError:
         tos = Counter(m["to"] for m in emulator.messages())
         pytest.fail(f"messages per recipient {dict(tos)}, expected per DAG {expected}")
-    assert all(r["status"] == 200 for r in sends(emulator.requests()))
+    # Four DAGs send at once through one Maton account, each worker pacing itself: the
+    # gateway may answer 429, which the client retries (the counts above prove every
+    # message arrived once). Any other answer would be a refusal.
+    statuses = Counter(r["status"] for r in sends(emulator.requests()))
+    deployment.say(f"a. answers to the examples' sends: {dict(statuses)}")
+    assert set(statuses) <= {200, 429}, statuses
     # The sync created release_notice once (its scheduled run and ours share the account)
     # and the deferred sensors saw it approved.
     created = [
