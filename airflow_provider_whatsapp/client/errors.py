@@ -117,6 +117,45 @@ class NotFoundError(WhatsAppError):
     default_hint = "Check the phone_number_id / waba_id / id used"
 
 
+class TemplateNotFoundError(NotFoundError):
+    """No template of this name (in this language) in the WhatsApp Business account.
+
+    Says what was looked for and where: a template lives in one WABA, so a name that
+    exists elsewhere, a language spelt differently or another account's id all end here.
+    """
+
+    default_hint = (
+        "Check the template name and language, and that the template belongs to this "
+        "WhatsApp Business account (the waba_id argument, or the connection's waba_id extra)"
+    )
+
+    @classmethod
+    def looked_for(
+        cls,
+        name: str,
+        language: str | None,
+        waba_id: str | None,
+        *,
+        cause: WhatsAppError | None = None,
+    ) -> TemplateNotFoundError:
+        """The error for ``name`` (``language``: None = any) in ``waba_id``, keeping the
+        status and Graph codes of the ``cause`` (Graph's own "can't be found" answer)."""
+        spelt = f"in language {language!r}" if language else "in any language"
+        message = (
+            f"template {name!r} {spelt} does not exist in WhatsApp Business account "
+            f"(waba_id) {waba_id!r}"
+        )
+        if cause is None:
+            return cls(message)
+        return cls(
+            message,
+            status=cause.status,
+            code=cause.code,
+            error_subcode=cause.error_subcode,
+            fbtrace_id=cause.fbtrace_id,
+        )
+
+
 class InvalidRequestError(WhatsAppError):
     default_hint = "The request was rejected as invalid: fix the payload"
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import math
 import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from airflow.sdk import BaseHook
 
@@ -58,9 +60,109 @@ def _extra_number(extra: dict[str, Any], name: str, default: float, conn_id: str
     return int(number) if whole else number
 
 
-def _with_scheme(url: str) -> str:
-    """A bare host name (``gateway.maton.ai``), as the form's Host field invites, is https."""
-    return url if "://" in url else f"https://{url}"
+def _is_loopback(name: str | None) -> bool:
+    """``localhost`` or a loopback address (``127.0.0.1``, ``::1``): traffic never leaves
+    the machine (a local emulator or proxy)."""
+    if not name:
+        return False
+    name = name.lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _with_scheme(url: str, scheme: str | None = None) -> str:
+    """``url`` with a scheme: its own, else ``scheme``, else https, except http for a
+    loopback host (``127.0.0.1:41511``: what a local emulator serves; nothing leaves the
+    machine). A bare IPv6 address (``::1``, as Airflow hands a URI's ``[::1]``) gets its
+    brackets back."""
+    if "://" in url:
+        return url
+    authority, slash, path = url.partition("/")
+    if authority.count(":") > 1 and not authority.startswith("["):
+        authority = f"[{authority}]"
+    if scheme is None:
+        scheme = "http" if _is_loopback(urlsplit(f"//{authority}").hostname) else "https"
+    return f"{scheme}://{authority}{slash}{path}"
+
+
+def gateway_url(conn: Connection) -> str:
+    """The gateway base URL from the connection's ``host``, ``port`` and ``schema``.
+
+    Airflow splits the same URL differently by how the connection is written:
+
+    - JSON or the form's Host field: ``host`` = ``http://127.0.0.1:41511`` (whole URL);
+    - URI ``whatsapp://:KEY@127.0.0.1:41511/``: ``host`` = ``127.0.0.1``, ``port`` = 41511
+      (``whatsapp://http://:KEY@127.0.0.1:41511/`` also gives ``host`` = ``http://127.0.0.1``);
+    - JSON with ``host`` and ``port`` fields, and ``schema`` = ``http``/``https``, the scheme
+      (a URI's path: ``whatsapp://:KEY@host:8443/https``), as Airflow's HTTP hook reads it.
+
+    All of them give one URL. With no scheme anywhere it is https, except for a loopback
+    host (``localhost``, ``127.0.0.1``, ``::1``), which is http: that is what a local
+    emulator or proxy serves, and nothing leaves the machine. A scheme or port given twice
+    that disagree is an error naming both, never a guess.
+    """
+    host = (conn.host or "").strip()
+    schema = (conn.schema or "").strip().lower()
+    port: Any = conn.port
+    where = f"connection {conn.conn_id!r}"
+    if schema and schema not in ("http", "https"):
+        raise WhatsAppConfigError(
+            f"{where}: schema {conn.schema!r} is not a URL scheme: the schema field (a URI "
+            "connection's path) is the gateway's scheme, 'http' or 'https', or empty"
+        )
+    if not host:
+        if port not in (None, "") or schema:
+            raise WhatsAppConfigError(
+                f"{where}: port or schema is set but host is empty: give the gateway's host "
+                f"(default {DEFAULT_GATEWAY_URL})"
+            )
+        return DEFAULT_GATEWAY_URL
+    if "://" in host:
+        own = host.split("://", 1)[0].lower()
+        if schema and own != schema:
+            raise WhatsAppConfigError(
+                f"{where}: host {host!r} says {own!r} but schema says {schema!r}: keep one of them"
+            )
+    url = _with_scheme(host, schema or None)
+    parts = urlsplit(url)
+    try:
+        own_port = parts.port
+    except ValueError:
+        raise WhatsAppConfigError(f"{where}: host {host!r} has an invalid port") from None
+    if port in (None, ""):
+        return urlunsplit(parts)  # the scheme lower-cased, as the key's host check reads it
+    try:
+        number = int(port)
+    except (TypeError, ValueError):
+        number = 0
+    if not 0 < number < 65536 or isinstance(port, bool):
+        raise WhatsAppConfigError(f"{where}: port must be 1 to 65535, got {port!r}")
+    if own_port is not None:
+        if own_port != number:
+            raise WhatsAppConfigError(
+                f"{where}: host {host!r} says port {own_port} but the port field says "
+                f"{number}: keep one of them"
+            )
+        return urlunsplit(parts)
+    netloc = f"{parts.netloc}:{number}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def check_connection_type(conn: Connection) -> None:
+    """A connection of another type (``http``, ...) is someone else's: its fields mean
+    other things, so nothing is sent with it. A connection with no type at all (a JSON
+    env var that leaves ``conn_type`` out) is taken as ``whatsapp``."""
+    if conn.conn_type and conn.conn_type != WhatsAppHook.conn_type:
+        raise WhatsAppConfigError(
+            f"connection {conn.conn_id!r} is of type {conn.conn_type!r}, but the WhatsApp "
+            f"hook needs a connection of type {WhatsAppHook.conn_type!r}: set its conn_type "
+            f"to {WhatsAppHook.conn_type!r} (URI: whatsapp://...), or give whatsapp_conn_id "
+            "a whatsapp connection"
+        )
 
 
 def config_from_connection(
@@ -75,6 +177,7 @@ def config_from_connection(
     ``extra``: the connection's extra already read (the async path reads it without a
     blocking supervisor call); ``mask=False``: the caller registers the key itself.
     """
+    check_connection_type(conn)
     if extra is None:
         extra = conn.extra_dejson or {}
     key = conn.password or os.environ.get(API_KEY_ENV, "")
@@ -85,7 +188,7 @@ def config_from_connection(
         )
     if mask:
         _mask(key)
-    host = _with_scheme((conn.host or "").strip() or DEFAULT_GATEWAY_URL)
+    host = gateway_url(conn)
     ctrl_host = str(extra.get("ctrl_host") or "").strip()
     ctrl = _with_scheme(ctrl_host) if ctrl_host else ""  # "": ClientConfig's default_ctrl_url
     rate = _extra_number(extra, "rate_limit", 10, conn.conn_id)

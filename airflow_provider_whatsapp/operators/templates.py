@@ -165,17 +165,22 @@ class WhatsAppDeleteTemplateOperator(_TemplateOperator):
         self.missing_ok = missing_ok
 
     def run(self, context: Any) -> dict[str, Any]:
-        from ..client.errors import NotFoundError, WhatsAppError
+        from ..client.errors import NotFoundError, TemplateNotFoundError, WhatsAppError
 
         name, language = self.template_name, self.language or None
         self.persist_link(context, name=name)
         try:
             answer = self.hook.client.delete_template(name, language)
         except WhatsAppError as exc:
-            # 2593002: "Message template ... can't be found" (deleting by name).
+            # 2593002: "Message template ... can't be found" (deleting by name). Subcode 33,
+            # "Object with ID ... does not exist", is the WABA itself: a setting to fix,
+            # never "nothing to delete"; Graph's text names that id.
             missing = isinstance(exc, NotFoundError) or exc.error_subcode == 2593002
-            if not (missing and self.missing_ok):
+            if not missing or exc.error_subcode == 33:
                 raise
+            if not self.missing_ok:  # say what was looked for, and where
+                waba = self.hook.config.waba_id
+                raise TemplateNotFoundError.looked_for(name, language, waba, cause=exc) from exc
             self.log.info("Template %s (%s) does not exist: nothing to delete", name, language)
             return {"name": name, "language": language, "deleted": False}
         self.log.info("Deleted template %s (%s)", name, language or "every language")

@@ -7,13 +7,15 @@ hook or CI step catches the problem first. One line per problem::
 
     templates/order.yaml:order_update(en_US): components[0](BODY).text: must not start ...
 
-Exit status: 0 when every file is clean, 1 on any problem, 2 on a usage error.
+Exit status: 0 when every file is clean, 1 on any problem, 2 on a usage error (a PATH
+that does not exist is one: nothing is linted then).
 Also ``python -m airflow_provider_whatsapp.templates.cli lint PATH...``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -27,7 +29,8 @@ def lint(paths: Sequence[str], *, recursive: bool = False) -> tuple[LoadResult, 
     return result, [line for error in result.errors for line in error.lines()]
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The command's parser and its ``lint`` sub-command's (whose usage a path error shows)."""
     parser = argparse.ArgumentParser(
         prog="whatsapp-templates",
         description="Check WhatsApp template files the way the sync operator does.",
@@ -46,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         "-r", "--recursive", action="store_true", help="descend into sub-folders of a folder"
     )
     check.add_argument("-q", "--quiet", action="store_true", help="no summary line")
-    return parser
+    return parser, check
 
 
 def main(
@@ -54,7 +57,14 @@ def main(
 ) -> int:
     """Console entry point; returns the exit status."""
     out, err = out or sys.stdout, err or sys.stderr
-    args = _parser().parse_args(argv)
+    parser, check = _parsers()
+    args = parser.parse_args(argv)
+    missing = [path for path in args.paths if not os.path.exists(path)]
+    if missing:  # a usage error (a mistyped path), not a problem in a template: exit 2
+        check.print_usage(err)
+        for path in missing:
+            print(f"{check.prog}: error: no such file or folder: {path}", file=err)
+        return 2
     result, lines = lint(args.paths, recursive=args.recursive)
     for line in lines:
         print(line, file=out)

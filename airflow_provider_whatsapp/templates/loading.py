@@ -171,9 +171,12 @@ def load_template_files(
 
     One bad file or template never stops the rest: each becomes a ``LoadError``. Two
     definitions of the same name and language are an error for both, and neither is kept.
+    A file reached twice (a folder and a file in it, as pre-commit passes them, or two
+    spellings of one path) is read once: it is no duplicate of itself.
     """
     result = LoadResult()
     by_key: dict[tuple[str, str], list[tuple[TemplateDefinition, str]]] = defaultdict(list)
+    seen: set[Path] = set()
     for given in _expand(source):
         if given.is_dir():
             paths = _template_files(given, recursive)
@@ -185,6 +188,10 @@ def load_template_files(
             result.errors.append(LoadError(str(given), None, "no such file or folder"))
             continue
         for path in paths:
+            identity = path.resolve()
+            if identity in seen:
+                continue
+            seen.add(identity)
             result.files.append(str(path))
             if path.suffix.lower() not in TEMPLATE_FILE_SUFFIXES:
                 result.errors.append(LoadError(str(path), None, "not a .yaml, .yml or .json file"))

@@ -79,6 +79,37 @@ def test_a_good_connection_sends(emu: WhatsAppEmulator, monkeypatch: pytest.Monk
     assert len(emu.requests) == 1 and len(emu.messages) == 1
 
 
+def test_the_issue_uri_connection_sends_to_its_port(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``whatsapp://:KEY@127.0.0.1:PORT/?phone_number_id=...``: Airflow puts the port in
+    its own field; the task's request must still go to that port (it went to
+    ``https://127.0.0.1/``, failing after every retry)."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_WHATSAPP_DEFAULT",
+        f"whatsapp://:{emu.api_key}@127.0.0.1:{emu.port}/?phone_number_id={emu.phone_number_id}",
+    )
+    assert send_text()["to"] == TO
+    assert len(emu.requests) == 1 and [m.to for m in emu.messages] == [TO]
+
+
+def test_a_connection_of_another_type_fails_the_task_before_any_request(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ``http`` connection that would reach the emulator: the task fails, naming the
+    connection, its type and the type it needs, and sends nothing."""
+    set_connection(monkeypatch, {**emu.airflow_connection(), "conn_type": "http"})
+
+    exc = failure_of(send_text)
+
+    assert isinstance(exc, AirflowFailException), "no task retry can fix the type"
+    assert isinstance(whatsapp_cause(exc), WhatsAppConfigError)
+    assert "'whatsapp_default'" in str(exc)
+    assert "of type 'http'" in str(exc) and "type 'whatsapp'" in str(exc)
+    assert emu.api_key not in str(exc)
+    assert emu.requests == [] and emu.messages == []
+
+
 # -- the key --------------------------------------------------------------------------------
 
 

@@ -397,8 +397,49 @@ def test_delete_missing_template(emulator: Any) -> None:
     gone = WhatsAppDeleteTemplateOperator(task_id="d", template_name="nope", missing_ok=True)
     assert gone.execute(make_context()) == {"name": "nope", "language": None, "deleted": False}
     strict = WhatsAppDeleteTemplateOperator(task_id="d", template_name="nope")
-    with pytest.raises(AirflowFailException, match="can't be found"):
+    with pytest.raises(AirflowFailException, match="template 'nope' in any language"):
         strict.execute(make_context())
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "looked_for"),
+    [
+        ("nope", None, "template 'nope' in any language"),
+        ("nope", "en_US", "template 'nope' in language 'en_US'"),
+        ("welcome", "fr_FR", "template 'welcome' in language 'fr_FR'"),  # other languages exist
+    ],
+)
+def test_deleting_a_missing_template_says_what_was_looked_for_and_where(
+    emulator: Any, name: str, language: str | None, looked_for: str
+) -> None:
+    """Not "check the phone_number_id / waba_id / id": the name, the language, the WABA."""
+    from airflow_provider_whatsapp.client.errors import TemplateNotFoundError
+
+    seed_account(emulator)
+    before = [(t["name"], t["language"]) for t in emulator.templates]
+    strict = WhatsAppDeleteTemplateOperator(task_id="d", template_name=name, language=language)
+    with pytest.raises(AirflowFailException) as failure:
+        strict.execute(make_context())
+    text = str(failure.value)
+    assert f"{looked_for} does not exist in WhatsApp Business account (waba_id) '{WABA}'" in text
+    assert "phone_number_id" not in text
+    assert isinstance(failure.value.__cause__, TemplateNotFoundError)
+    assert [(t["name"], t["language"]) for t in emulator.templates] == before
+    if language is None:  # Graph's own "can't be found": its codes are kept
+        assert text.startswith("[HTTP 400, code 100/2593002] ")
+
+
+def test_deleting_from_an_unknown_waba_names_that_waba_even_with_missing_ok(emulator: Any) -> None:
+    """A wrong waba_id is a setting to fix, not "nothing to delete"."""
+    ids = seed_account(emulator)
+    for language in (None, "en_US"):
+        lenient = WhatsAppDeleteTemplateOperator(
+            task_id="d", template_name="welcome", language=language, waba_id="999", missing_ok=True
+        )
+        with pytest.raises(AirflowFailException, match="'999' does not exist") as failure:
+            lenient.execute(make_context())
+        assert "waba_id" in str(failure.value)
+    assert {(t["name"], t["language"]) for t in emulator.templates} == set(ids)
 
 
 # -- issue 4's done-when: sync a folder, then wait (deferred) for approval -----------------

@@ -295,13 +295,71 @@ def test_a_folder_and_recursive(tmp_path: Path) -> None:
 def test_file_level_problems_and_exit_codes(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\ncomponents: [unclosed\n")
-    status, lines, _ = run(broken, tmp_path / "missing.yaml")
+    (tmp_path / "empty.yaml").write_text("")
+    status, lines, _ = run(broken, tmp_path / "empty.yaml")
     assert status == 1
     assert lines[0].startswith(f"{broken}: unreadable: ")
-    assert lines[1] == f"{tmp_path / 'missing.yaml'}: no such file or folder"
+    assert lines[1] == f"{tmp_path / 'empty.yaml'}: holds no template"
+    # a path that does not exist is a usage error (exit 2), as documented, not a problem
+    status, lines, summary = run(broken, tmp_path / "missing.yaml")
+    assert (status, lines) == (2, [])
+    assert f"error: no such file or folder: {tmp_path / 'missing.yaml'}" in summary
     with pytest.raises(SystemExit) as usage:
         main(["lint"], err=io.StringIO())
     assert usage.value.code == 2
+
+
+def lint_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI as pre-commit runs it: its own process, paths relative to the repository."""
+    return subprocess.run(
+        [sys.executable, "-m", CLI_MODULE, "lint", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("good/", "good/order_update.yaml"),  # a folder and a file in it
+        ("good/order_update.yaml", "good/", "good/order_update.yaml"),
+        ("good", "./good/order_update.yaml", "good/../good/order_update.yaml"),
+    ],
+)
+def test_a_file_given_twice_is_no_duplicate_of_itself(tmp_path: Path, args: tuple[str]) -> None:
+    write(tmp_path / "good", "order_update.yaml", GOOD)
+    write(tmp_path / "good", "other.yaml", changed(name="other"))
+    done = lint_process(*args, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, ""), done.stdout + done.stderr[-2000:]
+    assert done.stderr.strip() == "2 template(s) in 2 file(s): OK"
+    loaded = load_template_files([tmp_path / "good", tmp_path / "good" / "order_update.yaml"])
+    assert loaded.ok and len(loaded.templates) == 2  # the sync's loader, the same
+
+
+def test_a_real_duplicate_is_still_found_next_to_a_repeated_file(tmp_path: Path) -> None:
+    write(tmp_path / "good", "order_update.yaml", GOOD)
+    write(tmp_path / "good", "copy.json", GOOD)
+    done = lint_process("good/", "good/order_update.yaml", cwd=tmp_path)
+    assert done.returncode == 1
+    reason = "'order_update' (en_US) is defined 2 times: good/copy.json, good/order_update.yaml"
+    assert done.stdout.splitlines() == [
+        f"good/copy.json:order_update(en_US): name: {reason}",
+        f"good/order_update.yaml:order_update(en_US): name: {reason}",
+    ]
+
+
+def test_a_missing_path_exits_2_naming_it(tmp_path: Path) -> None:
+    """README: exit 2 on a usage error; a mistyped path is one, not a template problem."""
+    write(tmp_path / "good", "order_update.yaml", GOOD)
+    done = lint_process("good/", "god/order_update.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stdout == ""
+    assert "whatsapp-templates lint: error: no such file or folder: god/order_update.yaml" in (
+        done.stderr
+    )
+    assert done.stderr.startswith("usage: whatsapp-templates lint ")
 
 
 def test_the_lint_reports_exactly_what_the_sync_loader_finds() -> None:
