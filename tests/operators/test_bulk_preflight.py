@@ -135,6 +135,39 @@ def test_recipient_whose_parameters_do_not_fit_is_invalid_and_the_others_are_sen
     assert len(template_gets(emu)) == 1, "the template is fetched once for the task"
 
 
+@pytest.mark.dag
+def test_a_template_message_gets_the_same_pre_flight(
+    airflow_db, whatsapp_emulator_connection, monkeypatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``message={"type": "template", ...}``: the same check as ``template_name``."""
+    from tests.dags.bulk_send_message import dag
+
+    emu = whatsapp_emulator_connection
+    unthrottled(emu, monkeypatch)
+    emu.add_template("notice", components=NOTICE)
+    emu.add_template("notice", language="pt_BR", components=NOTICE)
+    body = {"type": "body", "parameters": [{"type": "text", "text": "Ann"}]}
+    message = {
+        "type": "template",
+        "template": {"name": "notice", "language": {"code": "fr"}, "components": [body]},
+    }
+    dr = dag_test(dag, {"recipients": numbers("1650569", 3), "message": message})
+    assert dr.state == "failed"
+    assert posts(emu) == []
+    assert "template 'notice' does not exist in language 'fr' (it exists in: en_US, pt_BR)" in (
+        capfd.readouterr().out
+    )
+
+    message["template"]["language"] = {"code": "en_US"}  # one parameter of two: all invalid
+    dr = dag_test(dag, {"recipients": numbers("1650569", 3), "message": message})
+    assert dr.state == "failed"
+    assert posts(emu) == []
+    assert (
+        "Not accepted: 3 x invalid: template 'notice' (en_US) expects body parameters "
+        "{{1}}, {{2}} (2), got 1" in capfd.readouterr().out
+    )
+
+
 # -- failure reasons in the task log --------------------------------------------------
 @pytest.mark.dag
 def test_partly_failing_send_logs_each_reason_with_its_count(
