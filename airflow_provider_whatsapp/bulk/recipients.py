@@ -1,6 +1,10 @@
 """Reading bulk recipients from a list, an XCom value, or a CSV / JSON / JSON Lines file.
 
 Files are streamed row by row, so memory does not grow with the number of recipients.
+A row or entry that cannot be a recipient (empty, no ``to``, wrong type, broken JSON)
+comes out as a :class:`Recipient` with a ``problem``: one invalid recipient, reported
+with its position, while the others are sent. Only a file that cannot be read as a
+whole (missing, no header, not UTF-8, not JSON) raises ``ValueError``.
 """
 
 from __future__ import annotations
@@ -14,15 +18,20 @@ from pathlib import Path
 from typing import Any
 
 Parameters = list[Any] | dict[str, Any] | None
+_TO_COLUMNS = ("to", "phone")
 
 
 @dataclass(frozen=True)
 class Recipient:
     to: str
     parameters: Parameters = None
+    where: str = ""
+    """Its position in the input (``r.csv line 4``, ``recipients item 2``), for reports."""
+    problem: str | None = None
+    """Why this entry cannot be sent (then it is one invalid recipient), or None."""
 
 
-def _from_row(row: Mapping[str, Any], where: str) -> Recipient:
+def _from_row(row: Mapping[Any, Any], where: str) -> Recipient:
     """A dict with ``to`` (or ``phone``) and ``parameters``; other keys become parameters.
 
     Extra columns named ``1``, ``2``... are positional parameters in that order; any
@@ -30,44 +39,105 @@ def _from_row(row: Mapping[str, Any], where: str) -> Recipient:
     """
     to = row.get("to", row.get("phone"))
     if to in (None, ""):
-        raise ValueError(f"{where}: no 'to' (or 'phone') value")
+        return Recipient("", where=where, problem="no 'to' (or 'phone') value")
+    if isinstance(to, bool) or not isinstance(to, (str, int)):
+        return Recipient(
+            "", where=where, problem=f"'to' must be a phone number, got {type(to).__name__}"
+        )
     params = row.get("parameters")
     if isinstance(params, str) and params.strip().startswith(("[", "{")):
-        params = json.loads(params)
+        try:
+            params = json.loads(params)
+        except ValueError as exc:
+            return Recipient(str(to), where=where, problem=f"parameters are not valid JSON: {exc}")
     if params is None:
         rest = {k: v for k, v in row.items() if k not in ("to", "phone", "parameters") and k}
         if rest and all(str(k).isdigit() for k in rest):
             params = [rest[k] for k in sorted(rest, key=lambda k: int(k))]
         elif rest:
             params = dict(rest)
-    return Recipient(str(to), params)
+    return Recipient(str(to), params, where)
+
+
+def _csv_row(row: dict[Any, Any], columns: int, where: str) -> Recipient:
+    extra = row.pop(None, None)  # DictReader's key for values beyond the header
+    if extra is not None:
+        return Recipient(
+            "",
+            where=where,
+            problem=f"{columns + len(extra)} values, the header has {columns} columns",
+        )
+    if not any(str(value or "").strip() for value in row.values()):
+        return Recipient("", where=where, problem="empty row")
+    return _from_row(row, where)
 
 
 def _iter_csv(path: Path) -> Iterator[Recipient]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            yield _from_row(row, f"{path.name} line {line}")
+        reader = csv.DictReader(handle)
+        try:
+            header = reader.fieldnames
+            if not header:
+                raise ValueError(
+                    f"recipients file {path.name!r} is empty: it needs a header line "
+                    "naming a 'to' (or 'phone') column"
+                )
+            if not set(_TO_COLUMNS) & set(header):
+                raise ValueError(
+                    f"recipients file {path.name!r} line 1 must be a header naming a 'to' "
+                    f"(or 'phone') column, got {', '.join(map(repr, header))}"
+                )
+            for row in reader:
+                yield _csv_row(row, len(header), f"{path.name} line {reader.line_num}")
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"recipients file {path.name!r} is not UTF-8 text (after line "
+                f"{reader.line_num}): {exc.reason}"
+            ) from None
+        except csv.Error as exc:
+            raise ValueError(
+                f"recipients file {path.name!r} line {reader.line_num}: not CSV: {exc}"
+            ) from None
 
 
 def _iter_jsonl(path: Path) -> Iterator[Recipient]:
     with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if line.strip():
-                yield from _iter_items([json.loads(line)], f"{path.name} line {line_no}")
+        line_no = 0
+        try:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                where = f"{path.name} line {line_no}"
+                try:
+                    item = json.loads(line)
+                except ValueError as exc:
+                    yield Recipient("", where=where, problem=f"not valid JSON: {exc}")
+                    continue
+                yield _from_item(item, where)
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"recipients file {path.name!r} is not UTF-8 text (after line {line_no}): "
+                f"{exc.reason}"
+            ) from None
+
+
+def _from_item(item: Any, where: str) -> Recipient:
+    if isinstance(item, Recipient):
+        return item
+    if isinstance(item, Mapping):
+        return _from_row(item, where)
+    if isinstance(item, (str, int)) and not isinstance(item, bool):
+        return Recipient(str(item), where=where)
+    return Recipient(
+        "",
+        where=where,
+        problem=f"expected a phone number or a dict with 'to', got {type(item).__name__}",
+    )
 
 
 def _iter_items(items: Iterable[Any], where: str) -> Iterator[Recipient]:
     for n, item in enumerate(items):
-        if isinstance(item, Recipient):
-            yield item
-        elif isinstance(item, Mapping):
-            yield _from_row(item, f"{where} item {n}")
-        elif isinstance(item, (str, int)):
-            yield Recipient(str(item))
-        else:
-            raise ValueError(
-                f"{where} item {n}: expected a phone number or a dict with 'to', got {type(item).__name__}"
-            )
+        yield _from_item(item, f"{where} item {n}")
 
 
 def is_recipient_file(value: Any) -> bool:
@@ -89,8 +159,15 @@ def iter_recipients(source: Any) -> Iterator[Recipient]:
             return _iter_csv(path)
         if suffix == ".jsonl":
             return _iter_jsonl(path)
-        with path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
+        try:
+            with path.open(encoding="utf-8") as handle:
+                data = json.load(handle)
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"recipients file {path.name!r} is not UTF-8 text: {exc.reason}"
+            ) from None
+        except ValueError as exc:
+            raise ValueError(f"recipients file {path.name!r} is not valid JSON: {exc}") from None
         if isinstance(data, Mapping) and "recipients" in data:
             data = data["recipients"]
         return _iter_items(data if isinstance(data, list) else [data], path.name)
@@ -103,17 +180,3 @@ def iter_recipients(source: Any) -> Iterator[Recipient]:
     raise ValueError(
         f"recipients must be a list, a file path or a string, got {type(source).__name__}"
     )
-
-
-def count_recipients(source: Any) -> int | None:
-    """How many rows a source holds, read cheaply (for progress ETA); None if unknown."""
-    if is_recipient_file(source) and Path(source).is_file():
-        path = Path(source)
-        if path.suffix.lower() == ".json":
-            return None
-        with path.open("rb") as handle:
-            lines = sum(1 for line in handle if line.strip())
-        return lines - 1 if path.suffix.lower() == ".csv" else lines
-    if isinstance(source, (list, tuple)):
-        return len(source)
-    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ __all__ = [
     "RecipientResult",
     "RecordKeyError",
     "RecordStore",
+    "Screen",
+    "preview",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,10 @@ STATUSES: tuple[Status, ...] = (
     "not_sent",
 )
 NOT_SENT_REASON = "never sent: the send stopped on an account-level error; a retry sends it"
+#: Statuses whose reasons a report tallies (``not_sent`` has one reason: ``stopped_by``).
+_TALLIED = ("failed", "invalid", "ambiguous")
+_EXAMPLES = 3  # positions kept per reason (line numbers of invalid rows)
+_GRAPH_PREFIX = re.compile(r"^\(#\d+\)\s*")
 
 
 class _NotSent(Exception):
@@ -59,6 +66,8 @@ class Job:
     index: int
     to: str
     build: Callable[[], Message]
+    where: str = ""
+    """Where it is in the input (``r.csv line 4``): reported with an invalid recipient."""
 
 
 @dataclass(slots=True)
@@ -68,6 +77,7 @@ class RecipientResult:
     message_id: str | None = None
     code: int | None = None
     reason: str | None = None
+    where: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         row: dict[str, Any] = {"to": self.to, "status": self.status}
@@ -77,6 +87,8 @@ class RecipientResult:
             row["code"] = self.code
         if self.reason:
             row["reason"] = self.reason
+        if self.where:
+            row["where"] = self.where
         return row
 
 
@@ -89,16 +101,47 @@ class BulkReport:
     retryable_failures: int = 0
     stopped_by: WhatsAppError | None = None
     """The account-level error that stopped the send (the breaker), if one did."""
+    keep_results: bool = True
+    """False: counts and reasons only (a :func:`preview` of a large send)."""
+    reasons: dict[str, list[Any]] = field(default_factory=dict)
+    """Reason -> [count, first positions]: what went wrong, tallied for the task log."""
 
-    def add(self, result: RecipientResult, *, retryable: bool = False) -> None:
+    def add(
+        self, result: RecipientResult, *, retryable: bool = False, cause: str | None = None
+    ) -> None:
+        """Count ``result``; ``cause`` is its reason as tallied (default its code and
+        reason), the same for every recipient that failed the same way."""
         self.counts[result.status] += 1
-        self.results.append(result)
+        if self.keep_results:
+            self.results.append(result)
         if retryable:
             self.retryable_failures += 1
+        if result.status in _TALLIED:
+            if cause is None:
+                cause = " ".join(str(p) for p in (result.code, result.reason) if p is not None)
+            if result.status != "failed":
+                cause = f"{result.status}: {cause}"
+            tally = self.reasons.setdefault(cause or result.status, [0, []])
+            tally[0] += 1
+            if result.where and len(tally[1]) < _EXAMPLES:
+                tally[1].append(result.where)
+
+    def reason_lines(self, limit: int = 10) -> list[str]:
+        """``20 x 132001 Template name does not exist in the translation``, most frequent
+        first; an invalid row's line shows its positions."""
+        ranked = sorted(self.reasons.items(), key=lambda item: -item[1][0])
+        lines = []
+        for cause, (count, where) in ranked[:limit]:
+            more = ", ..." if count > len(where) else ""
+            lines.append(f"{count} x {cause}" + (f" ({', '.join(where)}{more})" if where else ""))
+        if len(ranked) > limit:
+            rest = sum(count for _, (count, _) in ranked[limit:])
+            lines.append(f"{rest} more recipient(s) with {len(ranked) - limit} other reason(s)")
+        return lines
 
     @property
     def done(self) -> int:
-        return len(self.results)
+        return sum(self.counts.values())
 
     @property
     def failure_ratio(self) -> float:
@@ -117,6 +160,96 @@ class BulkReport:
         if self.stopped_by is not None:
             out["stopped_by"] = self.stopped_by.to_dict()
         return out
+
+
+class Screen:
+    """Decides without a request whether each :class:`Job` is sent, and reports those
+    that are not: invalid (its message cannot be built, or ``check`` refuses it),
+    duplicate, skipped (accepted in an earlier try) or ambiguous.
+
+    ``check`` (e.g. the template's placeholders against the recipient's parameters)
+    runs only for a recipient about to be sent, after the record is consulted: one
+    accepted in an earlier try stays skipped whatever ``check`` would say now, so a
+    retry never turns it into a failure. It raises ``ValueError`` to refuse one
+    recipient; anything else stops the screening (and so the send).
+    """
+
+    def __init__(
+        self,
+        record: DeliveryRecord | None = None,
+        *,
+        resend_unknown: bool = False,
+        check: Callable[[Message], None] | None = None,
+    ) -> None:
+        self.record = record or DeliveryRecord()
+        self.resend_unknown = resend_unknown
+        self.check = check
+        self._seen: set[str] = set()
+
+    def __call__(self, job: Job, report: BulkReport) -> tuple[str, bytes, Message] | None:
+        """``(to, digest, message)`` to send, or None with the outcome added to ``report``."""
+        report.total += 1
+        try:
+            message = job.build()
+        except ValueError as exc:
+            report.add(self._invalid(job, job.to, exc))
+            return None
+        to = message.to or job.to
+        if to in self._seen:
+            report.add(RecipientResult(to, "duplicate", reason="already in this send"))
+            return None
+        self._seen.add(to)
+        record = self.record
+        if record.completed:
+            report.add(
+                RecipientResult(to, "skipped", reason="the send completed in an earlier run")
+            )
+            return None
+        digest = record.digest(to)
+        if digest in record.accepted:
+            report.add(RecipientResult(to, "skipped", reason="accepted in an earlier try"))
+            return None
+        if digest in record.unknown and not self.resend_unknown:
+            report.add(
+                RecipientResult(
+                    to,
+                    "ambiguous",
+                    reason="an earlier try stopped while sending: may have been delivered",
+                )
+            )
+            return None
+        if self.check is not None:
+            try:
+                self.check(message)
+            except ValueError as exc:
+                report.add(self._invalid(job, to, exc))
+                return None
+        return to, digest, message
+
+    @staticmethod
+    def _invalid(job: Job, to: str, exc: ValueError) -> RecipientResult:
+        return RecipientResult(to, "invalid", reason=_one_line(exc), where=job.where or None)
+
+
+def preview(
+    jobs: Iterable[Job],
+    record: DeliveryRecord | None = None,
+    *,
+    resend_unknown: bool = False,
+    check: Callable[[Message], None] | None = None,
+) -> BulkReport:
+    """Screen every job as :meth:`BulkSender.run` will, sending nothing.
+
+    Run before a send, it reads the whole input first: an unreadable source, or a
+    ``check`` that stops (a template that cannot be sent), fails before any message
+    leaves; the report counts who will be sent (``total`` minus the others) and tallies
+    why the rest will not. It keeps no per-recipient results.
+    """
+    screen = Screen(record, resend_unknown=resend_unknown, check=check)
+    report = BulkReport(keep_results=False)
+    for job in jobs:
+        screen(job, report)
+    return report
 
 
 class BulkSender:
@@ -145,6 +278,7 @@ class BulkSender:
         progress_every: float = 5.0,
         expected_total: int | None = None,
         logger: Any = None,
+        check: Callable[[Message], None] | None = None,
     ) -> None:
         self.client = client
         self.concurrency = max(1, concurrency)
@@ -154,7 +288,7 @@ class BulkSender:
         self.expected_total = expected_total
         self.log = logger or log
         self.report = BulkReport()
-        self._seen: set[str] = set()
+        self._screen = Screen(self.record, resend_unknown=resend_unknown, check=check)
         self._started = 0.0
         self._waiting: set[asyncio.Task[None]] = set()  # started, not yet at the gate
         self._cancelled: set[asyncio.Task[None]] = set()  # cancelled by the breaker
@@ -171,47 +305,12 @@ class BulkSender:
         self._log_progress(final=True)
         return self.report
 
-    def _screen(self, job: Job) -> tuple[str, bytes, Message] | None:
-        """Decide without a request whether ``job`` is sent; record the outcome if not."""
-        report = self.report
-        report.total += 1
-        try:
-            message = job.build()
-        except ValueError as exc:
-            report.add(RecipientResult(job.to, "invalid", reason=_one_line(exc)))
-            return None
-        to = message.to or job.to
-        if to in self._seen:
-            report.add(RecipientResult(to, "duplicate", reason="already in this send"))
-            return None
-        self._seen.add(to)
-        record = self.record
-        if record.completed:
-            report.add(
-                RecipientResult(to, "skipped", reason="the send completed in an earlier run")
-            )
-            return None
-        digest = record.digest(to)
-        if digest in record.accepted:
-            report.add(RecipientResult(to, "skipped", reason="accepted in an earlier try"))
-            return None
-        if digest in record.unknown and not self.resend_unknown:
-            report.add(
-                RecipientResult(
-                    to,
-                    "ambiguous",
-                    reason="an earlier try stopped while sending: may have been delivered",
-                )
-            )
-            return None
-        return to, digest, message
-
     async def _dispatch(self, jobs: Iterable[Job]) -> None:
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         jobs = iter(jobs)  # one pass: a stop reports the rest from where it is
         for job in jobs:
-            ready = self._screen(job)
+            ready = self._screen(job, self.report)
             if ready is None:
                 continue
             await slots.acquire()
@@ -221,7 +320,7 @@ class BulkSender:
                 slots.release()
                 self._not_sent(ready[0])
                 for job in jobs:  # the iterator's rest: screened, never sent
-                    if (rest := self._screen(job)) is not None:
+                    if (rest := self._screen(job, self.report)) is not None:
                         self._not_sent(rest[0])
                 break
             task = asyncio.create_task(self._send(*ready, slots))
@@ -274,7 +373,7 @@ class BulkSender:
             result = RecipientResult(
                 to, "failed", code=exc.code or exc.status, reason=_one_line(exc)
             )
-            self.report.add(result, retryable=exc.retryable)
+            self.report.add(result, retryable=exc.retryable, cause=_cause(exc))
             if exc.account_level:
                 self._trip(exc)
         except ValueError as exc:
@@ -316,14 +415,15 @@ class BulkSender:
             eta = f", ETA {left / max(report.done / elapsed, 1e-9):.0f}s"
         total = f"/{self.expected_total}" if self.expected_total else ""
         self.log.info(
-            "%s %d%s done: %d accepted, %d failed, %d invalid, %d skipped, %d ambiguous, "
-            "%d not sent; %.1f msg/s%s",
+            "%s %d%s done: %d accepted, %d failed, %d invalid, %d duplicate, %d skipped, "
+            "%d ambiguous, %d not sent; %.1f msg/s%s",
             "Finished:" if final else "Progress:",
             report.done,
             total,
             report.counts["accepted"],
             report.counts["failed"],
             report.counts["invalid"],
+            report.counts["duplicate"],
             report.counts["skipped"],
             report.counts["ambiguous"],
             report.counts["not_sent"],
@@ -345,6 +445,16 @@ def _one_line(exc: BaseException) -> str:
             pass
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _cause(exc: WhatsAppError) -> str:
+    """``132001 Template name does not exist in the translation``: the code and the
+    service's own title (Graph's ``(#132001)`` prefix dropped), the same for every
+    recipient that failed the same way (no number, no trace id)."""
+    title = _GRAPH_PREFIX.sub("", exc.message.strip().splitlines()[0] if exc.message else "")
+    title = title or type(exc).__name__
+    code = exc.code if exc.code is not None else (f"HTTP {exc.status}" if exc.status else None)
+    return f"{code} {title}"[:200] if code is not None else title[:200]
 
 
 def _message_id(answer: Any) -> str | None:

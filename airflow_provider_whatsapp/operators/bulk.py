@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator
 
@@ -16,7 +16,7 @@ from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
     from ..bulk.record import DeliveryRecord
-    from ..bulk.sender import BulkReport
+    from ..bulk.sender import BulkReport, Job
     from ..messages import Message
 
 
@@ -134,7 +134,14 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     Recipients come from a list (numbers, or dicts with ``to`` and per-recipient
     ``parameters``), an XCom value, or a CSV / JSON / JSON Lines file (streamed; CSV
     columns besides ``to`` become parameters: ``1``, ``2``... positional, other names
-    named). Sends run concurrently under ``rate_share`` of the connection's rate limit
+    named). Every recipient is read and checked before the first message: a row or
+    entry that cannot be a recipient (empty, no ``to``, wrong type) is one ``invalid``
+    recipient reported with its line or position; only a file that cannot be read (no
+    header, not UTF-8, not JSON) fails the task, with nothing sent. A template send
+    gets the pre-flight of ``WhatsAppSendTemplateOperator`` once: a template missing
+    in ``language`` or not APPROVED fails the task before any message, and a recipient
+    whose parameters do not fit its placeholders is ``invalid`` while the others are
+    sent. Sends run concurrently under ``rate_share`` of the connection's rate limit
     (default its ``bulk_rate_share`` extra, 0.8): the rest stays free for alerts.
 
     A record of accepted recipients (keyed digests, no numbers) lives in Airflow
@@ -161,6 +168,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     :param rate_share: share (0, 1] of the connection's rate limit to use (templated;
         default the connection's ``bulk_rate_share``, 0.8).
     :param include_results: push per-recipient results to XCom (summary only when False).
+    :param validate_template: check the template (exists, APPROVED, placeholders) first.
     """
 
     template_fields: Sequence[str] = (
@@ -189,6 +197,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         include_results: bool = True,
         progress_every: float = 5.0,
         rate_share: float | str | None = None,
+        validate_template: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -210,6 +219,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         self.include_results = include_results
         self.progress_every = progress_every
         self.rate_share = rate_share
+        self.validate_template = validate_template
         if rate_share is not None and not _templated(rate_share):
             from ..client.config import check_rate_share  # only when given: parse stays cheap
 
@@ -252,25 +262,61 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
         return build_message
 
-    def _jobs(self, recipients: Any = None) -> Any:
+    def _jobs(self, recipients: Any = None, build: Any = None) -> Iterator[Job]:
         from ..bulk.recipients import iter_recipients
         from ..bulk.sender import Job
 
-        build = self._builder()
+        build = build or self._builder()
         source = self.recipients if recipients is None else recipients
         for index, recipient in enumerate(iter_recipients(source)):
-            yield Job(index, recipient.to, _bind(build, recipient.to, recipient.parameters))
+            if recipient.problem is not None:
+                yield Job(index, recipient.to, _refuse(recipient.problem), recipient.where)
+            else:
+                yield Job(
+                    index,
+                    recipient.to,
+                    _bind(build, recipient.to, recipient.parameters),
+                    recipient.where,
+                )
+
+    def _template_check(self) -> Callable[[Message], None] | None:
+        """The template pre-flight, shared with the single-template operator.
+
+        The template is fetched when the first recipient about to be sent is screened
+        (once per task): a template missing in its language or not APPROVED fails the
+        task then, before any message; a send with nobody left to send (a retry after
+        every recipient was accepted, a completed record) does not need it. Then each
+        recipient's components are checked against its placeholders (``ValueError``:
+        that recipient is invalid).
+        """
+        if not self.validate_template:
+            return None
+        from ..templates.sending import check_send_components
+        from .messages import sendable_template
+
+        def check(message: Message) -> None:
+            if getattr(message, "type", None) != "template":
+                return
+            sent = message.to_payload()["template"]
+            # Fetched once per task (template_for_send); fails the task if not sendable.
+            template = sendable_template(self, sent["name"], sent["language"]["code"])
+            check_send_components(template, sent.get("components") or [])
+
+        return check
 
     # -- running ----------------------------------------------------------------------
     def run(self, context: Any) -> dict[str, Any]:
         from .._airflow import resolve_local_path
-        from ..bulk.recipients import count_recipients, is_recipient_file
+        from ..bulk.recipients import is_recipient_file
         from ..bulk.record import DeliveryRecord
+        from ..bulk.sender import preview
         from ..client.config import check_rate_share
 
         recipients = self.recipients
         if is_recipient_file(recipients):  # relative: beside the DAG file
             recipients = resolve_local_path(recipients, context)
+        elif isinstance(recipients, Iterator):  # read twice: before and while sending
+            recipients = list(recipients)
 
         share = (
             None
@@ -294,10 +340,21 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 len(record.accepted),
                 len(record.unknown),
             )
-        jobs = self._jobs(recipients)  # validates the message / template shape first
-        report = asyncio.run(self._send(jobs, record, count_recipients(recipients), share))
+        build = self._builder()  # validates the message / template shape first
+        check = self._template_check()
+        # Every recipient read and screened before the first message: an unreadable file
+        # or a template that cannot be sent stops here, with nothing sent and the record
+        # untouched (reading it writes nothing), so a retry starts where this try would.
+        ahead = preview(
+            self._jobs(recipients, build), record, resend_unknown=self.resend_ambiguous, check=check
+        )
+        self._log_preview(ahead)
+        jobs = self._jobs(recipients, build)
+        report = asyncio.run(self._send(jobs, record, ahead.total, share, check))
         summary = report.summary()
         self.log.info("Bulk send summary: %s", summary)
+        for line in report.reason_lines():  # one event each: the task log greps well
+            self.log.warning("Not accepted: %s", line)
         result: dict[str, Any] = {"summary": summary, "delivery_record": key}
         if self.include_results:
             result["results"] = [r.to_dict() for r in report.results]
@@ -305,8 +362,28 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         record.complete()  # only a successful send shrinks the record to its marker
         return result
 
+    def _log_preview(self, ahead: BulkReport) -> None:
+        counts = ahead.counts
+        self.log.info(
+            "Read %d recipient(s) before sending: %d to send, %d invalid, %d duplicate, "
+            "%d skipped, %d ambiguous",
+            ahead.total,
+            ahead.total - ahead.done,
+            counts["invalid"],
+            counts["duplicate"],
+            counts["skipped"],
+            counts["ambiguous"],
+        )
+        for line in ahead.reason_lines():
+            self.log.warning("Will not be sent: %s", line)
+
     async def _send(
-        self, jobs: Any, record: DeliveryRecord, total: int | None, share: float | None
+        self,
+        jobs: Any,
+        record: DeliveryRecord,
+        total: int | None,
+        share: float | None,
+        check: Callable[[Message], None] | None = None,
     ) -> BulkReport:
         from ..bulk.sender import BulkSender
 
@@ -322,6 +399,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 progress_every=self.progress_every,
                 expected_total=total,
                 logger=self.log,
+                check=check,
             )
             return await sender.run(jobs)
         finally:
@@ -341,10 +419,12 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             )
             # A retry can help only if the error may pass by itself (Maton's 500).
             fail_with_result(context, result, message, retry_may_help=stopped.retryable)
+        reasons = "; ".join(report.reason_lines(limit=3))
         message = (
             f"{report.counts['failed']} failed and {report.counts['invalid']} invalid of "
             f"{report.total} recipients ({report.failure_ratio:.1%} > max_failure_ratio "
-            f"{self.max_failure_ratio:.1%}); see XCom 'return_value' for each recipient"
+            f"{self.max_failure_ratio:.1%}): {reasons}; see XCom 'return_value' for each "
+            "recipient"
         )
         if report.retryable_failures:  # a retry resends only to those not accepted
             message += f"; {report.retryable_failures} may succeed on retry"
@@ -357,6 +437,15 @@ def _templated(value: Any) -> bool:
 
 def _bind(build: Any, to: str, params: Any) -> Any:
     return lambda: build(to, params)
+
+
+def _refuse(problem: str) -> Callable[[], NoReturn]:
+    """The build of an entry that cannot be a recipient: it is reported invalid."""
+
+    def build() -> NoReturn:
+        raise ValueError(problem)
+
+    return build
 
 
 __all__ = [

@@ -206,10 +206,23 @@ class WhatsAppSendTemplateOperator(_SendOperator):
 
 def check_template(operator: WhatsAppBaseOperator, template_payload: dict[str, Any]) -> None:
     """Fail (no retry) unless the template exists, is approved and fits the parameters."""
-    from ..templates.sending import check_send_components, check_template_usable
+    from ..templates.sending import check_send_components
 
-    name = template_payload["name"]
-    language = template_payload["language"]["code"]
+    template = sendable_template(
+        operator, template_payload["name"], template_payload["language"]["code"]
+    )
+    try:
+        check_send_components(template, template_payload.get("components") or [])
+    except ValueError as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def sendable_template(operator: WhatsAppBaseOperator, name: str, language: str) -> dict[str, Any]:
+    """The template as the API lists it, once it is known to be sendable: fail (no
+    retry) unless it exists in ``language`` (naming the languages it has) and is
+    APPROVED. The pre-flight of single and bulk template sends."""
+    from ..templates.sending import check_template_usable
+
     template = operator.template_for_send(name, language)
     if template is None:
         others = [
@@ -224,9 +237,9 @@ def check_template(operator: WhatsAppBaseOperator, template_payload: dict[str, A
         )
     try:
         check_template_usable(template)
-        check_send_components(template, template_payload.get("components") or [])
     except ValueError as exc:
         raise AirflowFailException(str(exc)) from exc
+    return template
 
 
 class WhatsAppSendMediaOperator(_SendOperator):
