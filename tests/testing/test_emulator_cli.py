@@ -90,7 +90,8 @@ def test_printed_lines_paste_into_bash_and_reach_the_emulator(
     url, key = values["WHATSAPP_EMULATOR_URL"], values["MATON_API_KEY"]
     assert key == "key with 'quotes' & spaces"
     conn = json.loads(values["AIRFLOW_CONN_WHATSAPP_DEFAULT"])
-    assert urlsplit(conn["host"]).port == urlsplit(url).port > 0
+    port = urlsplit(url).port
+    assert port and urlsplit(conn["host"]).port == port
     assert (conn["conn_type"], conn["password"]) == ("whatsapp", key)
     # The window was opened as "+1 650 555 1234"; the provider sends "16505551234".
     sent = send(url, key, conn["extra"]["phone_number_id"])
