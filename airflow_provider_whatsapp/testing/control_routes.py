@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import control
 from .app import EmulatorApp
-from .state import State
+from .state import State, phone_digits
 
 Rows = list[dict[str, Any]]
 """What a read route answers: JSON objects."""
@@ -29,7 +29,8 @@ class _Strict(BaseModel):
 
 
 class WindowsIn(_Strict):
-    """Phone numbers whose 24-hour customer-service window opens now."""
+    """Phone numbers whose 24-hour customer-service window opens now, written either way
+    (``+1 650 555 1234`` or ``16505551234``: both open the window of ``16505551234``)."""
 
     phones: list[str]
 
@@ -133,7 +134,10 @@ def control_router(state: State) -> APIRouter:
 
     @router.post("/windows")
     def windows(body: WindowsIn) -> dict[str, bool]:
-        control.open_window(state, body.phones)
+        with _bad_request():
+            for phone in body.phones:  # all checked before any window opens
+                phone_digits(phone)
+            control.open_window(state, body.phones)
         return ok
 
     @router.post("/templates")

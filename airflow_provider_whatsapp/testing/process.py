@@ -8,6 +8,7 @@ Tests in one process use :class:`~airflow_provider_whatsapp.testing.WhatsAppEmul
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import threading
@@ -19,11 +20,24 @@ from typing import IO, Any
 import httpx
 
 
+def parse_export(line: str) -> tuple[str, str] | None:
+    """``export NAME='value'`` (a start-up line, shell-quoted) -> ``(NAME, value)``;
+    ``None`` for any other line."""
+    try:
+        words = shlex.split(line)
+    except ValueError:  # unbalanced quotes: not one of ours
+        return None
+    if len(words) != 2 or words[0] != "export":
+        return None
+    name, sep, value = words[1].partition("=")
+    return (name, value) if sep and name.isupper() else None
+
+
 class EmulatorProcess:
     """``python -m airflow_provider_whatsapp.testing <options>``, started by :meth:`start`.
 
-    Its start-up lines (``WHATSAPP_EMULATOR_URL``, ``MATON_API_KEY``,
-    ``AIRFLOW_CONN_WHATSAPP_DEFAULT``) land in :attr:`variables`; everything it prints
+    Its start-up lines (``export WHATSAPP_EMULATOR_URL=...``, ``MATON_API_KEY``,
+    ``AIRFLOW_CONN_WHATSAPP_DEFAULT``) land in :attr:`variables`, unquoted; everything it prints
     goes to ``log_path`` when given. Settings changed with :meth:`configure` are lost on
     :meth:`reset` (the emulator restores its start-up settings), so :meth:`reset` takes
     the settings to re-apply.
@@ -55,9 +69,9 @@ class EmulatorProcess:
         reader.start()
         ready.wait(timeout)
         for line in list(lines):
-            name, sep, value = line.rstrip("\n").partition("=")
-            if sep and name.isupper():
-                self.variables[name] = value
+            assignment = parse_export(line)
+            if assignment is not None:
+                self.variables[assignment[0]] = assignment[1]
         if "AIRFLOW_CONN_WHATSAPP_DEFAULT" not in self.variables:  # exited, or too slow
             self.stop()
             raise RuntimeError("the emulator did not start:\n" + "".join(lines))
@@ -74,7 +88,8 @@ class EmulatorProcess:
                     log.flush()
                 if not ready.is_set():
                     lines.append(line)
-                    if line.startswith("AIRFLOW_CONN_WHATSAPP_DEFAULT="):
+                    assignment = parse_export(line)
+                    if assignment and assignment[0] == "AIRFLOW_CONN_WHATSAPP_DEFAULT":
                         ready.set()
         finally:
             ready.set()

@@ -11,9 +11,10 @@ import copy
 import dataclasses
 import datetime
 import itertools
+import re
 import threading
 import time
-from collections import deque
+from collections import UserDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,6 +133,44 @@ class Connection:
         }
 
 
+_PHONE_AS_WRITTEN = re.compile(r"\+?[0-9 ().-]+")
+
+
+def phone_digits(phone: object) -> str:
+    """``"+1 (650) 555-1234"`` -> ``"16505551234"``: the digits, as the API writes ``to``.
+
+    The emulator's own rule (it never imports the provider's): the provider sends digits
+    only, so a window opened for a number as people write it must match that. Anything
+    else (letters, too few or too many digits) is a ``ValueError`` naming the value.
+    """
+    text = str(phone).strip()
+    digits = re.sub(r"\D", "", text)
+    if not _PHONE_AS_WRITTEN.fullmatch(text) or not 7 <= len(digits) <= 15:
+        raise ValueError(
+            f"not a phone number: {text!r} (7..15 digits, optionally with a leading +, "
+            "spaces, dots, dashes or brackets)"
+        )
+    return digits
+
+
+class PhoneWindows(UserDict[str, float]):
+    """When each user last wrote in, keyed by :func:`phone_digits`: a window opened for
+    ``+1 650 555 1234`` (Python API, ``--open-window``, ``POST /_emulator/windows``) is
+    the window of a message sent to ``16505551234``."""
+
+    def __setitem__(self, phone: str, opened: float) -> None:
+        self.data[phone_digits(phone)] = opened
+
+    def __getitem__(self, phone: str) -> float:
+        return self.data[re.sub(r"\D", "", str(phone))]
+
+    def __delitem__(self, phone: str) -> None:
+        del self.data[re.sub(r"\D", "", str(phone))]
+
+    def __contains__(self, phone: object) -> bool:
+        return re.sub(r"\D", "", str(phone)) in self.data
+
+
 def utc_now_iso() -> str:
     """Maton-style timestamp (``2025-12-08T07:20:53.488460Z``)."""
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -181,7 +220,7 @@ class State:
             self.messages: list[SentMessage] = []
             self.media: dict[str, dict[str, Any]] = {}
             self.lookaside_tokens: dict[str, tuple[str, float]] = {}
-            self.windows: dict[str, float] = {}
+            self.windows = PhoneWindows()
             self.rate_windows: dict[str, deque[float]] = {}
             self.template_creations: deque[float] = deque()
             self.faults = FaultPlan()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -268,6 +269,12 @@ def test_import_is_cheap() -> None:
     assert done.stdout.strip() == "[]", done.stderr
 
 
+def exported(line: str) -> tuple[str, str]:
+    """``export NAME='value'`` as the emulator prints it -> ``(NAME, value)``."""
+    name, _, value = shlex.split(line)[1].partition("=")
+    return name, value
+
+
 def test_module_entry_point_serves_until_terminated(tmp_path: Path) -> None:
     env_file = tmp_path / "emulator.env"
     proc = subprocess.Popen(
@@ -299,7 +306,7 @@ def test_module_entry_point_serves_until_terminated(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(3))
+        lines = dict(exported(proc.stdout.readline()) for _ in range(3))
         url = lines["WHATSAPP_EMULATOR_URL"]
         assert lines["MATON_API_KEY"] == "cli-key"
         conn = json.loads(lines["AIRFLOW_CONN_WHATSAPP_DEFAULT"])
@@ -323,7 +330,7 @@ def test_module_entry_point_serves_until_terminated(tmp_path: Path) -> None:
         ]
         assert [t["status"] for t in seen] == ["PENDING", "REJECTED"]  # after one read
         assert seen[1]["rejected_reason"] == "INVALID_FORMAT"
-        assert "AIRFLOW_CONN_WHATSAPP_DEFAULT=" in env_file.read_text()
+        assert "AIRFLOW_CONN_WHATSAPP_DEFAULT='{" in env_file.read_text()  # shell-quoted
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
