@@ -20,6 +20,31 @@ DATA = Path(__file__).resolve().parent / "data"
 META_SCHEMAS = DATA / "meta_message_schemas.json"
 
 
+#: Country codes with a length their numbers have (digits after the code), for tests that
+#: draw numbers: normalize_phone checks both (the US, the UK, India, Germany, Brazil,
+#: France, Australia, Nigeria, China, South Africa, Japan, the UAE; Niue's 7 digits in all
+#: are the shortest number, Germany's 15 the longest). A drawn subscriber part starting
+#: with 2 to 7 is never read as a national prefix (0, 1, 8).
+PHONE_COUNTRIES = [
+    ("1", 10),
+    ("44", 10),
+    ("91", 10),
+    ("49", 10),
+    ("49", 11),
+    ("55", 10),
+    ("55", 11),
+    ("33", 9),
+    ("61", 9),
+    ("234", 10),
+    ("86", 11),
+    ("27", 9),
+    ("81", 10),
+    ("971", 9),
+    ("683", 4),
+    ("49", 13),
+]
+
+
 def digits(phone: str) -> str:
     """``"+1 555 010 0001"`` -> ``"15550100001"``: how the API and the emulator write it."""
     return re.sub(r"\D", "", phone)

@@ -271,11 +271,16 @@ def deadline_message(context: Any, now: datetime | None = None) -> str:
     return "\n".join(lines)[:TEXT_LIMIT]
 
 
-def _phone_list(value: Any) -> list[str]:
-    """One number, a comma-separated string, a list, or a rendered list ("['1', '2']")."""
+def _phone_list(value: Any) -> list[Any]:
+    """One number, a comma-separated string, a list, or a rendered list ("['1', '2']").
+
+    A list's strings are split the same way (a Variable rendered into one item may hold
+    several numbers); other items (an int, a wrong type) are kept as they are, so the
+    phone check can name them.
+    """
     if value is None:
         return []
-    if isinstance(value, (str, int)):
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
         text = str(value).strip()
         if text.startswith("[") and text.endswith("]"):
             try:
@@ -287,8 +292,57 @@ def _phone_list(value: Any) -> list[str]:
                     parsed = None
             if isinstance(parsed, list):
                 return _phone_list(parsed)
+        if isinstance(value, int):
+            return [value]
         return [p.strip() for p in text.split(",") if p.strip()]
-    return [str(p).strip() for p in value if str(p).strip()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [p for item in value for p in _phone_list(item)]
+    return [value]
+
+
+def _templated(value: Any) -> bool:
+    return isinstance(value, str) and any(mark in value for mark in _JINJA_MARKS)
+
+
+_JINJA_MARKS = ("{{", "{%")
+
+
+class InvalidRecipientError(ValueError):
+    """A recipient in ``to`` that no message can reach (or none at all).
+
+    Raised by the constructor for a literal number that can never be valid (the DAG file
+    fails to import, so the UI shows it before any incident), and at send time after
+    every valid recipient was sent to, so Airflow records the callback as failed.
+    """
+
+
+def _check_literal_recipients(to: Any) -> None:
+    """Fail at DAG parse time on a literal recipient that can never be valid.
+
+    Only what needs no country data (characters, prefixes, 7 to 15 digits), so parsing
+    stays cheap: neither ``phonenumbers`` nor the pydantic models are imported. A
+    recipient written with Jinja is rendered, and so checked, only when sending.
+    """
+    if _templated(to):
+        return
+    items = _phone_list(to)
+    if not items:
+        raise InvalidRecipientError(f"WhatsAppNotifier argument 'to' has no recipient: {to!r}")
+    from ..messages.phone import PhoneNumberError, check_phone_syntax
+
+    problems = []
+    for position, item in enumerate(items, start=1):
+        if _templated(item) or not isinstance(item, (str, int)):
+            continue  # rendered (or refused) at send time
+        try:
+            check_phone_syntax(item)
+        except PhoneNumberError as exc:
+            problems.append(f"recipient {position} of {len(items)}, {exc.shown}, {exc.problem}")
+    if problems:
+        raise InvalidRecipientError(
+            "WhatsAppNotifier argument 'to' holds a number no message can reach: "
+            + "; ".join(problems)
+        )
 
 
 class WhatsAppNotifier(BaseNotifier):
@@ -300,8 +354,16 @@ class WhatsAppNotifier(BaseNotifier):
     people who did not, use an approved template (``template_name``/``language``/
     ``parameters``).
 
-    An alert must never make things worse: a failed send is logged (per recipient) and
-    never raised, so the task's own failure stays what Airflow reports; when ``text``
+    One bad recipient never silences the others. A literal number that can never be
+    valid (letters, too few or too many digits) fails the constructor, so the DAG file
+    shows as an import error before any incident. At send time (Jinja, Variables) every
+    valid recipient is sent to first; then the invalid ones are named (position, and the
+    value masked when it looks like a number) and the callback raises
+    ``InvalidRecipientError``, which Airflow records as a failed callback: a task's
+    state is not changed by it.
+
+    A send the gateway refuses (window closed, gateway down) is logged per recipient and
+    not raised, so the task's own failure stays what Airflow reports; when ``text``
     cannot be rendered (an undefined variable, a typo) the default message is sent
     instead, with a note saying so. Each call renders a fresh copy, so one instance can
     serve several tasks, tries and runs (default_args, ``dag.test()``).
@@ -313,7 +375,8 @@ class WhatsAppNotifier(BaseNotifier):
     ``{{ missed_by }}``, ``{{ dag_run.* }}`` and ``{{ deadline.deadline_time }}``.
 
     :param to: one phone number or several (a list, or comma-separated; international
-        format, ``+`` and spaces allowed) (templated).
+        format, ``+`` and spaces allowed) (templated). Literal numbers are checked when
+        the DAG file is parsed; with Jinja (``{{ var.value.oncall }}``) when sending.
     :param text: Jinja-templated free-form text.
     :param template_name: approved template to send instead of text (templated).
     :param language: template language code, e.g. ``en_US`` (templated).
@@ -366,6 +429,8 @@ class WhatsAppNotifier(BaseNotifier):
             super().__init__()
         if text is not None and template_name is not None:
             raise ValueError("give either text or template_name, not both")
+        if context is None:  # built in a DAG file; with a context it sends now (deadline)
+            _check_literal_recipients(to)
         self.to = to
         self.text = text
         self.template_name = template_name
@@ -378,6 +443,7 @@ class WhatsAppNotifier(BaseNotifier):
         self.max_retries = max_retries
         self.retry_budget = retry_budget
         self._render_errors: dict[str, str] = {}
+        self._no_send_reason = ""
 
     # -- Airflow entry points: work on a copy ------------------------------------------
     def __call__(self, *args: Any) -> None:
@@ -396,6 +462,7 @@ class WhatsAppNotifier(BaseNotifier):
         clone = copy.copy(self)
         clone.__dict__.pop("hook", None)
         clone._render_errors = {}
+        clone._no_send_reason = ""
         return clone
 
     def render_template_fields(
@@ -435,18 +502,35 @@ class WhatsAppNotifier(BaseNotifier):
         )
 
     @property
-    def recipients(self) -> list[str]:
+    def recipients(self) -> list[Any]:
         return _phone_list(self.to)
 
-    def build_messages(self, context: Any) -> list[RecipientMessage]:
-        """One message per recipient; raises ``ValueError`` when none can be built."""
+    def build_messages(self, context: Any) -> tuple[list[RecipientMessage], list[str]]:
+        """One message per valid recipient, and one line per invalid one (logged here).
+
+        Raises ``ValueError`` when no message can be built for anyone (``to`` empty or
+        not rendered, a template field not rendered, parameters the template refuses).
+        """
         from ..messages import TemplateMessage, TextMessage
+        from ..messages.phone import PhoneNumberError, normalize_phone
 
         errors = self._render_errors
         if "to" in errors:
-            raise ValueError(f"'to' could not be rendered ({errors['to']})")
-        if not self.recipients:
-            raise ValueError("no recipient: 'to' is empty")
+            raise InvalidRecipientError(f"'to' could not be rendered ({errors['to']})")
+        items = self.recipients
+        if not items:
+            raise InvalidRecipientError(f"no recipient: 'to' is empty ({self.to!r})")
+        valid: list[str] = []
+        invalid: list[str] = []
+        for position, item in enumerate(items, start=1):
+            try:
+                valid.append(normalize_phone(item))
+            except PhoneNumberError as exc:
+                line = f"recipient {position} of {len(items)} ({exc.shown}): {exc.problem}"
+                self.log.error("WhatsApp notification not sent to %s", line)
+                invalid.append(line)
+        if not valid:
+            return [], invalid
         if self.template_name:
             broken = [f for f in ("template_name", "language", "parameters") if f in errors]
             if broken:
@@ -456,10 +540,11 @@ class WhatsAppNotifier(BaseNotifier):
                 parameters = {k: _one_line(v) for k, v in parameters.items()}
             elif isinstance(parameters, (list, tuple)):
                 parameters = [_one_line(v) for v in parameters]
-            return [
+            messages: list[RecipientMessage] = [
                 TemplateMessage.create(to, self.template_name, self.language, parameters=parameters)
-                for to in self.recipients
+                for to in valid
             ]
+            return messages, invalid
         if self.text is None or "text" in errors:
             body = (deadline_message if is_deadline_context(context) else default_message)(context)
             if "text" in errors:
@@ -467,27 +552,54 @@ class WhatsAppNotifier(BaseNotifier):
         else:
             body = str(self.text)
         body = body[:TEXT_LIMIT]
-        return [
-            TextMessage.create(to, body, preview_url=self.preview_url) for to in self.recipients
-        ]
+        messages = [TextMessage.create(to, body, preview_url=self.preview_url) for to in valid]
+        return messages, invalid
 
-    def _messages_or_log(self, context: Any) -> list[RecipientMessage]:
+    def _prepare(self, context: Any) -> tuple[list[RecipientMessage], list[str]]:
+        """``build_messages``, or the reason nobody can be sent to, logged and raised."""
         try:
             return self.build_messages(context)
         except Exception as exc:  # pydantic's ValidationError is a ValueError
             self.log.error("WhatsApp notification not sent: %s", exc)
-            return []
+            what = "deadline alert" if is_deadline_context(context) else "notification"
+            error = InvalidRecipientError if isinstance(exc, InvalidRecipientError) else ValueError
+            raise error(f"WhatsApp {what} not sent: {exc}") from exc
+
+    def _settle(
+        self, context: Any, messages: list[RecipientMessage], invalid: list[str], sent: int
+    ) -> None:
+        """After every send: fail the callback if a recipient in ``to`` was invalid (Airflow
+        records it), or if a deadline alert reached nobody (it hides no task failure)."""
+        if messages and not sent:
+            self.log.error(
+                "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
+            )
+        if invalid:
+            total = len(messages) + len(invalid)
+            others = f"sent to {sent} of the {len(messages)} others" if messages else "no other"
+            raise InvalidRecipientError(
+                f"WhatsApp notification not sent to {len(invalid)} of {total} recipient(s) "
+                f"in 'to', fix them ({others}): " + "; ".join(invalid)
+            )
+        if is_deadline_context(context) and not sent:
+            why = self._no_send_reason or f"every send failed ({len(messages)} recipient(s))"
+            raise RuntimeError(f"WhatsApp deadline alert not sent: {why}")
 
     # -- sending ------------------------------------------------------------------------------
     def notify(self, context: Any) -> None:
-        messages = self._messages_or_log(context)
-        if not messages:
-            return
+        self._no_send_reason = ""
+        messages, invalid = self._prepare(context)
+        sent = self._send(messages) if messages else 0
+        self._settle(context, messages, invalid, sent)
+
+    def _send(self, messages: list[RecipientMessage]) -> int:
+        """Send each message in turn; the number accepted (failures are logged)."""
         try:
             client = self.hook.get_conn()
         except Exception as exc:
             self.log.error("WhatsApp notification not sent: connection unusable: %s", exc)
-            return
+            self._no_send_reason = f"connection unusable: {exc}"
+            return 0
         sent = 0
         started = time.monotonic()
         try:
@@ -506,28 +618,22 @@ class WhatsAppNotifier(BaseNotifier):
                     )
         finally:
             client.close()
-        if not sent:
-            self.log.error(
-                "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
-            )
-
-    def _fail_if_deadline(self, context: Any, why: str) -> None:
-        """A deadline alert that reached nobody fails its callback (Airflow records it as
-        failed, the triggerer logs why): unlike a task callback's, it hides no task failure."""
-        if is_deadline_context(context):
-            raise RuntimeError(f"WhatsApp deadline alert not sent: {why}")
+        return sent
 
     async def async_notify(self, context: Any) -> None:
-        messages = self._messages_or_log(context)
-        if not messages:
-            self._fail_if_deadline(context, "no message could be built (see the log above)")
-            return
+        self._no_send_reason = ""
+        messages, invalid = self._prepare(context)
+        sent = await self._send_async(messages) if messages else 0
+        self._settle(context, messages, invalid, sent)
+
+    async def _send_async(self, messages: list[RecipientMessage]) -> int:
+        """Send the messages at once; the number accepted (failures are logged)."""
         try:
             client = await self.hook.get_async_conn()
         except Exception as exc:
             self.log.error("WhatsApp notification not sent: connection unusable: %s", exc)
-            self._fail_if_deadline(context, f"connection unusable: {exc}")
-            return
+            self._no_send_reason = f"connection unusable: {exc}"
+            return 0
         try:
             results = await asyncio.gather(
                 *(client.send_message(m) for m in messages), return_exceptions=True
@@ -543,11 +649,7 @@ class WhatsAppNotifier(BaseNotifier):
                 self.log.info(
                     "WhatsApp notification sent to %s: %s", message.to, _message_id(result)
                 )
-        if not sent:
-            self.log.error(
-                "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
-            )
-            self._fail_if_deadline(context, f"every send failed ({len(messages)} recipient(s))")
+        return sent
 
 
 def _message_id(answer: Any) -> str:

@@ -41,7 +41,10 @@ def bulk_emu() -> Iterator[WhatsAppEmulator]:
 
 
 def phones(n: int, prefix: str) -> list[str]:
-    return [f"{prefix}{i:06d}" for i in range(n)]
+    """``n`` US numbers (11 digits, country code 1) starting with ``prefix``."""
+    width = 11 - len(prefix)
+    assert n <= 10**width, (n, prefix)
+    return [f"{prefix}{i:0{width}d}" for i in range(n)]
 
 
 def judge(emu: WhatsAppEmulator, numbers: list[str], retry: BulkReport) -> dict[str, int]:

@@ -62,7 +62,7 @@ from airflow_provider_whatsapp.messages import (
     parse_message,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.helpers import client_config
+from tests.helpers import PHONE_COUNTRIES, client_config
 
 # WHATSAPP_FUZZ_SCALE=10 runs ten times the examples (a longer hunt than the suite's).
 SCALE = float(os.environ.get("WHATSAPP_FUZZ_SCALE", "1"))
@@ -258,10 +258,13 @@ def plain(limit: int) -> st.SearchStrategy[str]:
 
 
 WORDS = st.text(max_size=40)
-VALID_PHONE = st.from_regex(r"\+?[1-9][0-9]{6,14}", fullmatch=True)
+# Numbers as they exist: a country code, and a length that country's numbers have.
+VALID_PHONE = st.sampled_from(PHONE_COUNTRIES).flatmap(
+    lambda country: st.from_regex(rf"\+?{country[0]}[2-7][0-9]{{{country[1] - 1}}}", fullmatch=True)
+)
 WRITTEN_PHONE = st.builds(
     lambda cc, a, b, c: f"+{cc} ({a}) {b}-{c}",
-    st.integers(1, 999),
+    st.sampled_from([1, 7, 44, 49, 52, 62, 81, 86, 91, 234, 880, 971]),  # 10 digits after
     st.integers(100, 999),
     st.integers(100, 999),
     st.integers(1000, 9999),

@@ -182,7 +182,7 @@ async def test_a_deadline_alert_nobody_got_fails_the_callback(
     nobody = AsyncCallback(WhatsAppNotifier, kwargs={"to": ""})
     payloads = await run_as_triggerer(nobody, missed_context())
     assert states(payloads) == ["running", "failed"]
-    assert "no message could be built" in payloads[-1]["body"]
+    assert "WhatsApp deadline alert not sent: no recipient: 'to' is empty" in payloads[-1]["body"]
     assert (
         len([r for r in whatsapp_emulator_connection.requests if r.json]) == 1
     )  # nothing more was sent
@@ -199,6 +199,39 @@ async def test_a_deadline_alert_nobody_got_fails_the_callback(
         400,
     ]
     assert whatsapp_emulator_connection.api_key not in str(payloads)
+
+
+@direct
+async def test_a_bad_recipient_fails_the_deadline_callback_after_the_others_got_it(
+    whatsapp_emulator_connection: WhatsAppEmulator, strict_triggerer: FakeSupervisorComms
+) -> None:
+    """Stored kwargs are only turned into a notifier by the triggerer, when the deadline is
+    missed: a typo there must not stop the valid recipients, and the callback then fails
+    (Airflow records it) naming the bad ones, the typo as written, a number masked."""
+    whatsapp_emulator_connection.open_window(ONE, TWO)
+    team = ["12ab34cd56ef", ONE, "999999999999", TWO]
+    for to in (team, ", ".join(team), "{{ dag_run.conf.team }}"):
+        whatsapp_emulator_connection.reset()
+        whatsapp_emulator_connection.open_window(ONE, TWO)
+        callback = AsyncCallback(WhatsAppNotifier, kwargs={"to": to})
+        context = missed_context()
+        context["dag_run"]["conf"] = {"team": team}
+        payloads = await run_as_triggerer(callback, context)
+        assert states(payloads) == ["running", "failed"], to
+        assert sorted(m.to for m in whatsapp_emulator_connection.messages) == [ONE, TWO]
+        assert (
+            whatsapp_emulator_connection.messages[0]
+            .payload["text"]["body"]
+            .startswith("⏰ Airflow deadline missed")
+        )
+        body = payloads[-1]["body"]
+        assert (
+            "InvalidRecipientError: WhatsApp notification not sent to 2 of 4 recipient(s) in "
+            "'to', fix them (sent to 2 of the 2 others): recipient 1 of 4 ('12ab34cd56ef'): "
+            "contains letters" in body
+        ), body
+        assert "recipient 3 of 4 (+999•••••9999): has no such country code" in body
+    assert strict_triggerer.loop_sends == []
 
 
 def test_deadline_message_from_iso_text_hours_and_thin_contexts(

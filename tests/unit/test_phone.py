@@ -1,7 +1,12 @@
-"""normalize_phone: international digits out, or an error that says how to write the number."""
+"""normalize_phone: international digits out, or an error that says how to write the number.
+
+Numbers are realistic: a country code that exists and a length that country's numbers
+have (``phonenumbers`` checks both); the US 555 numbers the suite uses are among them.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +21,7 @@ from airflow_provider_whatsapp.messages import (
     TextMessage,
     normalize_phone,
 )
+from tests.helpers import PHONE_COUNTRIES
 
 
 @pytest.mark.parametrize(
@@ -29,8 +35,13 @@ from airflow_provider_whatsapp.messages import (
         ("(+44) 20 7946 0958", "442079460958"),
         ("+1\u00a0650\t555 1234", "16505551234"),
         (16505551234, "16505551234"),
-        ("1234567", "1234567"),
-        ("123456789012345", "123456789012345"),
+        ("+683 4002", "6834002"),  # Niue: 7 digits, the shortest international number
+        ("+49 1234 5678901 23", "491234567890123"),  # Germany: 15 digits, the longest
+        ("+1 555 010 0001", "15550100001"),  # the suite's fictional US numbers
+        ("+39 06 1234 5678", "390612345678"),  # Italy keeps its 0 after the country code
+        ("+800 1234 5678", "80012345678"),  # a worldwide freephone number (no country)
+        ("5215512345678", "5215512345678"),  # Mexico as WhatsApp writes it (wa_id 521...)
+        ("+7 812 123 4567", "78121234567"),  # St Petersburg: an 8 that is no prefix
     ],
 )
 def test_normalises(value: str | int, expected: str) -> None:
@@ -52,6 +63,36 @@ def test_normalises(value: str | int, expected: str) -> None:
         ("++16505551234", "a + that is not at the start"),
         ("1650+5551234", "a + that is not at the start"),
         ("+1 650 55", "has 6 digits"),
+        (
+            "999999999999",
+            "has no such country code: it must start with one, and no country's is 9, 99 or 999",
+        ),
+        (
+            "+44 20 7946",
+            "is too short for country +44 (GB): 6 digits after the country code, numbers there have 7, 9 or 10",
+        ),
+        (
+            "+1 650 555 12345",
+            "is too long for country +1 (US): 11 digits after the country code, numbers there have 10",
+        ),
+        (
+            "+1 555 1234",
+            "is too short for country +1 (US): 7 digits after the country code, numbers there have 10 (a local number without its area code?)",
+        ),
+        ("1234567", "is too short for country +1 (US)"),
+        ("123456789012345", "is too long for country +1 (US)"),
+        (
+            "+44 (0)20 7946 0958",
+            "has the national prefix 0 after the country code +44: write +442079460958",
+        ),
+        (
+            "+380 044 123 4567",
+            "has the national prefix 0 after the country code +380: write +380441234567",
+        ),
+        (
+            "+7 8 912 345 67 89",
+            "has the national prefix 8 after the country code +7: write +79123456789",
+        ),
         ("1234567890123456", "has 16 digits"),
         ("", "is empty"),
         ("   ", "is empty"),
@@ -80,10 +121,12 @@ def test_every_model_recipient_runs_through_it() -> None:
     assert caught.value.errors()[0]["loc"] == ("to",)
 
 
-valid_digits = st.builds(
-    lambda first, rest: first + rest,
-    st.sampled_from("123456789"),
-    st.text(alphabet="0123456789", min_size=6, max_size=14),
+valid_digits = st.sampled_from(PHONE_COUNTRIES).flatmap(
+    lambda country: st.builds(
+        lambda first, rest: country[0] + first + rest,
+        st.sampled_from("234567"),
+        st.text(alphabet="0123456789", min_size=country[1] - 1, max_size=country[1] - 1),
+    )
 )
 separators = st.sampled_from(["", "", " ", "-", ".", "(", ")", " (", ") ", "  "])
 
@@ -146,6 +189,24 @@ def test_anything_either_normalises_or_raises_value_error(value: Any) -> None:
     assert result.isascii() and result.isdigit()
     assert 7 <= len(result) <= 15
     assert not result.startswith("0")
+
+
+@given(st.sampled_from("123456789"), st.text(alphabet="0123456789", min_size=6, max_size=14))
+def test_any_digits_give_themselves_or_name_the_country_problem(first: str, rest: str) -> None:
+    """Past the cheap checks, a number either keeps its digits or is refused for its
+    country code or its length in that country (or a national prefix), never otherwise."""
+    try:
+        result = normalize_phone(first + rest)
+    except PhoneNumberError as exc:
+        assert re.match(
+            r"has no such country code|is too (short|long) for country \+\d|has a length no "
+            r"number of country \+\d|has the national prefix \d+ after the country code",
+            exc.problem,
+        ), exc.problem
+        assert str(exc) == f"phone number {first + rest!r} {exc.problem}"
+        assert exc.shown.startswith("+") and exc.shown.endswith((first + rest)[-4:])
+        return
+    assert result == first + rest
 
 
 @given(st.text(alphabet="0123456789 +-.()", max_size=25))
