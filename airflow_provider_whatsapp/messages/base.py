@@ -1,5 +1,7 @@
 """What every message model shares: strict JSON objects, phone and URL types, base classes."""
 
+import re
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -7,6 +9,13 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 from typing_extensions import Self
 
+from ..limits import (
+    BIZ_OPAQUE_CALLBACK_DATA_MAX,
+    CAPTION_MAX,
+    FILENAME_MAX,
+    MESSAGE_ID_MAX,
+    NAME_TEXT_MAX,
+)
 from .phone import normalize_phone
 
 __all__ = [
@@ -35,6 +44,17 @@ __all__ = [
 def invalid(error_type: str, message: str) -> PydanticCustomError:
     """An error pydantic reports as is (no "Value error, " prefix), under the field's location."""
     return PydanticCustomError(error_type, message)
+
+
+def full_match(pattern: re.Pattern[str], error_type: str, expected: str) -> Callable[[str], str]:
+    """A validator: the whole value matches a rule book pattern; the error says what is wanted."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise invalid(error_type, f"must be {expected}, got {value!r}")
+        return value
+
+    return check
 
 
 class MessageLimitWarning(UserWarning):
@@ -78,11 +98,6 @@ def _check_media_id(value: str) -> str:
 
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
-#: Sanity bounds the API does not document but that nothing real comes near (a wamid is
-#: ~60 characters); the emulator enforces the same, so no oversized field leaves.
-MESSAGE_ID_MAX = 512
-FILENAME_MAX = 240
-NAME_TEXT_MAX = 1024
 MessageId = Annotated[str, Field(min_length=1, max_length=MESSAGE_ID_MAX)]
 FileName = Annotated[str, Field(min_length=1, max_length=FILENAME_MAX)]
 NameText = Annotated[str, Field(min_length=1, max_length=NAME_TEXT_MAX)]
@@ -129,7 +144,7 @@ class MediaRef(ApiModel):
 class CaptionedMedia(MediaRef):
     """Image or video: media plus an optional caption of at most 1024 characters."""
 
-    caption: Annotated[str, Field(max_length=1024)] | None = None
+    caption: Annotated[str, Field(max_length=CAPTION_MAX)] | None = None
 
 
 class DocumentMedia(CaptionedMedia):
@@ -183,4 +198,6 @@ class RecipientMessage(Message):
     recipient_type: Literal["individual"] = "individual"
     to: PhoneNumber
     context: MessageContext | None = None
-    biz_opaque_callback_data: Annotated[str, Field(max_length=512)] | None = None
+    biz_opaque_callback_data: (
+        Annotated[str, Field(max_length=BIZ_OPAQUE_CALLBACK_DATA_MAX)] | None
+    ) = None

@@ -1,12 +1,22 @@
 """Template messages: the only kind a business may send outside the 24-hour window."""
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from typing_extensions import Self
 
+from ..limits import (
+    COUPON_CODE_MAX,
+    CURRENCY_CODE_PATTERN,
+    LANGUAGE_CODE_PATTERN,
+    NAMED_PLACEHOLDER_PATTERN,
+    TEMPLATE_BUTTONS_MAX,
+    TEMPLATE_HEADER_TEXT_MAX,
+    TEMPLATE_NAME_MAX,
+    TEMPLATE_NAME_PATTERN,
+    TEMPLATE_TEXT_PARAMETER_MAX,
+)
 from .base import (
     ApiModel,
     DocumentRef,
@@ -14,6 +24,7 @@ from .base import (
     NonEmptyStr,
     RecipientMessage,
     context_for,
+    full_match,
     invalid,
 )
 from .basic import Location
@@ -40,18 +51,13 @@ __all__ = [
     "VideoParameter",
 ]
 
-TEMPLATE_NAME_PATTERN = re.compile(r"[a-z0-9_]{1,512}")
-LANGUAGE_CODE_PATTERN = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
-PARAMETER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
-HEADER_TEXT_MAX = 60
-COUPON_CODE_MAX = 15
-
 
 def _check_template_name(value: str) -> str:
     if not TEMPLATE_NAME_PATTERN.fullmatch(value):
         raise invalid(
             "template_name",
-            f"template name must be 1..512 characters of lower-case a-z, 0-9 and _, got {value!r}",
+            f"template name must be 1..{TEMPLATE_NAME_MAX} characters of lower-case a-z, 0-9 "
+            f"and _, got {value!r}",
         )
     return value
 
@@ -68,7 +74,7 @@ def _check_language_code(value: str) -> str:
 
 
 def _check_parameter_name(value: str) -> str:
-    if not PARAMETER_NAME_PATTERN.fullmatch(value):
+    if not NAMED_PLACEHOLDER_PATTERN.fullmatch(value):
         raise invalid(
             "parameter_name",
             "parameter_name must be a lower-case identifier (a-z, 0-9, _; not starting "
@@ -110,12 +116,21 @@ class TextParameter(ApiModel):
 
     type: Literal["text"] = "text"
     parameter_name: ParameterName | None = None
-    text: Annotated[str, Field(min_length=1, max_length=32768), AfterValidator(_check_not_blank)]
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=TEMPLATE_TEXT_PARAMETER_MAX),
+        AfterValidator(_check_not_blank),
+    ]
 
 
 class Currency(ApiModel):
     fallback_value: NonEmptyStr
-    code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    code: Annotated[
+        str,
+        AfterValidator(
+            full_match(CURRENCY_CODE_PATTERN, "currency_code", "an ISO 4217 code such as USD")
+        ),
+    ]
     amount_1000: int
 
 
@@ -242,10 +257,13 @@ class HeaderParameters(ApiModel):
     def _check_header(self) -> Self:
         _check_parameter_naming(self.parameters)
         for parameter in self.parameters:
-            if isinstance(parameter, TextParameter) and len(parameter.text) > HEADER_TEXT_MAX:
+            if (
+                isinstance(parameter, TextParameter)
+                and len(parameter.text) > TEMPLATE_HEADER_TEXT_MAX
+            ):
                 raise invalid(
                     "header_text",
-                    f"header text parameter must be at most {HEADER_TEXT_MAX} characters "
+                    f"header text parameter must be at most {TEMPLATE_HEADER_TEXT_MAX} characters "
                     f"(the whole header is), got {len(parameter.text)}",
                 )
         return self
@@ -263,14 +281,17 @@ class BodyParameters(ApiModel):
         return self
 
 
-BUTTON_INDEXES = tuple(str(position) for position in range(10))
+BUTTON_INDEXES = tuple(str(position) for position in range(TEMPLATE_BUTTONS_MAX))
 
 
 def _button_index(value: Any) -> str:
     # The API takes "0" and 0 alike; Meta's spec and docs write a string, so we send one.
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if text not in BUTTON_INDEXES:
-        raise invalid("button_index", f"index must be the button's position, 0..9, got {value!r}")
+        raise invalid(
+            "button_index",
+            f"index must be the button's position, 0..{len(BUTTON_INDEXES) - 1}, got {value!r}",
+        )
     return str(text)
 
 

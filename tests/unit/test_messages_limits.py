@@ -223,9 +223,9 @@ UPPER_LIMITS: list[tuple[str, Callable[[int], Any], int, str, str]] = [
                 "parameters": [{"type": "coupon_code", "coupon_code": "C" * n}],
             }
         ),
-        15,
+        20,  # Meta's coupon-template page, Dec 2025 (15 before): as a definition's example
         "coupon_code",
-        "15",
+        "20",
     ),
     (
         "template button index",
