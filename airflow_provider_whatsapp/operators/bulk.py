@@ -254,7 +254,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             base = json.loads(base)
         base = dict(base)
         parse_message(
-            {**base, "to": base.get("to") or "10000000"}
+            {**base, "to": base.get("to") or "15550000000"}
         )  # bad message: fail before any send
 
         def build_message(to: str, params: Any) -> Message:
