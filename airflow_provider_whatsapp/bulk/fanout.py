@@ -86,7 +86,7 @@ def syntax_problems(items: Sequence[Any]) -> list[str]:
 
     problems = []
     for position, item in enumerate(items, start=1):
-        if is_templated(item) or isinstance(item, bool) or not isinstance(item, (str, int)):
+        if is_templated(item) or not isinstance(item, (str, int)):
             continue
         try:
             check_phone_syntax(item)
