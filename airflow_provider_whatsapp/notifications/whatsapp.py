@@ -367,8 +367,9 @@ class WhatsAppNotifier(BaseNotifier):
     # -- sending ------------------------------------------------------------------------------
     def notify(self, context: Any) -> None:
         messages, invalid = self._prepare(context)
-        budget, log = self.retry_budget, self.log
-        sent = send_each(self.hook.get_conn, messages, retry_budget=budget, log=log, what=_WHAT)
+        sent = send_each(
+            self.hook.get_conn, messages, retry_budget=self.retry_budget, log=self.log, what=_WHAT
+        )
         self._settle(context, messages, invalid, sent)
 
     async def async_notify(self, context: Any) -> None:
