@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import TO
 
-from .conftest import PHONE, text_message
+from .conftest import text_message
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
@@ -46,11 +47,11 @@ def test_airflow_connection_and_env(emu: WhatsAppEmulator) -> None:
 def test_reset_forgets_traffic_and_restores_settings(
     emu: WhatsAppEmulator, gw: httpx.Client
 ) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     gw.post(f"/{emu.phone_number_id}/messages", json=text_message())
     emu.add_template("temporary")
     emu.latency, emu.rate_limit, emu.maton_error_style = 0.01, 5, "html"
-    emu.allowed_recipients = {PHONE}
+    emu.allowed_recipients = {TO}
     emu.inject_faults(1.0, ["500"])
     emu.reset()
     assert (emu.requests, emu.messages, emu.media, emu.templates) == ([], [], {}, [])
@@ -64,7 +65,7 @@ def test_the_24_hour_window_closes_on_the_emulators_clock(
     emu: WhatsAppEmulator, gw: httpx.Client
 ) -> None:
     emu.freeze_clock()
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     emu.advance_clock(24 * 3600 - 1)
     send = f"/{emu.phone_number_id}/messages"
     assert gw.post(send, json=text_message()).status_code == 200
@@ -123,10 +124,10 @@ def test_http_control_routes(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
     assert control.post("/config", json={"rate_limit": 0}).status_code == 200
     assert emu.rate_limit is None
     assert control.post("/config", json={"maton_error_style": "xml"}).status_code == 400
-    assert control.post("/windows", json={"phones": [PHONE]}).status_code == 200
+    assert control.post("/windows", json={"phones": [TO]}).status_code == 200
     assert gw.post(f"/{emu.phone_number_id}/messages", json=text_message()).status_code == 200
     (message,) = control.get("/messages").json()
-    assert (message["to"], message["type"]) == (PHONE, "text")
+    assert (message["to"], message["type"]) == (TO, "text")
     (request,) = control.get("/requests").json()
     assert (request["method"], request["status"], request["json"]) == ("POST", 200, text_message())
     emu.add_template("greeting", status="PENDING")
@@ -150,7 +151,7 @@ def test_http_control_routes(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
     assert control.post("/reset").json() == {"success": True}
     assert control.get("/messages").json() == []
     assert control.get("/nothing").status_code == 404
-    assert control.post("/windows", json={"phone": PHONE}).status_code == 422  # typed bodies
+    assert control.post("/windows", json={"phone": TO}).status_code == 422  # typed bodies
     assert "/_emulator/faults" in control.get("/openapi.json").json()["paths"]
     assert control.get("/docs").status_code == 200
     control.close()
@@ -225,7 +226,7 @@ async def test_latency_does_not_serialise_concurrent_requests(emu: WhatsAppEmula
     """Held by latency at the same time: were answers serialised (one request's latency
     before the next one's), no two requests would be waiting at once."""
     emu.latency = 0.2
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     url = f"{emu.url}/whatsapp-business/v21.0/{emu.phone_number_id}/messages"
     headers = {"Authorization": f"Bearer {emu.api_key}"}
 
@@ -319,7 +320,7 @@ def test_module_entry_point_serves_until_terminated(tmp_path: Path) -> None:
             "--rate-limit",
             "0",
             "--open-window",
-            PHONE,
+            TO,
             "--template",
             "hello_world",
             "--reject",

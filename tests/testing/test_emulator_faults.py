@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import TO
 
-from .conftest import PHONE, text_message
+from .conftest import text_message
 
 Send = Callable[..., httpx.Response]
 
@@ -19,7 +20,7 @@ Send = Callable[..., httpx.Response]
 @pytest.fixture
 def send(emu: WhatsAppEmulator, gw: httpx.Client) -> Send:
     """POST a valid text message (window open), with an optional read timeout."""
-    emu.open_window(PHONE)
+    emu.open_window(TO)
 
     def post(timeout: float = 5.0) -> httpx.Response:
         return gw.post(f"/{emu.phone_number_id}/messages", json=text_message(), timeout=timeout)
@@ -58,7 +59,7 @@ def test_drop_after_processes_then_closes(emu: WhatsAppEmulator, send: Send) -> 
         send()
     (rec,) = emu.requests
     assert (rec.status, rec.fault, rec.processed) == (None, "drop_after", True)
-    assert len(emu.sent_to(PHONE)) == 1  # sent, though the client never heard
+    assert len(emu.sent_to(TO)) == 1  # sent, though the client never heard
 
 
 def test_slow_after_trips_the_read_timeout_after_processing(
@@ -81,7 +82,7 @@ def test_slow_after_answers_eventually(emu: WhatsAppEmulator, send: Send) -> Non
 
 
 async def test_async_client_sees_drops_too(emu: WhatsAppEmulator) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     emu.inject_faults(1.0, ["drop_before"])
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {emu.api_key}"}) as client:
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -105,7 +106,7 @@ def test_paths_messages_only_or_all(emu: WhatsAppEmulator, gw: httpx.Client, sen
 def test_ratio_is_seeded_and_repeatable(emu: WhatsAppEmulator, send: Send) -> None:
     def run() -> list[str | None]:
         emu.reset()
-        emu.open_window(PHONE)
+        emu.open_window(TO)
         emu.inject_faults(0.5, ["429", "500"], seed=7)
         for _ in range(40):
             send()
