@@ -1,5 +1,6 @@
-"""Shared test helpers, one per job: a free port, a connection, a client config, what a
-``dag.test()`` run left behind, Meta's schemas, and a strict stand-in for the supervisor."""
+"""Shared test helpers, one per job: the emulator's account and a recipient, a free port,
+a connection, a client config, what a ``dag.test()`` run left behind, Meta's schemas, and
+a strict stand-in for the supervisor. (Fixtures live in ``tests/conftest.py``.)"""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from jsonschema import Draft202012Validator
 from airflow_provider_whatsapp.client import ClientConfig
 
 DATA = Path(__file__).resolve().parent / "data"
+
+#: The account of a default ``WhatsAppEmulator()``, written out: tests compare request
+#: paths and ids with these literals, never with what the code under test computes.
+PHONE_ID = "100000000000001"
+WABA = "200000000000001"
+#: The recipient of tests that need one valid number (US, country code 1).
+TO = "16505551234"
 #: Meta's message schemas, extracted from the OpenAPI spec in ``data/meta_openapi/``.
 META_SCHEMAS = DATA / "meta_message_schemas.json"
 

@@ -162,7 +162,8 @@ class EmulatorProcess:
         return str(self.control("templates", {"name": name, "language": language, **spec})["id"])
 
     def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages, with the emulator's ``received_at`` (its ``time.monotonic``)."""
+        """Accepted messages, with the emulator's ``received_at`` (its clock: the
+        machine's ``time.monotonic`` unless a test froze or advanced it)."""
         return list(self.control("messages"))
 
     def requests(self) -> list[dict[str, Any]]:

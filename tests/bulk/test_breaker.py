@@ -12,7 +12,6 @@ accepted, none twice. Recipient-level errors do not stop a send.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,8 @@ from tests.bulk.child import open_record, send, spec_for
 CONCURRENCY = 16
 TOTAL = 400
 AFTER = 60  # messages accepted before the account breaks
+# Latency keeps a full concurrency of requests on the wire when the account breaks.
+pytestmark = pytest.mark.emu(latency=0.01, enforce_window=False)
 
 # emulator kind -> (HTTP status, Graph code) the stopping error carries
 KINDS = {
@@ -37,19 +38,6 @@ KINDS = {
     "lock_account": (400, 131031),
     "spam_limit": (400, 131048),
 }
-
-
-@pytest.fixture(scope="module")
-def breaker_emu() -> Iterator[WhatsAppEmulator]:
-    # Latency keeps a full concurrency of requests on the wire when the account breaks.
-    with WhatsAppEmulator(rate_limit=None, latency=0.01, enforce_window=False) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emu(breaker_emu: WhatsAppEmulator) -> WhatsAppEmulator:
-    breaker_emu.reset()
-    return breaker_emu
 
 
 def phones(n: int, prefix: str) -> list[str]:

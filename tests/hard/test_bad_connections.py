@@ -34,9 +34,9 @@ from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
 from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AirflowFailException
-from tests.helpers import free_port, set_connection
+from tests.helpers import TO, free_port, set_connection
 
-TO = "15550001234"
+pytestmark = pytest.mark.emu(open_window=[TO])
 
 
 def send_text() -> Any:
@@ -56,14 +56,6 @@ def whatsapp_cause(exc: BaseException) -> WhatsAppError:
         return exc
     assert isinstance(exc.__cause__, WhatsAppError), repr(exc)
     return exc.__cause__
-
-
-@pytest.fixture
-def emu(shared_emulator: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch) -> WhatsAppEmulator:
-    shared_emulator.reset()
-    shared_emulator.open_window(TO)
-    monkeypatch.delenv("MATON_API_KEY", raising=False)
-    return shared_emulator
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ STATUSES = ("accepted", "failed", "invalid", "skipped", "ambiguous", "duplicate"
 # (about 2e-8), so "every recipient accepted" cannot be a fluke of the draw.
 MAX_RETRIES = 10
 CONCURRENCY = 32
+# `emu`: rate limit off at the server, a little latency, free-form sends allowed.
+pytestmark = pytest.mark.emu(latency=0.002, enforce_window=False)
 
 
 def phones(n: int, prefix: str = "1555") -> list[str]:
@@ -114,13 +116,6 @@ def faults_by_recipient(emu: WhatsAppEmulator) -> dict[str, list[str | None]]:
 def quiet_retries(caplog: pytest.LogCaptureFixture) -> None:
     """Thousands of "retrying" warnings are expected here; keep only errors."""
     caplog.set_level(logging.ERROR, logger="airflow_provider_whatsapp")
-
-
-@pytest.fixture
-def emu() -> Any:
-    """Rate limit off at the server, a little latency, free-form sends allowed."""
-    with WhatsAppEmulator(rate_limit=None, latency=0.002, enforce_window=False) as emulator:
-        yield emulator
 
 
 # -- faults the server answers without processing ---------------------------------------

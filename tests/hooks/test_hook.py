@@ -22,10 +22,8 @@ from airflow_provider_whatsapp.version_compat import (
     AIRFLOW_V_3_3_2_PLUS,
     AIRFLOW_V_3_3_PLUS,
 )
-from tests.helpers import FakeSupervisorComms, free_port, set_connection
+from tests.helpers import PHONE_ID, WABA, FakeSupervisorComms, free_port, set_connection
 
-PHONE_ID = "100000000000001"
-WABA = "200000000000001"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -33,17 +31,21 @@ def unique_key() -> str:
     return f"maton-key-{uuid.uuid4().hex}"
 
 
-# -- class attributes --------------------------------------------------------------------
-def test_connection_attributes() -> None:
-    assert WhatsAppHook.conn_name_attr == "whatsapp_conn_id"
-    assert WhatsAppHook.default_conn_name == "whatsapp_default"
-    assert WhatsAppHook.conn_type == "whatsapp"
-    assert WhatsAppHook.hook_name == "WhatsApp Business (Maton)"
-    assert WhatsAppHook().whatsapp_conn_id == "whatsapp_default"
-    assert WhatsAppHook("other").whatsapp_conn_id == "other"
-    behaviour = WhatsAppHook.get_ui_field_behaviour()  # hook-style keys, as 3.1 reads them
-    assert behaviour["relabeling"]["password"] == "Maton API key"
-    assert {"login", "extra"} <= set(behaviour["hidden_fields"])
+# -- Airflow finds the hook -------------------------------------------------------------
+def test_airflow_builds_the_hook_for_a_named_whatsapp_connection(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What Airflow's own code does with a connection id (``BaseHook.get_hook``, behind
+    ``airflow connections test`` and the UI's Test button): the connection type leads to
+    WhatsAppHook, built for that very connection (no ``whatsapp_default`` exists here)."""
+    from airflow.sdk import BaseHook
+
+    set_connection(monkeypatch, emu.airflow_connection(), conn_id="whatsapp_alerts")
+    hook = BaseHook.get_hook("whatsapp_alerts")
+    assert isinstance(hook, WhatsAppHook)
+    ok, message = hook.test_connection()
+    assert ok is True, message
+    assert [r.headers["authorization"] for r in emu.requests] == [f"Bearer {emu.api_key}"]
 
 
 # -- connection -> ClientConfig ----------------------------------------------------------

@@ -37,14 +37,14 @@ from airflow_provider_whatsapp.operators.messages import (
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AirflowFailException
-from tests.helpers import set_connection, task_states, xcom_of
+from tests.helpers import PHONE_ID, TO, WABA, set_connection, task_states, xcom_of
 
-PHONE_ID = "100000000000001"
-WABA = "200000000000001"
+# `emu`: a fresh emulator state behind ``whatsapp_default``; the client retries nothing.
+pytestmark = pytest.mark.emu(connection={"rate_limit": 0, "max_retries": 0})
+
 MESSAGES_PATH = f"/whatsapp-business/v21.0/{PHONE_ID}/messages"
 MEDIA_PATH = f"/whatsapp-business/v21.0/{PHONE_ID}/media"
 TEMPLATES_PATH = f"/whatsapp-business/v21.0/{WABA}/message_templates"
-TO = "16505551234"
 WAMID = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 MESSAGES_DATA = Path(__file__).resolve().parents[1] / "data" / "messages"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56
@@ -102,14 +102,6 @@ def use_connection(emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch, **ext
     """Point ``whatsapp_default`` at ``emu``; client rate limit off unless given."""
     for name, value in emu.connection_env(**{"rate_limit": 0, **extra}).items():
         monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def emu(shared_emulator: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch) -> WhatsAppEmulator:
-    """A fresh emulator state behind ``whatsapp_default``; the client retries nothing."""
-    shared_emulator.reset()
-    use_connection(shared_emulator, monkeypatch, max_retries=0)
-    return shared_emulator
 
 
 def message_posts(emu: WhatsAppEmulator) -> list[Any]:

@@ -25,11 +25,10 @@ from airflow_provider_whatsapp.version_compat import (
     AirflowSensorTimeout,
     AirflowSkipException,
 )
-from tests.helpers import FakeTI
+from tests.helpers import WABA, FakeTI
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 
-WABA = "200000000000001"
 LINK_KEY = "_link_WhatsAppTemplateLink"
 
 
@@ -312,11 +311,10 @@ async def test_trigger_reports_approval_after_review(whatsapp_emulator_connectio
     }  # looked the connection up itself
 
 
-async def test_trigger_failures_and_timeout(whatsapp_emulator_connection: Any) -> None:
+async def test_trigger_failures(whatsapp_emulator_connection: Any) -> None:
     whatsapp_emulator_connection.add_template(
         "refused", status="REJECTED", reason="TAG_CONTENT_MISMATCH"
     )
-    whatsapp_emulator_connection.add_template("pending", status="PENDING")
 
     rejected = await first_event(trigger_for("refused"))
     assert rejected["status"] == "failure"
@@ -327,23 +325,34 @@ async def test_trigger_failures_and_timeout(whatsapp_emulator_connection: Any) -
     assert missing["status"] == "failure" and "checked 3 times" in missing["message"]
     assert polls(whatsapp_emulator_connection, "nope") == 2
 
-    started = time.monotonic()
-    # A trigger that ignored its deadline would poll on: wait_for turns that into a failure.
-    timeout = await asyncio.wait_for(
-        first_event(trigger_for("pending", deadline=time.time() + 0.4)), 30
-    )
-    assert timeout == {
+
+async def test_trigger_gives_up_at_its_deadline_not_before(
+    whatsapp_emulator_connection: Any,
+) -> None:
+    """The review approves after 20 PENDING answers: a trigger that ignored its deadline
+    would poll on and report success instead of the timeout."""
+    whatsapp_emulator_connection.configure(review_delay=0, review_after_reads=20)
+    whatsapp_emulator_connection.add_template("pending", status="PENDING")
+    timed_out = {
         "status": "timeout",
         "message": "template 'pending' (en_US) was not decided in time",
     }
-    assert time.monotonic() - started > 0.3
+
+    passed = await first_event(trigger_for("pending", deadline=time.time() - 1))
+    assert passed == timed_out
+    assert polls(whatsapp_emulator_connection, "pending") == 1  # one look, then it gives up
+
+    deadline = time.time() + 0.4
+    assert await first_event(trigger_for("pending", deadline=deadline)) == timed_out
+    assert time.time() >= deadline  # it waited for its deadline
 
 
 async def test_trigger_sees_a_pause_while_waiting(whatsapp_emulator_connection: Any) -> None:
     whatsapp_emulator_connection.add_template("promo", status="PENDING")
     waiting = asyncio.create_task(first_event(trigger_for("promo")))
-    await asyncio.sleep(0.3)
-    assert not waiting.done()
+    while polls(whatsapp_emulator_connection, "promo") < 2 and not waiting.done():
+        await asyncio.sleep(0.01)
+    assert not waiting.done()  # saw PENDING twice: waiting
     whatsapp_emulator_connection.set_template_status("promo", "PAUSED")
-    event = await asyncio.wait_for(waiting, 5)
+    event = await waiting
     assert event["status"] == "failure" and "is PAUSED" in event["message"]
