@@ -366,6 +366,7 @@ class _Applier:
         hook, log = self.operator.hook, self.operator.log
         try:
             if action.action == "create":
+                assert action.definition is not None  # the plan gives each create its own
                 answer = hook.client.create_template(action.definition)
                 self.created += 1
                 entry["id"] = str(answer["id"]) if answer.get("id") is not None else None

@@ -28,12 +28,14 @@ import types
 from collections import Counter, defaultdict
 from typing import Any
 
+import httpx
 import pytest
 import tenacity
 
 from airflow_provider_whatsapp.bulk.sender import BulkReport, BulkSender, DeliveryRecord
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
 from airflow_provider_whatsapp.client.errors import WhatsAppConnectionError
+from airflow_provider_whatsapp.client.request import ApiRequest
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.bulk.child import jobs_for
@@ -60,14 +62,19 @@ def send_all(
     resend_unknown: bool = False,
     watch: Any = None,
 ) -> tuple[BulkReport, int]:
-    """Run one bulk send; returns the report and the client's HTTP attempts.
+    """Run one bulk send; returns the report and the client's HTTP attempts (counted by a
+    ``before_send`` hook).
 
-    ``watch(client)`` is called with the client before the send starts."""
+    ``watch(attempts)`` is called with the attempts list before the send starts."""
+    attempts: list[ApiRequest] = []
+
+    async def count(request: ApiRequest) -> None:
+        attempts.append(request)
 
     async def main() -> tuple[BulkReport, int]:
-        client = AsyncWhatsAppClient(config, concurrency=CONCURRENCY)
+        client = AsyncWhatsAppClient(config, concurrency=CONCURRENCY, before_send=[count])
         if watch is not None:
-            watch(client)
+            watch(attempts)
         try:
             sender = BulkSender(
                 client,
@@ -79,7 +86,7 @@ def send_all(
             report = await sender.run(jobs_for(numbers))
         finally:
             await client.aclose()
-        return report, client.transport.attempts
+        return report, len(attempts)
 
     return asyncio.run(main())
 
@@ -167,9 +174,14 @@ def test_refused_connection_is_retried_until_the_limit_fast(
     )
     waits: list[float] = []
     monkeypatch.setattr(tenacity.nap, "time", types.SimpleNamespace(sleep=waits.append))
-    with WhatsAppClient(config) as client, pytest.raises(WhatsAppConnectionError) as caught:
+    attempts: list[ApiRequest] = []
+    with (
+        WhatsAppClient(config, before_send=[attempts.append]) as client,
+        pytest.raises(WhatsAppConnectionError) as caught,
+    ):
         client.send_message(TextMessage.create("15550000001", "hi"))
-    assert client.transport.attempts == 4  # the first try and 3 retries, no more
+    assert len(attempts) == 4  # the first try and 3 retries, no more
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
     assert caught.value.retryable is True
     assert "ConnectError" in str(caught.value)
     assert f"127.0.0.1:{port}" in str(caught.value)
@@ -196,9 +208,9 @@ def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes
     )
     stop = threading.Event()
 
-    def start_after_refusals(client: AsyncWhatsAppClient) -> None:
+    def start_after_refusals(attempts: list[ApiRequest]) -> None:
         def wait() -> None:
-            while client.transport.attempts < 2 * CONCURRENCY and not stop.wait(0.005):
+            while len(attempts) < 2 * CONCURRENCY and not stop.wait(0.005):
                 pass
             emulator.start()
 
