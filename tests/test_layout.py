@@ -36,8 +36,15 @@ def test_every_import_inside_the_package_names_an_existing_module() -> None:
 
 def test_the_package_root_holds_no_layer() -> None:
     """Loose modules belong in a layer's folder; example DAGs and the demo are not shipped.
-    ``limits.py`` is the rule book both model layers (messages, templates) import."""
+    ``limits.py`` is the rule book both model layers (messages, templates) import;
+    ``_errors.py`` the error roots every layer raises (re-exported by ``client.errors``)."""
     root_modules = {p.name for p in PACKAGE.glob("*.py")}
-    assert root_modules == {"__init__.py", "_airflow.py", "limits.py", "version_compat.py"}
+    assert root_modules == {
+        "__init__.py",
+        "_airflow.py",
+        "_errors.py",
+        "limits.py",
+        "version_compat.py",
+    }
     assert not (PACKAGE / "example_dags").exists()
     assert not (PACKAGE / "demo.py").exists()
