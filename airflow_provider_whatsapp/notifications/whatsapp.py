@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from airflow.sdk import BaseNotifier
 
+from .._errors import WhatsAppValidationError
 from ..hooks import DEFAULT_CONN_ID
 from ..version_compat import AIRFLOW_V_3_2_PLUS
 
@@ -307,7 +308,7 @@ def _templated(value: Any) -> bool:
 _JINJA_MARKS = ("{{", "{%")
 
 
-class InvalidRecipientError(ValueError):
+class InvalidRecipientError(WhatsAppValidationError):
     """A recipient in ``to`` that no message can reach (or none at all).
 
     Raised by the constructor for a literal number that can never be valid (the DAG file
