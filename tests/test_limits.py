@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from airflow_provider_whatsapp.messages import MessageValidationError
 
 from airflow_provider_whatsapp import limits
 from airflow_provider_whatsapp.client import WhatsAppClient
@@ -76,7 +76,7 @@ def test_a_21_character_copy_code_is_refused_by_both_naming_the_limit() -> None:
     assert definition_error.value.problems == [
         "components[1](BUTTONS).buttons[0](COPY_CODE).example: 21 characters, over the limit of 20"
     ]
-    with pytest.raises(ValidationError) as send_error:
+    with pytest.raises(MessageValidationError) as send_error:
         coupon_send("C" * 21)
     assert "coupon_code" in str(send_error.value)
     assert "at most 20 characters" in str(send_error.value)
@@ -90,7 +90,7 @@ def test_a_language_a_definition_takes_is_one_a_send_takes(code: str) -> None:
     spelling), and refused by a send with the hint to write it so."""
     definition = parse_template_definition({**coupon_template("C"), "language": code})
     if "-" in code:
-        with pytest.raises(ValidationError, match="write 'en_US'"):
+        with pytest.raises(MessageValidationError, match="write 'en_US'"):
             TemplateMessage.create(TO, "spring_coupon", code)
     TemplateMessage.create(TO, "spring_coupon", definition.language)
 
@@ -99,7 +99,7 @@ def test_a_language_a_definition_takes_is_one_a_send_takes(code: str) -> None:
 def test_a_language_a_definition_refuses_is_one_a_send_refuses(code: str) -> None:
     with pytest.raises(TemplateDefinitionError, match="language: must be a language code"):
         parse_template_definition({**coupon_template("C"), "language": code})
-    with pytest.raises(ValidationError, match=r"template\.language\.code"):
+    with pytest.raises(MessageValidationError, match=r"template\.language\.code"):
         TemplateMessage.create(TO, "spring_coupon", code)
 
 

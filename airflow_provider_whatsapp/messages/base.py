@@ -5,10 +5,19 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from typing_extensions import Self
 
+from .._errors import MessageValidationError
 from ..limits import (
     BIZ_OPAQUE_CALLBACK_DATA_MAX,
     CAPTION_MAX,
@@ -32,6 +41,7 @@ __all__ = [
     "MessageContext",
     "MessageId",
     "MessageLimitWarning",
+    "MessageValidationError",
     "NameText",
     "NonEmptyStr",
     "PhoneNumber",
@@ -69,6 +79,35 @@ class ApiModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
+
+    # Each way input becomes or changes a model (``create()`` and ``parse_message`` end in
+    # ``model_validate``; the constructor; an assignment) refuses it with
+    # ``MessageValidationError``: the provider's refusals are one ``WhatsAppError`` branch
+    # (also a ``ValueError``), with pydantic's text (field paths, rule, value), its
+    # ``errors()``, and pydantic's error chained. Nested models are validated by pydantic's
+    # core, which calls none of these: their errors keep their place in the outer one.
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise MessageValidationError(error) from error
+
+    # pydantic's marker of its own __init__: nested validation does not call this one.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as error:
+            raise MessageValidationError(error) from error
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as error:
+            raise MessageValidationError(error) from error
 
 
 def _check_url(value: str, schemes: tuple[str, ...], why: str) -> str:

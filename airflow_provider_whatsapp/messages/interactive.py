@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self
 
+from .._errors import WhatsAppValidationError
 from ..limits import (
     CTA_URL_DISPLAY_TEXT_MAX,
     INTERACTIVE_BODY_TEXT_MAX,
@@ -260,7 +261,7 @@ SectionInput = ListSection | Mapping[str, Any]
 def _row(row: RowInput) -> Any:
     if isinstance(row, tuple):
         if len(row) not in (2, 3):
-            raise ValueError(
+            raise WhatsAppValidationError(
                 f"a list row tuple is (id, title) or (id, title, description), got {row!r}"
             )
         return dict(zip(("id", "title", "description")[: len(row)], row, strict=True))

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from .._errors import WhatsAppValidationError
 from ..limits import KB, MB, MEDIA_MAX_BYTES, MEDIA_MIME_TYPES, STICKER_STATIC_MAX_BYTES
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class MediaValidationError(ValueError):
+class MediaValidationError(WhatsAppValidationError):
     """A file WhatsApp would refuse: wrong format or too large. The message says the rule."""
 
 

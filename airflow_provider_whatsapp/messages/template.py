@@ -6,6 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from typing_extensions import Self
 
+from .._errors import WhatsAppValidationError
 from ..limits import (
     COUPON_CODE_MAX,
     CURRENCY_CODE_PATTERN,
@@ -358,7 +359,9 @@ def _text_parameter(value: ParameterValue, position: str) -> Any:
     if isinstance(value, (Mapping, BaseModel)):
         return value
     if value is None:
-        raise ValueError(f"template parameter {position} is None: give a value to show")
+        raise WhatsAppValidationError(
+            f"template parameter {position} is None: give a value to show"
+        )
     return {"type": "text", "text": value if isinstance(value, str) else str(value)}
 
 
@@ -374,9 +377,9 @@ def _body_from_parameters(
             named.append({**parameter, "parameter_name": name})
         items = named
     elif isinstance(parameters, (str, bytes)):
-        raise ValueError("template parameters must be a list or a dict, got a string")
+        raise WhatsAppValidationError("template parameters must be a list or a dict, got a string")
     elif not isinstance(parameters, Iterable):
-        raise ValueError(
+        raise WhatsAppValidationError(
             f"template parameters must be a list or a dict, got {type(parameters).__name__}"
         )
     else:
@@ -408,7 +411,7 @@ class TemplateMessage(RecipientMessage):
         instead; the two are exclusive.
         """
         if parameters is not None and components is not None:
-            raise ValueError("give template parameters or components, not both")
+            raise WhatsAppValidationError("give template parameters or components, not both")
         if components is not None:
             component_list: list[Any] | None = list(components) or None
         elif parameters is not None:

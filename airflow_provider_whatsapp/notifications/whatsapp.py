@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
+from .._errors import WhatsAppValidationError
 from ..bulk.fanout import (
     Fanout,
     is_templated,
@@ -52,7 +53,7 @@ __all__ = [
 _WHAT = "WhatsApp notification"  # how the log lines of a send name it
 
 
-class InvalidRecipientError(ValueError):
+class InvalidRecipientError(WhatsAppValidationError):
     """A recipient in ``to`` that no message can reach (or none at all).
 
     Raised by the constructor for a literal number that can never be valid (the DAG file
@@ -201,7 +202,7 @@ class WhatsAppNotifier(BaseNotifier):
         else:
             super().__init__()
         if text is not None and template_name is not None:
-            raise ValueError("give either text or template_name, not both")
+            raise WhatsAppValidationError("give either text or template_name, not both")
         if context is None:  # built in a DAG file; with a context it sends now (deadline)
             _check_literal_recipients(to)
         self.to = to
@@ -282,7 +283,7 @@ class WhatsAppNotifier(BaseNotifier):
     def build_messages(self, context: Any) -> tuple[list[RecipientMessage], list[str]]:
         """One message per valid recipient, and one line per invalid one (logged here).
 
-        Raises ``ValueError`` when no message can be built for anyone (``to`` empty or
+        Raises ``WhatsAppValidationError`` when no message can be built for anyone (``to`` empty or
         not rendered, a template field not rendered, parameters the template refuses).
         """
         errors = self._render_errors
@@ -301,7 +302,7 @@ class WhatsAppNotifier(BaseNotifier):
 
             broken = [f for f in ("template_name", "language", "parameters") if f in errors]
             if broken:
-                raise ValueError(f"{', '.join(broken)} could not be rendered")
+                raise WhatsAppValidationError(f"{', '.join(broken)} could not be rendered")
             parameters: Any = self.parameters
             if isinstance(parameters, dict):
                 parameters = {k: one_line(v) for k, v in parameters.items()}
@@ -336,10 +337,14 @@ class WhatsAppNotifier(BaseNotifier):
         """``build_messages``, or the reason nobody can be sent to, logged and raised."""
         try:
             return self.build_messages(context)
-        except Exception as exc:  # pydantic's ValidationError is a ValueError
+        except Exception as exc:
             self.log.error("%s not sent: %s", _WHAT, exc)
             what = "deadline alert" if is_deadline_context(context) else "notification"
-            error = InvalidRecipientError if isinstance(exc, InvalidRecipientError) else ValueError
+            error = (
+                InvalidRecipientError
+                if isinstance(exc, InvalidRecipientError)
+                else WhatsAppValidationError
+            )
             raise error(f"WhatsApp {what} not sent: {exc}") from exc
 
     def _settle(

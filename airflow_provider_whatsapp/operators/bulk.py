@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from airflow.sdk import BaseOperator
 
 from .._airflow import fail_with_result
+from .._errors import WhatsAppValidationError
 from ..bulk.record import RecordStore
 from ._base import WhatsAppBaseOperator
 
@@ -443,7 +444,7 @@ def _refuse(problem: str) -> Callable[[], NoReturn]:
     """The build of an entry that cannot be a recipient: it is reported invalid."""
 
     def build() -> NoReturn:
-        raise ValueError(problem)
+        raise WhatsAppValidationError(problem)
 
     return build
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._errors import WhatsAppValidationError
 from ._base import WhatsAppBaseOperator
 
 PROFILE_FIELDS = ("about", "address", "description", "email", "websites", "vertical")
@@ -61,7 +62,9 @@ class WhatsAppUpdateBusinessProfileOperator(WhatsAppBaseOperator):
 
         fields = self.profile_fields()
         if not fields:
-            raise ValueError(f"nothing to update: give at least one of {', '.join(PROFILE_FIELDS)}")
+            raise WhatsAppValidationError(
+                f"nothing to update: give at least one of {', '.join(PROFILE_FIELDS)}"
+            )
         BusinessProfile.model_validate(fields).to_payload()  # every limit, before any request
         self.hook.client.update_business_profile(**fields)
         self.log.info("Updated business profile fields: %s", ", ".join(sorted(fields)))

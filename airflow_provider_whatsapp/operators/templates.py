@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._airflow import fail_with_result, resolve_local_path
+from .._errors import WhatsAppValidationError
 from ..links.whatsapp_manager import WhatsAppTemplateLink
 from ._base import WhatsAppBaseOperator
 
@@ -49,7 +50,7 @@ def _flag(value: Any, name: str) -> bool:
         return True
     if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off", "", "none"):
         return False
-    raise ValueError(f"{name} must be true or false, got {value!r}")
+    raise WhatsAppValidationError(f"{name} must be true or false, got {value!r}")
 
 
 class _TemplateOperator(WhatsAppBaseOperator):
@@ -97,14 +98,14 @@ class WhatsAppCreateTemplateOperator(_TemplateOperator):
             definition = json.loads(str(definition))
         if isinstance(definition, str | os.PathLike):
             if not str(definition).lower().endswith(TEMPLATE_FILE_SUFFIXES):
-                raise ValueError(
+                raise WhatsAppValidationError(
                     f"definition {str(definition)!r} is not a .json/.yaml/.yml file path"
                 )
             loaded = load_template_files(resolve_local_path(definition, context))
             if loaded.errors:
-                raise ValueError(loaded.error_summary())
+                raise WhatsAppValidationError(loaded.error_summary())
             if len(loaded.templates) != 1:
-                raise ValueError(
+                raise WhatsAppValidationError(
                     f"{definition}: holds {len(loaded.templates)} templates; this operator "
                     "creates one (use WhatsAppSyncTemplatesOperator for several)"
                 )

@@ -21,6 +21,7 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from .._errors import WhatsAppValidationError
 from ..limits import (
     LANGUAGE_CODE_PATTERN,
     LIMITED_TIME_OFFER_BODY_MAX,
@@ -260,7 +261,7 @@ class TemplateDefinition(StrictModel):
         ]
 
 
-class TemplateDefinitionError(ValueError):
+class TemplateDefinitionError(WhatsAppValidationError):
     """A definition Meta would reject.
 
     ``issues`` holds one ``(field, message)`` per problem (field ``""`` when the problem is
