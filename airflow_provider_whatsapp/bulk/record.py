@@ -13,9 +13,7 @@ import hmac
 import json
 import os
 import time
-import zlib
 from collections.abc import Iterable
-from typing import Any
 
 #: Bytes of HMAC-SHA256 kept per recipient: 96 bits make a collision (one recipient
 #: wrongly skipped as another) about 1e-14 likely even among ten million recipients.
@@ -116,9 +114,6 @@ class DeliveryRecord:
         if not data:
             return
         head = json.loads(data)
-        if head.get("version") == 1:  # written before 0.2 with numbers in clear: digest them
-            self._load_v1(head)
-            return
         if head.get("check") != self._check:
             raise RecordKeyError(
                 f"the delivery record {self.key!r} was written under another key (the Maton "
@@ -138,19 +133,6 @@ class DeliveryRecord:
             _unpack(head.get("in_flight")) | _unpack(head.get("unknown"))
         ) - self.accepted
 
-    def _load_v1(self, head: dict[str, Any]) -> None:
-        def numbers(blob: str | None) -> set[bytes]:
-            text = zlib.decompress(base64.b64decode(blob)).decode() if blob else ""
-            return {self.digest(to) for to in text.split("\n") if to}
-
-        self.tries = int(head.get("tries", 0)) + 1
-        self.accepted = numbers(head.get("accepted"))
-        self._tail = sorted(self.accepted)
-        self.unknown = (
-            numbers(head.get("in_flight")) | numbers(head.get("unknown"))
-        ) - self.accepted
-        self._dirty = True  # the next write replaces the clear-text record
-
     @property
     def error(self) -> BaseException | None:
         """Why the storage could not be written, once it failed (then no send may start)."""
@@ -159,20 +141,8 @@ class DeliveryRecord:
     def _segment_key(self, n: int) -> str:
         return f"{self.key}.s{n}"
 
-    def reopened(self) -> DeliveryRecord:
-        """The record as the next try will read it (same storage and key)."""
-        return DeliveryRecord(self.store, self.key, self._secret)
-
     def digest(self, to: str) -> bytes:
         return hmac.new(self._secret, to.encode(), hashlib.sha256).digest()[:DIGEST_BYTES]
-
-    def state_of(self, to: str) -> str | None:
-        """``accepted``, ``in_flight``, ``unknown`` or None, for tests and debugging."""
-        d = self.digest(to)
-        for name in ("accepted", "in_flight", "unknown"):
-            if d in getattr(self, name):
-                return name
-        return None
 
     # -- changes ----------------------------------------------------------------------
     async def reserve(self, digest: bytes) -> None:
