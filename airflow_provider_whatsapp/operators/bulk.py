@@ -228,6 +228,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     # -- building ---------------------------------------------------------------------
     def _builder(self) -> Any:
         from ..messages import Message, TemplateMessage, parse_message
+        from ._shape import check_message_without
 
         if self.template_name:
             name, language, shared_params, components = (
@@ -253,9 +254,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
             base = json.loads(base)
         base = dict(base)
-        parse_message(
-            {**base, "to": base.get("to") or "10000000"}
-        )  # bad message: fail before any send
+        # A bad message fails before any send; "to" is each recipient's, so left out here.
+        check_message_without({k: v for k, v in base.items() if k != "to"}, "to", "missing")
 
         def build_message(to: str, params: Any) -> Message:
             return parse_message({**base, "to": to})

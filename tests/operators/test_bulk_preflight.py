@@ -168,6 +168,32 @@ def test_a_template_message_gets_the_same_pre_flight(
     )
 
 
+@pytest.mark.dag
+def test_one_message_for_everyone_is_checked_without_a_made_up_recipient(
+    airflow_db, whatsapp_emulator_connection, monkeypatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``message=`` is checked before any send by every rule but its recipient (each
+    recipient's number is its own): no stand-in number is judged in their place."""
+    from tests.dags.bulk_send_message import dag
+
+    emu = whatsapp_emulator_connection
+    unthrottled(emu, monkeypatch)
+    to = numbers("1650570", 3)
+    emu.open_window(*to)
+    text = {"type": "text", "text": {"body": "The depot closes at 6 today"}}
+    dr = dag_test(dag, {"recipients": to, "message": text})
+    assert dr.state == "success"
+    assert sorted(m.to for m in emu.messages) == to
+
+    emu.reset()
+    bad = {"type": "text", "text": {"body": ""}, "to": "n/a"}  # its "to" is replaced anyway
+    dr = dag_test(dag, {"recipients": to, "message": bad})
+    assert dr.state == "failed"
+    assert posts(emu) == []
+    log = capfd.readouterr().out
+    assert "1 validation error for TextMessage\ntext.body\n  String should have at least 1" in log
+
+
 # -- failure reasons in the task log --------------------------------------------------
 @pytest.mark.dag
 def test_partly_failing_send_logs_each_reason_with_its_count(
