@@ -255,7 +255,7 @@ class WhatsAppSendMediaOperator(_SendOperator):
     :param media: https URL, media id, or local path (templated).
     :param caption: for image, video and document (templated).
     :param filename: shown for documents (templated).
-    :param mime_type: override the mime type guessed for a local file.
+    :param mime_type: override the mime type guessed for a local file (templated).
     """
 
     template_fields: Sequence[str] = (
@@ -265,6 +265,7 @@ class WhatsAppSendMediaOperator(_SendOperator):
         "media",
         "caption",
         "filename",
+        "mime_type",
     )
 
     def __init__(

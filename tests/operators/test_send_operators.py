@@ -983,6 +983,25 @@ def test_dag_with_each_send_operator_templated(airflow_db: Any, emu: WhatsAppEmu
         }, task_id
 
 
+@pytest.mark.dag
+def test_mime_type_is_templated_on_send_as_on_upload(
+    airflow_db: Any, emu: WhatsAppEmulator, tmp_path: Path
+) -> None:
+    from tests.dags.media_mime_templated import dag
+
+    emu.open_window(TO)
+    path = tmp_path / "notes.log"  # no extension that tells the mime type
+    path.write_bytes(b"plain text notes")
+
+    dr = dag_test(dag, {"to": TO, "path": str(path), "mime": "text/plain"})
+
+    assert dr.state == "success", task_states(dr)
+    uploads = [r for r in emu.requests if (r.method, r.path) == ("POST", MEDIA_PATH)]
+    assert [r.form["type"] for r in uploads] == ["text/plain", "text/plain"]
+    [sent] = emu.messages
+    assert sent.payload["document"]["filename"] == "notes.log"
+
+
 MAPPED_TO = ["16505550101", "16505550102", "16505550103"]
 
 
