@@ -292,7 +292,9 @@ def test_lost_answers_are_ambiguous_and_never_resent(emu: WhatsAppEmulator) -> N
     reasons = {r.reason for r in report.results if r.status == "ambiguous"}
     assert all(r and "may or may not have been sent" in r for r in reasons), reasons
     assert {to for to in numbers if record.digest(to) in record.unknown} == ambiguous
-    assert {to for to in numbers if record.digest(to) in record.accepted} == set(numbers) - ambiguous
+    assert {to for to in numbers if record.digest(to) in record.accepted} == set(
+        numbers
+    ) - ambiguous
 
     # A retry of the task (same record) neither resends nor forgets them.
     requests_before = len(emu.requests)
