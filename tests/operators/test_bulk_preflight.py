@@ -22,7 +22,7 @@ from airflow_provider_whatsapp.bulk.record import DeliveryRecord
 from airflow_provider_whatsapp.bulk.sender import Job, preview
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.operators.bulk import record_key
-from tests.helpers import task_states, xcom_of
+from tests.helpers import connections_to, task_states, xcom_of
 from tests.operators.test_bulk import NOTICE, emu_dag_test, stored_variables, unthrottled
 
 TEMPLATES = "/message_templates"
@@ -83,6 +83,8 @@ def test_misspelled_template_fails_before_any_message_and_the_fixed_run_sends_ea
     assert dr.state == "success"
     assert xcom_of(dr, "bulk")["summary"]["accepted"] == 20
     assert sorted(m.to for m in emu.messages) == phones
+    # The pre-flight's (sync) and the sends' (async) connections were closed at the end.
+    assert connections_to(emu.port) == 0
 
     # Cleared after it completed, with the template paused meanwhile: there is nobody
     # left to send, so the pre-flight does not stand in the way of the record's marker.

@@ -37,7 +37,7 @@ from airflow_provider_whatsapp.operators.messages import (
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AirflowFailException
-from tests.helpers import set_connection, task_states, xcom_of
+from tests.helpers import connections_to, set_connection, task_states, xcom_of
 
 PHONE_ID = "100000000000001"
 WABA = "200000000000001"
@@ -830,6 +830,21 @@ def test_missing_local_file_is_not_sent_as_a_media_id(
             )
         )
     assert emu.requests == []
+
+
+# -- the hook's connection pool ------------------------------------------------------------
+def test_execute_closes_the_hooks_connection_pool_whether_it_succeeds_or_fails(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
+    """A worker runs one task after another: none leaves its pooled connection open."""
+    emulator = whatsapp_emulator_connection
+    emulator.open_window(TO)
+    run(WhatsAppSendTextOperator(task_id="t", to=TO, text="hi"))
+    assert len(emulator.messages) == 1
+    assert connections_to(emulator.port) == 0
+    with pytest.raises(AirflowFailException, match="does not exist"):
+        run(WhatsAppSendTemplateOperator(task_id="t", to=TO, template_name="nope"))
+    assert connections_to(emulator.port) == 0
 
 
 # -- failure semantics -------------------------------------------------------------------
