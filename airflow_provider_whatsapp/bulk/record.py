@@ -1,7 +1,7 @@
 """The delivery record of a bulk send: who was accepted, who was in flight, across tries.
 
-Only the standard library here: the operator module imports it at DAG-parse time (for
-its Variable store), and :mod:`airflow_provider_whatsapp.bulk` drives it.
+Only the standard library here. :mod:`airflow_provider_whatsapp.bulk` drives it; the bulk
+operator imports it when it runs (its Variable store only fits :class:`RecordStorage`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
+from typing import Protocol
 
 #: Bytes of HMAC-SHA256 kept per recipient: 96 bits make a collision (one recipient
 #: wrongly skipped as another) about 1e-14 likely even among ten million recipients.
@@ -36,12 +37,21 @@ class RecordKeyError(RuntimeError):
     """The record was written under another key: its digests cannot be matched."""
 
 
-class RecordStore:
+class RecordStorage(Protocol):
     """Where a :class:`DeliveryRecord` keeps its values: string keys, string values.
+    Calls are blocking: the record makes them off the event loop."""
 
-    This one keeps them in memory (one try, or tests and benchmarks); the operator's
-    stores them in Airflow Variables. ``writes`` / ``bytes_written`` count what a send
-    costs its storage. Calls are blocking: the record makes them off the event loop.
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class RecordStore:
+    """A :class:`RecordStorage` in memory (one try, or tests and benchmarks); the
+    operator's keeps the values in Airflow Variables. ``writes`` / ``bytes_written``
+    count what a send costs its storage.
     """
 
     def __init__(self) -> None:
@@ -86,9 +96,9 @@ class DeliveryRecord:
     """
 
     def __init__(
-        self, store: RecordStore | None = None, key: str = "bulk", secret: bytes | None = None
+        self, store: RecordStorage | None = None, key: str = "bulk", secret: bytes | None = None
     ) -> None:
-        self.store = store if store is not None else RecordStore()
+        self.store: RecordStorage = store if store is not None else RecordStore()
         self.key = key
         self._secret = secret if secret is not None else os.urandom(32)
         self._check = hmac.new(self._secret, b"\0record-check", hashlib.sha256).hexdigest()[:12]

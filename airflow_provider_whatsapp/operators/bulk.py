@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from airflow.sdk import BaseOperator
 
 from .._airflow import fail_with_result
-from ..bulk.record import RecordStore
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..bulk.record import DeliveryRecord
+    from ..bulk.record import DeliveryRecord, RecordStorage
     from ..bulk.sender import BulkReport, Job
     from ..messages import Message
 
@@ -45,9 +44,10 @@ def record_key(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> s
     )
 
 
-class VariableStore(RecordStore):
-    """Delivery-record storage in Airflow Variables: a retry may run on another worker,
-    and Variables are shared by all (in a worker each call goes to the api-server)."""
+class VariableStore:
+    """Delivery-record storage (a ``RecordStorage``) in Airflow Variables: a retry may run
+    on another worker, and Variables are shared by all (in a worker each call goes to the
+    api-server)."""
 
     def get(self, key: str) -> str | None:
         from airflow.sdk import Variable
@@ -55,7 +55,7 @@ class VariableStore(RecordStore):
         value = Variable.get(key, default=None)
         return None if value is None else str(value)
 
-    def set(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str) -> None:
         from airflow.sdk import Variable
 
         Variable.set(key, value, description="airflow-provider-whatsapp bulk delivery record")
@@ -67,7 +67,12 @@ class VariableStore(RecordStore):
 
 
 def delete_delivery_record(
-    dag_id: str, run_id: str, task_id: str, map_index: int = -1, *, store: RecordStore | None = None
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    map_index: int = -1,
+    *,
+    store: RecordStorage | None = None,
 ) -> int:
     """Delete one task instance's delivery record (head and segments); returns the
     number of Variables removed. Run it from a task (or with Variables reachable)."""
