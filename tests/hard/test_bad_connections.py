@@ -350,6 +350,7 @@ def test_unreachable_host_with_the_defaults_is_bounded_by_the_backoff(
     sleeps = RecordedSleeps()
     monkeypatch.setattr(tenacity.nap, "time", sleeps)
     operator = WhatsAppSendTextOperator(task_id="send", to=TO, text="hello")
+    client = operator.hook.client  # the one execute uses (and closes at its end)
 
     started = time.monotonic()
     exc = failure_of(lambda: operator.execute({}))
@@ -358,7 +359,7 @@ def test_unreachable_host_with_the_defaults_is_bounded_by_the_backoff(
     # Retryable: raised as is, so the task's own retries (Airflow's) apply.
     assert isinstance(exc, WhatsAppConnectionError)
     assert url in str(exc) and "host" in str(exc) and "sk-unreachable" not in str(exc)
-    assert operator.hook.client.transport.attempts == 6  # 1 + max_retries (5)
+    assert client.transport.attempts == 6  # 1 + max_retries (5)
     assert retry_warnings() == 5
     assert len(sleeps.waits) == 5
     assert 7.75 <= sum(sleeps.waits) <= 15.5, sleeps.waits
@@ -371,11 +372,12 @@ def test_unreachable_host_real_time(monkeypatch: pytest.MonkeyPatch) -> None:
     backoff, far from the defaults' 7.75 s or more; ``test_connection()`` never retries."""
     url = unreachable(monkeypatch, max_retries=2)
     operator = WhatsAppSendTextOperator(task_id="send", to=TO, text="hello")
+    client = operator.hook.client  # the one execute uses (and closes at its end)
     started = time.monotonic()
     exc = failure_of(lambda: operator.execute({}))
     elapsed = time.monotonic() - started
     assert isinstance(exc, WhatsAppConnectionError) and url in str(exc)
-    assert operator.hook.client.transport.attempts == 3
+    assert client.transport.attempts == 3
     assert elapsed < 7.75, "the connection's max_retries was not applied"
 
     sleeps = RecordedSleeps()
