@@ -311,12 +311,13 @@ def check_media_message(
     media_type: str, to: str, *, caption: str | None, filename: str | None
 ) -> None:
     """Every rule of a media message but those of its media (not uploaded yet)."""
-    from ..messages.media_files import MEDIA_TYPES
+    from ..messages.media_files import MEDIA_TYPES, MediaValidationError
     from ._shape import check_message_without
 
     kind = media_type.strip().lower() if isinstance(media_type, str) else ""
     if kind not in MEDIA_TYPES:
-        raise ValueError(f"media_type must be one of {', '.join(MEDIA_TYPES)}, got {media_type!r}")
+        allowed = ", ".join(MEDIA_TYPES)
+        raise MediaValidationError(f"media_type must be one of {allowed}, got {media_type!r}")
     media = {key: value for key, value in (("caption", caption), ("filename", filename)) if value}
     check_message_without({"to": to, "type": kind, kind: media}, kind, "media_source")
 
