@@ -267,7 +267,6 @@ def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:
         "airflow_provider_whatsapp.templates.sync",
         "airflow_provider_whatsapp.templates.loading",
         "airflow_provider_whatsapp.account.profile",
-        "airflow_provider_whatsapp.bulk",
         "airflow_provider_whatsapp.bulk.record",
         "airflow_provider_whatsapp.bulk.recipients",
         "airflow_provider_whatsapp.bulk.sender",
