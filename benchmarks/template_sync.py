@@ -104,11 +104,11 @@ def run_ours(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
 
 
 def run_operator_dry(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
-    """The operator itself, ``dry_run=True``: the same requests, plus its own reporting."""
+    """The operator itself, ``plan_only=True``: the same requests, plus its own reporting."""
     from airflow_provider_whatsapp.operators.templates import WhatsAppSyncTemplatesOperator
 
     before, before_all = list_requests(emu), len(emu.requests())
-    op = WhatsAppSyncTemplatesOperator(task_id="sync", source=str(folder), dry_run=True)
+    op = WhatsAppSyncTemplatesOperator(task_id="sync", source=str(folder), plan_only=True)
     result, wall, cpu = timed(lambda: op.execute({"ti": FakeTI(), "run_id": FakeTI.run_id}))
     return {
         "requests": len(emu.requests()) - before_all,

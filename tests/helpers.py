@@ -156,3 +156,15 @@ class FakeSupervisorComms:
     async def asend(self, msg: Any) -> Any:
         self.async_masks.append(getattr(msg, "value", msg))
         return None
+
+
+def connections_to(port: int) -> int:
+    """This process's open TCP connections to ``port`` (a loopback emulator's): what a
+    client's pool keeps alive until it is closed."""
+    import psutil
+
+    return sum(
+        1
+        for c in psutil.Process().net_connections(kind="tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    )

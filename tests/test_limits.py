@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_provider_whatsapp.messages import MessageValidationError
 
 from airflow_provider_whatsapp import limits
 from airflow_provider_whatsapp.client import WhatsAppClient
-from airflow_provider_whatsapp.messages import PhoneNumberError, TemplateMessage, normalize_phone
+from airflow_provider_whatsapp.messages import (
+    MessageValidationError,
+    PhoneNumberError,
+    TemplateMessage,
+    normalize_phone,
+)
 from airflow_provider_whatsapp.templates.definition import (
     TemplateDefinitionError,
     parse_template_definition,

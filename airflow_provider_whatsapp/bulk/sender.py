@@ -236,7 +236,9 @@ class Screen:
 
     @staticmethod
     def _invalid(job: Job, to: str, exc: ValueError) -> RecipientResult:
-        return RecipientResult(to, "invalid", reason=_one_line(exc), where=job.where or None)
+        return RecipientResult(
+            to, "invalid", reason=_exception_summary(exc), where=job.where or None
+        )
 
 
 def preview(
@@ -378,18 +380,18 @@ class BulkSender:
             self._not_sent(to)
         except AmbiguousSendError as exc:
             record.unknown_outcome(digest)
-            self.report.add(RecipientResult(to, "ambiguous", reason=_one_line(exc)))
+            self.report.add(RecipientResult(to, "ambiguous", reason=_exception_summary(exc)))
         except WhatsAppError as exc:
             record.release(digest)
             result = RecipientResult(
-                to, "failed", code=exc.code or exc.status, reason=_one_line(exc)
+                to, "failed", code=exc.code or exc.status, reason=_exception_summary(exc)
             )
             self.report.add(result, retryable=exc.retryable, cause=_cause(exc))
             if exc.account_level:
                 self._trip(exc)
         except ValueError as exc:
             record.release(digest)
-            self.report.add(RecipientResult(to, "invalid", reason=_one_line(exc)))
+            self.report.add(RecipientResult(to, "invalid", reason=_exception_summary(exc)))
         else:
             record.accept(digest)
             self.report.add(RecipientResult(to, "accepted", message_id=_message_id(answer)))
@@ -449,7 +451,9 @@ class BulkSender:
         )
 
 
-def _one_line(exc: BaseException) -> str:
+def _exception_summary(exc: BaseException) -> str:
+    """Why a recipient was not sent, in one line of at most 300 characters (its result's
+    reason): a validation error's first field and rule, else the exception's first line."""
     errors = getattr(exc, "errors", None)
     if callable(errors):  # pydantic: say which field broke which rule
         try:

@@ -193,9 +193,9 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
 
     Loads the files (each holds one create-template body, or a list of them), lists the
     account's templates (all pages), plans with ``plan_sync`` and logs the plan as a
-    table, then applies it unless ``dry_run``: creates the missing, edits the differing
+    table, then applies it unless ``plan_only``: creates the missing, edits the differing
     ones through their id when ``update`` (and Meta allows it), deletes remote-only ones
-    when ``prune``. A dry run sends no write request at all.
+    when ``prune``. With ``plan_only`` no write request is sent at all.
 
     It carries on past a template that fails (a bad file, a create Meta refuses) and
     applies everything else first; **then the task fails** listing every failure, with
@@ -203,7 +203,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
     server faults, creations deferred by the budget), in which case a plain
     ``AirflowException`` lets the task's retries run the sync again (it re-plans, so
     nothing already applied is repeated). The result is pushed to XCom either way:
-    ``{"plan", "counts", "results", "dry_run"}``, ``results`` holding one entry per
+    ``{"plan", "counts", "results", "plan_only"}``, ``results`` holding one entry per
     template (``name``, ``language``, ``action``, ``outcome``, ``reason``, ``id``).
 
     At most ``max_creations`` templates are created per run (WhatsApp allows 100 an hour
@@ -215,7 +215,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         either; relative paths are tried as given, then beside the DAG file (templated).
     :param update: edit templates that differ from their file (templated).
     :param prune: delete templates that have no file (templated).
-    :param dry_run: plan and report only (templated).
+    :param plan_only: plan and report only, apply nothing (templated).
     :param recursive: also read sub-folders of a folder.
     :param max_creations: creations allowed in this run; default 100 (the hourly limit).
     """
@@ -225,7 +225,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         "source",
         "update",
         "prune",
-        "dry_run",
+        "plan_only",
     )
 
     def __init__(
@@ -234,7 +234,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         update: bool = False,
         prune: bool = False,
-        dry_run: bool = False,
+        plan_only: bool = False,
         recursive: bool = False,
         max_creations: int | None = None,
         **kwargs: Any,
@@ -243,8 +243,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         self.source = source
         self.update = update
         self.prune = prune
-        # Shadows BaseOperator.dry_run() (a rarely used debugging helper): the name is the API.
-        self.dry_run = dry_run  # type: ignore[assignment,method-assign]
+        self.plan_only = plan_only
         self.recursive = recursive
         self.max_creations = max_creations
 
@@ -254,7 +253,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
 
         self.persist_link(context)
         update, prune = _flag(self.update, "update"), _flag(self.prune, "prune")
-        dry_run = _flag(self.dry_run, "dry_run")
+        plan_only = _flag(self.plan_only, "plan_only")
         sources = [self.source] if isinstance(self.source, str | os.PathLike) else self.source
         loaded = load_template_files(
             [resolve_local_path(s, context) for s in sources], recursive=self.recursive
@@ -279,20 +278,20 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         )
         self.log.info(
             "Template sync plan%s (%s):\n%s",
-            " (dry run: nothing is applied)" if dry_run else "",
+            " (plan only: nothing is applied)" if plan_only else "",
             plan_summary(plan),
             plan.as_table(),
         )
         budget = CREATIONS_PER_HOUR if self.max_creations is None else int(self.max_creations)
         applier = _Applier(self, budget=budget, prune_blocked=bool(loaded.errors))
-        results += [applier.apply(action, dry_run=dry_run) for action in plan.actions]
+        results += [applier.apply(action, plan_only=plan_only) for action in plan.actions]
 
         outcome_counts = Counter(entry["outcome"] for entry in results)
         result: dict[str, Any] = {
             "plan": plan.to_dict(),
             "counts": {outcome: outcome_counts.get(outcome, 0) for outcome in SYNC_OUTCOMES},
             "results": [{k: v for k, v in e.items() if k != "retryable"} for e in results],
-            "dry_run": dry_run,
+            "plan_only": plan_only,
         }
         self.log.info(
             "Template sync done: %s",
@@ -328,7 +327,7 @@ class _Applier:
         self.stop_creating: str | None = None
         self.prune_blocked = prune_blocked
 
-    def apply(self, action: SyncAction, *, dry_run: bool) -> dict[str, Any]:
+    def apply(self, action: SyncAction, *, plan_only: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": action.name,
             "language": action.language,
@@ -348,7 +347,7 @@ class _Applier:
             entry["outcome"] = "skipped"
             entry["reason"] = "not deleted: a local file failed to load, so it may define this"
             return entry
-        if dry_run:
+        if plan_only:
             entry["outcome"] = "planned"
             return entry
         if action.action == "create" and self.stop_creating is None and self.created >= self.budget:

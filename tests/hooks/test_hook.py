@@ -22,7 +22,14 @@ from airflow_provider_whatsapp.version_compat import (
     AIRFLOW_V_3_3_2_PLUS,
     AIRFLOW_V_3_3_PLUS,
 )
-from tests.helpers import PHONE_ID, WABA, FakeSupervisorComms, free_port, set_connection
+from tests.helpers import (
+    PHONE_ID,
+    WABA,
+    FakeSupervisorComms,
+    connections_to,
+    free_port,
+    set_connection,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -280,6 +287,31 @@ async def test_async_config_never_looks_up_synchronously_on_the_event_loop(
         assert (async_calls, sync_threads) == (["whatsapp_default"] * 2, [])
     else:
         assert (async_calls, len(sync_threads)) == ([], 2)
+
+
+def test_close_closes_the_pooled_connection_and_a_later_call_opens_another(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
+    port = whatsapp_emulator_connection.port
+    with WhatsAppHook() as hook:
+        assert hook.client.get_phone_number()["id"] == PHONE_ID
+        assert connections_to(port) == 1  # kept alive for the next request
+    assert connections_to(port) == 0
+    assert hook.client.get_phone_number()["id"] == PHONE_ID  # a new pool
+    hook.close()
+    assert connections_to(port) == 0
+
+
+async def test_aclose_closes_every_client_the_hook_handed_out(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
+    port = whatsapp_emulator_connection.port
+    async with WhatsAppHook() as hook:
+        clients = [await hook.get_async_conn(concurrency=1) for _ in range(2)]
+        for client in clients:
+            assert (await client.get_phone_number(PHONE_ID))["id"] == PHONE_ID
+        assert connections_to(port) == 2
+    assert connections_to(port) == 0
 
 
 # -- test_connection ----------------------------------------------------------------------

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from airflow_provider_whatsapp.messages import MessageValidationError
 
 from airflow_provider_whatsapp.messages import (
     ContactsMessage,
@@ -19,6 +18,7 @@ from airflow_provider_whatsapp.messages import (
     ListMessage,
     LocationMessage,
     MessageLimitWarning,
+    MessageValidationError,
     ReactionMessage,
     ReplyButtonsMessage,
     TemplateMessage,

@@ -16,7 +16,6 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from airflow_provider_whatsapp.messages import MessageValidationError
 
 from airflow_provider_whatsapp.messages import (
     AudioMessage,
@@ -24,6 +23,7 @@ from airflow_provider_whatsapp.messages import (
     ImageMessage,
     ListMessage,
     Message,
+    MessageValidationError,
     ReactionMessage,
     ReplyButtonsMessage,
     StickerMessage,

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from airflow_provider_whatsapp.messages import MessageValidationError
 
 import airflow_provider_whatsapp.messages as messages
 from airflow_provider_whatsapp.messages import (
@@ -26,6 +25,7 @@ from airflow_provider_whatsapp.messages import (
     LocationMessage,
     MarkAsRead,
     Message,
+    MessageValidationError,
     ReplyButtonsMessage,
     TemplateMessage,
     TextMessage,

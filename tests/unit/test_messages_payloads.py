@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from airflow_provider_whatsapp.messages import MessageValidationError
 
 from airflow_provider_whatsapp.messages import (
     MESSAGE_TYPES,
@@ -18,6 +17,7 @@ from airflow_provider_whatsapp.messages import (
     LocationMessage,
     MarkAsRead,
     Message,
+    MessageValidationError,
     ReactionMessage,
     ReplyButtonsMessage,
     TemplateMessage,

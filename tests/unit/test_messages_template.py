@@ -6,12 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from airflow_provider_whatsapp.messages import MessageValidationError
 
 from airflow_provider_whatsapp.messages import (
     BodyParameters,
     ButtonParameters,
     CurrencyParameter,
+    MessageValidationError,
     TemplateLanguage,
     TemplateMessage,
     TextParameter,

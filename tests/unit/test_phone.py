@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from airflow_provider_whatsapp.messages import MessageValidationError
 
 from airflow_provider_whatsapp.messages import (
     MESSAGE_TYPES,
+    MessageValidationError,
     PhoneNumberError,
     RecipientMessage,
     TextMessage,
