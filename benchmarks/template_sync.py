@@ -82,8 +82,8 @@ def list_requests(emu: EmulatorProcess) -> int:
 
 def run_ours(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
     from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
-    from airflow_provider_whatsapp.templates.loading import load_template_files
-    from airflow_provider_whatsapp.templates.sync import plan_sync
+    from airflow_provider_whatsapp.message_templates.loading import load_template_files
+    from airflow_provider_whatsapp.message_templates.sync import plan_sync
 
     before = list_requests(emu)
     hook = WhatsAppHook()
@@ -122,7 +122,7 @@ def run_operator_dry(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
 def run_baseline(emu: EmulatorProcess, names: list[str], folder: Path) -> dict[str, Any]:
     """One ``get_template`` per local file (a filtered list request each)."""
     from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
-    from airflow_provider_whatsapp.templates.loading import load_template_files
+    from airflow_provider_whatsapp.message_templates.loading import load_template_files
 
     before = list_requests(emu)
     hook = WhatsAppHook()

@@ -22,6 +22,16 @@ from airflow_provider_whatsapp.client.errors import (
     WhatsAppValidationError,
     error_from_response,
 )
+from airflow_provider_whatsapp.message_templates.definition import (
+    TemplateDefinitionError,
+    parse_template_definition,
+)
+from airflow_provider_whatsapp.message_templates.sending import (
+    TemplateNotUsableError,
+    TemplateParameterError,
+    check_send_components,
+    check_template_usable,
+)
 from airflow_provider_whatsapp.messages import TextMessage, normalize_phone, parse_message
 from airflow_provider_whatsapp.messages.media_files import MediaValidationError, check_media
 from airflow_provider_whatsapp.messages.phone import PhoneNumberError
@@ -31,16 +41,6 @@ from airflow_provider_whatsapp.notifications.whatsapp import (
 )
 from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator
 from airflow_provider_whatsapp.operators.profile import WhatsAppUpdateBusinessProfileOperator
-from airflow_provider_whatsapp.templates.definition import (
-    TemplateDefinitionError,
-    parse_template_definition,
-)
-from airflow_provider_whatsapp.templates.sending import (
-    TemplateNotUsableError,
-    TemplateParameterError,
-    check_send_components,
-    check_template_usable,
-)
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AirflowFailException
 from tests.dags.error_retries import ShiftReminderOperator

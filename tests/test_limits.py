@@ -18,15 +18,15 @@ import pytest
 
 from airflow_provider_whatsapp import limits
 from airflow_provider_whatsapp.client import WhatsAppClient
+from airflow_provider_whatsapp.message_templates.definition import (
+    TemplateDefinitionError,
+    parse_template_definition,
+)
 from airflow_provider_whatsapp.messages import (
     MessageValidationError,
     PhoneNumberError,
     TemplateMessage,
     normalize_phone,
-)
-from airflow_provider_whatsapp.templates.definition import (
-    TemplateDefinitionError,
-    parse_template_definition,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator, rules, template_rules
 from airflow_provider_whatsapp.testing.errors import GraphError
@@ -544,7 +544,7 @@ def test_recipient_numbers_are_normalised_within_the_rule_books_digits() -> None
 
 LIMIT_NAME = re.compile(r"_(MAX|MIN)(_|$)")
 # Where the message and template models declare field limits: never as a bare number.
-MODEL_FOLDERS = ("messages", "templates")
+MODEL_FOLDERS = ("messages", "message_templates")
 LENGTH_KEYWORDS = frozenset({"max_length", "min_length"})
 
 

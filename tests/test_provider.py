@@ -262,10 +262,10 @@ def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:
         "airflow_provider_whatsapp.messages.phone",
         "airflow_provider_whatsapp.messages.base",
         "airflow_provider_whatsapp.messages.media_files",
-        "airflow_provider_whatsapp.templates.definition",  # the package itself is a docstring
-        "airflow_provider_whatsapp.templates.status",
-        "airflow_provider_whatsapp.templates.sync",
-        "airflow_provider_whatsapp.templates.loading",
+        "airflow_provider_whatsapp.message_templates.definition",  # the package itself is a docstring
+        "airflow_provider_whatsapp.message_templates.status",
+        "airflow_provider_whatsapp.message_templates.sync",
+        "airflow_provider_whatsapp.message_templates.loading",
         "airflow_provider_whatsapp.account.profile",
         "airflow_provider_whatsapp.bulk.record",
         "airflow_provider_whatsapp.bulk.recipients",

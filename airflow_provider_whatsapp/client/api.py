@@ -20,8 +20,8 @@ from .errors import NotFoundError, WhatsAppConfigError
 from .request import ApiRequest, UploadBody
 
 if TYPE_CHECKING:
+    from ..message_templates.definition import TemplateDefinition
     from ..messages.base import Message
-    from ..templates.definition import TemplateDefinition
 
 T = TypeVar("T")
 Operation = Generator[ApiRequest, Any, T]
@@ -193,7 +193,7 @@ def create_template(
     waba_id: str | None = None,
 ) -> Operation[dict[str, Any]]:
     """``POST {waba_id}/message_templates`` with the validated definition; never resent."""
-    from ..templates.definition import TemplateDefinition
+    from ..message_templates.definition import TemplateDefinition
 
     if not isinstance(definition, TemplateDefinition):
         definition = TemplateDefinition.model_validate(definition)

@@ -32,8 +32,8 @@ from .ratelimit import SlidingWindowLimiter
 from .transport import AsyncBeforeSend, AsyncTransport, BeforeSend, SyncTransport
 
 if TYPE_CHECKING:
+    from ..message_templates.definition import TemplateDefinition
     from ..messages.base import Message
-    from ..templates.definition import TemplateDefinition
 
 T = TypeVar("T")
 
@@ -148,7 +148,7 @@ class WhatsAppClient:
     ) -> dict[str, Any]:
         """Submit a new template for review; returns its ``id``, ``status`` and ``category``.
 
-        ``definition`` is a :class:`~airflow_provider_whatsapp.templates.definition.TemplateDefinition`
+        ``definition`` is a :class:`~airflow_provider_whatsapp.message_templates.definition.TemplateDefinition`
         or a create-request dict, validated before any request (``ValueError`` naming the field).
         Not repeated when its answer is lost.
         """
@@ -325,7 +325,7 @@ class AsyncWhatsAppClient:
     ) -> dict[str, Any]:
         """Submit a new template for review; returns its ``id``, ``status`` and ``category``.
 
-        ``definition`` is a :class:`~airflow_provider_whatsapp.templates.definition.TemplateDefinition`
+        ``definition`` is a :class:`~airflow_provider_whatsapp.message_templates.definition.TemplateDefinition`
         or a create-request dict, validated before any request (``ValueError`` naming the field).
         Not repeated when its answer is lost.
         """

@@ -297,7 +297,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         """
         if not self.validate_template:
             return None
-        from ..templates.sending import check_send_components
+        from ..message_templates.sending import check_send_components
         from .messages import sendable_template
 
         def check(message: Message) -> None:

@@ -206,7 +206,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
 
 def check_template(operator: WhatsAppBaseOperator, template_payload: dict[str, Any]) -> None:
     """Fail (no retry) unless the template exists, is approved and fits the parameters."""
-    from ..templates.sending import check_send_components
+    from ..message_templates.sending import check_send_components
 
     template = sendable_template(
         operator, template_payload["name"], template_payload["language"]["code"]
@@ -221,7 +221,7 @@ def sendable_template(operator: WhatsAppBaseOperator, name: str, language: str) 
     """The template as the API lists it, once it is known to be sendable: fail (no
     retry) unless it exists in ``language`` (naming the languages it has) and is
     APPROVED. The pre-flight of single and bulk template sends."""
-    from ..templates.sending import check_template_usable
+    from ..message_templates.sending import check_template_usable
 
     template = operator.template_for_send(name, language)
     if template is None:

@@ -1,6 +1,6 @@
 """Operators that manage message templates: create, delete, and a declarative sync.
 
-The template models and the sync planner live in ``airflow_provider_whatsapp.templates``;
+The template models and the sync planner live in ``airflow_provider_whatsapp.message_templates``;
 they are imported inside ``execute`` so a DAG file importing these operators stays cheap.
 """
 
@@ -18,8 +18,8 @@ from ..links.whatsapp_manager import WhatsAppTemplateLink
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..templates.definition import TemplateDefinition
-    from ..templates.sync import SyncAction, SyncPlan
+    from ..message_templates.definition import TemplateDefinition
+    from ..message_templates.sync import SyncAction, SyncPlan
 
 TEMPLATE_FILE_SUFFIXES = (".json", ".yaml", ".yml")
 #: Every outcome a sync reports, in the order ``counts`` lists them.
@@ -90,8 +90,8 @@ class WhatsAppCreateTemplateOperator(_TemplateOperator):
 
     def load_definition(self, context: Any) -> TemplateDefinition:
         """The validated definition; a file must hold exactly one template."""
-        from ..templates.definition import parse_template_definition
-        from ..templates.loading import load_template_files
+        from ..message_templates.definition import parse_template_definition
+        from ..message_templates.loading import load_template_files
 
         definition = self.definition
         if isinstance(definition, str | os.PathLike) and str(definition).strip().startswith("{"):
@@ -248,8 +248,8 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         self.max_creations = max_creations
 
     def run(self, context: Any) -> dict[str, Any]:
-        from ..templates.loading import load_template_files
-        from ..templates.sync import CREATIONS_PER_HOUR, plan_sync
+        from ..message_templates.loading import load_template_files
+        from ..message_templates.sync import CREATIONS_PER_HOUR, plan_sync
 
         self.persist_link(context)
         update, prune = _flag(self.update, "update"), _flag(self.prune, "prune")

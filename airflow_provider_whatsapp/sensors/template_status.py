@@ -23,7 +23,7 @@ from ..version_compat import (
 
 if TYPE_CHECKING:
     from ..hooks.whatsapp import WhatsAppHook
-    from ..templates.status import StatusWatch
+    from ..message_templates.status import StatusWatch
 
 
 class WhatsAppTemplateStatusSensor(BaseSensorOperator):
@@ -85,7 +85,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
     def watch(self) -> StatusWatch:
         """The wait's rules and missing count, shared with the trigger it defers to."""
         if self._watch is None:
-            from ..templates.status import StatusWatch
+            from ..message_templates.status import StatusWatch
 
             self._watch = StatusWatch(
                 self.template_name,

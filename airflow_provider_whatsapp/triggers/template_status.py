@@ -10,7 +10,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from ..hooks import DEFAULT_CONN_ID
-from ..templates.status import DEFAULT_MISSING_GRACE, StatusWatch, label
+from ..message_templates.status import DEFAULT_MISSING_GRACE, StatusWatch, label
 
 
 class WhatsAppTemplateStatusTrigger(BaseTrigger):
@@ -20,7 +20,7 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
     "failure", "message": ...}`` or ``{"status": "timeout", "message": ...}``. The
     connection is looked up asynchronously (the triggerer forbids sync look-ups) and
     nothing secret is serialized: only the connection id. The rules of the wait are the
-    sensor's (:class:`~airflow_provider_whatsapp.templates.status.StatusWatch`).
+    sensor's (:class:`~airflow_provider_whatsapp.message_templates.status.StatusWatch`).
 
     :param whatsapp_conn_id: the sensor's connection.
     :param missing_grace: checks to tolerate a template that does not exist yet.

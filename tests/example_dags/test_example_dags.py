@@ -47,7 +47,7 @@ def load_example(name: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> Modu
 def example_template_specs(*names: str) -> list[dict[str, Any]]:
     """``WhatsAppEmulator.add_template`` arguments (APPROVED) for the example templates in
     ``example_dags/templates`` as a sync would create them (all of them without names)."""
-    from airflow_provider_whatsapp.templates.loading import load_template_files
+    from airflow_provider_whatsapp.message_templates.loading import load_template_files
 
     loaded = load_template_files(EXAMPLES / "templates")
     assert not loaded.errors, loaded.errors

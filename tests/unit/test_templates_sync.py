@@ -8,11 +8,16 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp.templates.definition import (
+from airflow_provider_whatsapp.message_templates.definition import (
     TemplateDefinition,
     parse_template_definition,
 )
-from airflow_provider_whatsapp.templates.sync import SYNC_ACTIONS, SyncPlan, edit_payload, plan_sync
+from airflow_provider_whatsapp.message_templates.sync import (
+    SYNC_ACTIONS,
+    SyncPlan,
+    edit_payload,
+    plan_sync,
+)
 
 ORDER = parse_template_definition(
     {
