@@ -113,14 +113,18 @@ def test_host_port_and_schema_make_one_url(
     monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any], expected: str
 ) -> None:
     """No scheme given: https, except http for a loopback host; a given scheme always wins."""
-    set_connection(monkeypatch, {"conn_type": "whatsapp", "password": "maton-key-1", **conn})
+    set_connection(monkeypatch, {"conn_type": "whatsapp", "password": "conn-forms-key-1", **conn})
     assert WhatsAppHook().config.base_url == expected
 
 
 def test_a_bare_loopback_ctrl_host_is_http_too(monkeypatch: pytest.MonkeyPatch) -> None:
     set_connection(
         monkeypatch,
-        {"conn_type": "whatsapp", "password": "maton-key-1", "extra": {"ctrl_host": "localhost:9"}},
+        {
+            "conn_type": "whatsapp",
+            "password": "conn-forms-key-1",
+            "extra": {"ctrl_host": "localhost:9"},
+        },
     )
     assert WhatsAppHook().config.ctrl_url == "http://localhost:9"
 
