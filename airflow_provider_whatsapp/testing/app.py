@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import deque
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -285,10 +286,14 @@ class EmulatorApp:
 
     async def _pause(self, seconds: float) -> None:
         """Sleep ``seconds`` (``latency``), cut short when the server stops: ``stop()``
-        stays prompt with requests held by a long latency."""
+        stays prompt with requests held by a long latency. Never shorter than ``seconds`` by
+        the machine's clock: a loop's timers (uvloop's ms-resolution, cached ``loop.time()``)
+        may fire a little early, so it waits out the rest."""
         assert self.closing is not None
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.closing.wait(), seconds)
+        end = time.monotonic() + seconds
+        while not self.closing.is_set() and (left := end - time.monotonic()) > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.closing.wait(), left)
 
     async def _linger(self, receive: Any, seconds: float) -> bool:
         """Wait ``seconds`` before answering; ``False`` if the client left or we stop."""
