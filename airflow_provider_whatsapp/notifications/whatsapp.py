@@ -15,31 +15,21 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseNotifier
 
 from .._errors import WhatsAppValidationError
-from ..bulk.fanout import (
-    Fanout,
-    is_templated,
-    screen_recipients,
-    send_each,
-    send_together,
-    split_recipients,
-    syntax_problems,
-)
+from ..bulk.recipient_list import is_templated, split_recipients, syntax_problems
 from ..hooks import DEFAULT_CONN_ID
-from ..limits import TEXT_BODY_MAX
 from ..version_compat import AIRFLOW_V_3_2_PLUS, conf
-from .formatting import (
-    deadline_facts,
-    deadline_message,
-    default_message,
-    is_deadline_context,
-    one_line,
-)
 
 if TYPE_CHECKING:
     import jinja2
 
+    from ..bulk.fanout import Fanout
     from ..hooks.whatsapp import WhatsAppHook
     from ..messages import RecipientMessage
+    from .formatting import deadline_message, default_message
+
+# What a DAG file imports at every parse is the class and the literal-recipient check;
+# formatting (:mod:`.formatting`) and sending (:mod:`..bulk.fanout`) load when a callback
+# runs.
 
 __all__ = [
     "InvalidRecipientError",
@@ -49,6 +39,15 @@ __all__ = [
     "failed_task_ids",
     "send_whatsapp_notification",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("deadline_message", "default_message"):
+        from . import formatting
+
+        return getattr(formatting, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _WHAT = "WhatsApp notification"  # how the log lines of a send name it
 
@@ -225,6 +224,8 @@ class WhatsAppNotifier(BaseNotifier):
         BaseNotifier.__call__(self._fresh(), *args)
 
     def __await__(self) -> Generator[Any, None, None]:
+        from .formatting import deadline_facts, is_deadline_context
+
         clone = self._fresh()
         if is_deadline_context(clone.context):  # a deadline alert: name the run in templates
             merged: dict[str, Any] = {**deadline_facts(clone.context), **clone.context}
@@ -286,6 +287,9 @@ class WhatsAppNotifier(BaseNotifier):
         Raises ``WhatsAppValidationError`` when no message can be built for anyone (``to`` empty or
         not rendered, a template field not rendered, parameters the template refuses).
         """
+        from ..bulk.fanout import screen_recipients
+        from .formatting import one_line
+
         errors = self._render_errors
         if "to" in errors:
             raise InvalidRecipientError(f"'to' could not be rendered ({errors['to']})")
@@ -323,6 +327,9 @@ class WhatsAppNotifier(BaseNotifier):
 
     def _text(self, context: Any) -> str:
         """The rendered ``text``, else the default message (noting a failed rendering)."""
+        from ..limits import TEXT_BODY_MAX
+        from .formatting import deadline_message, default_message, is_deadline_context
+
         if self.text is not None and "text" not in self._render_errors:
             return str(self.text)[:TEXT_BODY_MAX]
         if is_deadline_context(context):
@@ -335,6 +342,8 @@ class WhatsAppNotifier(BaseNotifier):
 
     def _prepare(self, context: Any) -> tuple[list[RecipientMessage], list[str]]:
         """``build_messages``, or the reason nobody can be sent to, logged and raised."""
+        from .formatting import is_deadline_context
+
         try:
             return self.build_messages(context)
         except Exception as exc:
@@ -352,6 +361,8 @@ class WhatsAppNotifier(BaseNotifier):
     ) -> None:
         """After every send: fail the callback if a recipient in ``to`` was invalid (Airflow
         records it), or if a deadline alert reached nobody (it hides no task failure)."""
+        from .formatting import is_deadline_context
+
         if messages and not sent.sent:
             self.log.error(
                 "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
@@ -371,6 +382,8 @@ class WhatsAppNotifier(BaseNotifier):
 
     # -- sending ------------------------------------------------------------------------------
     def notify(self, context: Any) -> None:
+        from ..bulk.fanout import send_each
+
         messages, invalid = self._prepare(context)
         sent = send_each(
             self.hook.get_conn, messages, retry_budget=self.retry_budget, log=self.log, what=_WHAT
@@ -378,6 +391,8 @@ class WhatsAppNotifier(BaseNotifier):
         self._settle(context, messages, invalid, sent)
 
     async def async_notify(self, context: Any) -> None:
+        from ..bulk.fanout import send_together
+
         messages, invalid = self._prepare(context)
         sent = await send_together(self.hook.get_async_conn, messages, log=self.log, what=_WHAT)
         self._settle(context, messages, invalid, sent)
