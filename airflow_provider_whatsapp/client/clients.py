@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from . import api
@@ -71,12 +70,7 @@ class WhatsAppClient:
     def __enter__(self) -> WhatsAppClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # -- the calls (each described in .api) ------------------------------------------
@@ -242,12 +236,7 @@ class AsyncWhatsAppClient:
     async def __aenter__(self) -> AsyncWhatsAppClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     # -- the calls (each described in .api) ------------------------------------------

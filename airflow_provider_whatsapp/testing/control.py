@@ -89,7 +89,7 @@ def inject_faults(
     state: State, ratio: float, kinds: Sequence[str] = ("429", "500", "503"), **options: Any
 ) -> None:
     """Replace the fault plan (ratio 0 clears it)."""
-    plan = FaultPlan.from_args(ratio, kinds, **options)
+    plan = FaultPlan(ratio=ratio, kinds=tuple(kinds), **options)
     with state.lock:
         state.faults = plan
 

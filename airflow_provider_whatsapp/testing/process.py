@@ -14,7 +14,6 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import httpx
@@ -112,12 +111,7 @@ class EmulatorProcess:
     def __enter__(self) -> EmulatorProcess:
         return self.start() if self.proc is None else self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # -- what it printed -------------------------------------------------------------
