@@ -9,6 +9,19 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "get_provider_info"]
 
 
+def _conn_field(
+    label: str, json_type: str, description: str | None = None, *, default: Any = None
+) -> dict[str, Any]:
+    """One optional field of the connection form (``conn-fields``): empty is allowed."""
+    schema: dict[str, Any] = {"type": [json_type, "null"]}
+    if default is not None:
+        schema["default"] = default
+    field: dict[str, Any] = {"label": label, "schema": schema}
+    if description is not None:
+        field["description"] = description
+    return field
+
+
 def get_provider_info() -> dict[str, Any]:
     """Describe the provider to Airflow (entry point ``apache_airflow_provider``).
 
@@ -34,52 +47,50 @@ def get_provider_info() -> dict[str, Any]:
                     },
                 },
                 "conn-fields": {
-                    "maton_connection": {
-                        "label": "Maton connection id",
-                        "description": "Maton-Connection header; empty uses the oldest ACTIVE one.",
-                        "schema": {"type": ["string", "null"]},
-                    },
-                    "phone_number_id": {
-                        "label": "Phone number id",
-                        "description": "The WhatsApp Business phone number that sends messages.",
-                        "schema": {"type": ["string", "null"]},
-                    },
-                    "waba_id": {
-                        "label": "WhatsApp Business account id",
-                        "description": "Needed for templates and phone numbers.",
-                        "schema": {"type": ["string", "null"]},
-                    },
-                    "api_version": {
-                        "label": "Graph API version",
-                        "schema": {"type": ["string", "null"], "default": "v21.0"},
-                    },
-                    "ctrl_host": {
-                        "label": "Maton control URL",
-                        # No default: a pre-filled ctrl.maton.ai would override the
-                        # single-host rule for a gateway URL of https://api.maton.ai.
-                        "description": "Connection-management host. Empty: the gateway URL "
+                    "maton_connection": _conn_field(
+                        "Maton connection id",
+                        "string",
+                        "Maton-Connection header; empty uses the oldest ACTIVE one.",
+                    ),
+                    "phone_number_id": _conn_field(
+                        "Phone number id",
+                        "string",
+                        "The WhatsApp Business phone number that sends messages.",
+                    ),
+                    "waba_id": _conn_field(
+                        "WhatsApp Business account id",
+                        "string",
+                        "Needed for templates and phone numbers.",
+                    ),
+                    "api_version": _conn_field("Graph API version", "string", default="v21.0"),
+                    # No default: a pre-filled ctrl.maton.ai would override the single-host
+                    # rule for a gateway URL of https://api.maton.ai.
+                    "ctrl_host": _conn_field(
+                        "Maton control URL",
+                        "string",
+                        "Connection-management host. Empty: the gateway URL "
                         "when that is https://api.maton.ai, else https://ctrl.maton.ai.",
-                        "schema": {"type": ["string", "null"]},
-                    },
-                    "timeout": {
-                        "label": "Timeout (seconds)",
-                        "schema": {"type": ["number", "null"], "default": 30},
-                    },
-                    "rate_limit": {
-                        "label": "Rate limit (requests/second)",
-                        "description": "Maton allows 10 requests/second per account.",
-                        "schema": {"type": ["number", "null"], "default": 10},
-                    },
-                    "bulk_rate_share": {
-                        "label": "Bulk rate share",
-                        "description": "Share of the rate limit a bulk send uses (0-1]; the rest stays free for alerts.",
-                        "schema": {"type": ["number", "null"], "default": 0.8},
-                    },
-                    "max_retries": {
-                        "label": "Max retries",
-                        "description": "Retries after the first attempt for retryable errors; 0 = none.",
-                        "schema": {"type": ["integer", "null"], "default": 5},
-                    },
+                    ),
+                    "timeout": _conn_field("Timeout (seconds)", "number", default=30),
+                    "rate_limit": _conn_field(
+                        "Rate limit (requests/second)",
+                        "number",
+                        "Maton allows 10 requests/second per account.",
+                        default=10,
+                    ),
+                    "bulk_rate_share": _conn_field(
+                        "Bulk rate share",
+                        "number",
+                        "Share of the rate limit a bulk send uses (0-1]; the rest stays free "
+                        "for alerts.",
+                        default=0.8,
+                    ),
+                    "max_retries": _conn_field(
+                        "Max retries",
+                        "integer",
+                        "Retries after the first attempt for retryable errors; 0 = none.",
+                        default=5,
+                    ),
                 },
             }
         ],

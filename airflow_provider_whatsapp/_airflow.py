@@ -19,20 +19,29 @@ from .version_compat import AirflowException, AirflowFailException
 def airflow_failure_semantics() -> Iterator[None]:
     """Fail fast on what no retry can fix; let Airflow retry the rest.
 
-    A bad recipient, a closed 24-hour window, a missing or paused template, a wrong key
-    or an invalid payload raise ``AirflowFailException`` (the task's retries would only
-    repeat the failure). Rate limits, server faults and lost connections are re-raised
-    as they are, so the task's normal ``retries`` apply.
+    Only the provider's own verdicts are mapped. A bad recipient, a closed 24-hour
+    window, a missing or paused template, a wrong key or input the provider refused
+    (``WhatsAppValidationError``, or pydantic's ``ValidationError``, raised by models)
+    raise ``AirflowFailException``: the task's retries would only repeat the failure.
+    Rate limits, server faults and lost connections are re-raised as they are, and so is
+    every other exception, a plain ``ValueError`` or ``TypeError`` included: a bug (in a
+    subclass, a callable or the provider) is not a verdict on the input, so the task's
+    ``retries`` apply as for any operator.
     """
-    from .client.errors import WhatsAppError
+    from ._errors import WhatsAppError, WhatsAppValidationError
 
     try:
         yield
     except WhatsAppError as exc:
         if exc.retryable:
             raise
-        raise AirflowFailException(str(exc)) from exc
-    except ValueError as exc:  # pydantic.ValidationError and our own validation errors
+        invalid = "invalid input: " if isinstance(exc, WhatsAppValidationError) else ""
+        raise AirflowFailException(f"{invalid}{exc}") from exc
+    except ValueError as exc:
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
         raise AirflowFailException(f"invalid input: {exc}") from exc
 
 

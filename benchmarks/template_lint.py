@@ -7,7 +7,7 @@ one file in ten with a problem) in a temporary folder. Measured in this run:
   the baseline of only reading and parsing the same files (``yaml.safe_load_all`` /
   ``json.loads``): what the rules add on top of the parse;
 * fresh processes, median of ``--processes``: the CLI as pre-commit runs it
-  (``python -m airflow_provider_whatsapp.templates.cli lint FOLDER``), against a process
+  (``python -m airflow_provider_whatsapp.message_templates.cli lint FOLDER``), against a process
   that only imports PyYAML and parses the files: what a user waits for. Target < 1 s.
 """
 
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rounds", type=int, default=9, help="in-process rounds")
     parser.add_argument("--processes", type=int, default=7, help="fresh processes per command")
     args = parser.parse_args(argv)
-    from airflow_provider_whatsapp.templates.cli import lint
+    from airflow_provider_whatsapp.message_templates.cli import lint
 
     with tempfile.TemporaryDirectory(prefix="lint-bench-") as tmp:
         folder = Path(tmp)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ours = timed(lambda: lint([str(folder)]), args.rounds)
         parse_files = parse_only()
         parse = timed(lambda: parse_files(folder), args.rounds)
-        cli = [sys.executable, "-m", "airflow_provider_whatsapp.templates.cli", "lint", tmp]
+        cli = [sys.executable, "-m", "airflow_provider_whatsapp.message_templates.cli", "lint", tmp]
         base = [sys.executable, "-c", PARSE_ONLY + "\nimport sys\nparse(sys.argv[1])", tmp]
         process_seconds(cli, 1)  # bytecode caches
         cli_wall, cli_cpu, status = process_seconds(cli, args.processes)

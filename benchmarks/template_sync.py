@@ -82,8 +82,8 @@ def list_requests(emu: EmulatorProcess) -> int:
 
 def run_ours(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
     from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
-    from airflow_provider_whatsapp.templates.loading import load_template_files
-    from airflow_provider_whatsapp.templates.sync import plan_sync
+    from airflow_provider_whatsapp.message_templates.loading import load_template_files
+    from airflow_provider_whatsapp.message_templates.sync import plan_sync
 
     before = list_requests(emu)
     hook = WhatsAppHook()
@@ -104,11 +104,11 @@ def run_ours(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
 
 
 def run_operator_dry(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
-    """The operator itself, ``dry_run=True``: the same requests, plus its own reporting."""
+    """The operator itself, ``plan_only=True``: the same requests, plus its own reporting."""
     from airflow_provider_whatsapp.operators.templates import WhatsAppSyncTemplatesOperator
 
     before, before_all = list_requests(emu), len(emu.requests())
-    op = WhatsAppSyncTemplatesOperator(task_id="sync", source=str(folder), dry_run=True)
+    op = WhatsAppSyncTemplatesOperator(task_id="sync", source=str(folder), plan_only=True)
     result, wall, cpu = timed(lambda: op.execute({"ti": FakeTI(), "run_id": FakeTI.run_id}))
     return {
         "requests": len(emu.requests()) - before_all,
@@ -122,7 +122,7 @@ def run_operator_dry(emu: EmulatorProcess, folder: Path) -> dict[str, Any]:
 def run_baseline(emu: EmulatorProcess, names: list[str], folder: Path) -> dict[str, Any]:
     """One ``get_template`` per local file (a filtered list request each)."""
     from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
-    from airflow_provider_whatsapp.templates.loading import load_template_files
+    from airflow_provider_whatsapp.message_templates.loading import load_template_files
 
     before = list_requests(emu)
     hook = WhatsAppHook()

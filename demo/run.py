@@ -91,7 +91,7 @@ DEMO_DAGS = (
 def example_template_specs(*names: str) -> list[dict[str, Any]]:
     """``WhatsAppEmulator.add_template`` arguments (status APPROVED) for the example
     templates in ``example_dags/templates`` (all of them when no name is given)."""
-    from airflow_provider_whatsapp.templates.loading import load_template_files
+    from airflow_provider_whatsapp.message_templates.loading import load_template_files
 
     loaded = load_template_files(TEMPLATES)
     if loaded.errors:

@@ -67,8 +67,40 @@ def shared_emulator() -> Iterator[WhatsAppEmulator]:
         yield emulator
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "emu(**options): how the `emu` fixture sets the shared emulator up for a test, "
+        "class or module: emulator settings by name (latency=0.01, enforce_window=False), "
+        "open_window=[numbers], connection={extras} (whatsapp_default points at it)",
+    )
+
+
 @pytest.fixture
-def emu(shared_emulator: WhatsAppEmulator) -> WhatsAppEmulator:
-    """The shared emulator, reset to its constructor state (traffic and settings)."""
+def emu(
+    shared_emulator: WhatsAppEmulator,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> WhatsAppEmulator:
+    """The shared emulator, reset to its constructor state (traffic, settings, clock),
+    set up as the closest ``@pytest.mark.emu(...)`` asks:
+
+    - emulator settings by name, e.g. ``latency=0.01, enforce_window=False``;
+    - ``open_window``: numbers that wrote in just now (free-form messages allowed);
+    - ``connection``: extras of an Airflow connection ``whatsapp_default`` pointing at it,
+      e.g. ``{"rate_limit": 0, "max_retries": 0}`` (``{}``: the plain connection).
+
+    ``MATON_API_KEY`` is never set: the key a test means is the connection's.
+    """
     shared_emulator.reset()
+    monkeypatch.delenv("MATON_API_KEY", raising=False)
+    marker = request.node.get_closest_marker("emu")
+    options = dict(marker.kwargs) if marker else {}
+    windows = options.pop("open_window", ())
+    connection = options.pop("connection", None)
+    shared_emulator.configure(**options)
+    shared_emulator.open_window(*windows)
+    if connection is not None:
+        for name, value in shared_emulator.connection_env(**connection).items():
+            monkeypatch.setenv(name, value)
     return shared_emulator

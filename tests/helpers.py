@@ -1,5 +1,6 @@
-"""Shared test helpers, one per job: a free port, a connection, a client config, what a
-``dag.test()`` run left behind, Meta's schemas, and a strict stand-in for the supervisor."""
+"""Shared test helpers, one per job: the emulator's account and a recipient, a free port,
+a connection, a client config, what a ``dag.test()`` run left behind, Meta's schemas, and
+a strict stand-in for the supervisor. (Fixtures live in ``tests/conftest.py``.)"""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from jsonschema import Draft202012Validator
 from airflow_provider_whatsapp.client import ClientConfig
 
 DATA = Path(__file__).resolve().parent / "data"
+
+#: The account of a default ``WhatsAppEmulator()``, written out: tests compare request
+#: paths and ids with these literals, never with what the code under test computes.
+PHONE_ID = "100000000000001"
+WABA = "200000000000001"
+#: The recipient of tests that need one valid number (US, country code 1).
+TO = "16505551234"
 #: Meta's message schemas, extracted from the OpenAPI spec in ``data/meta_openapi/``.
 META_SCHEMAS = DATA / "meta_message_schemas.json"
 
@@ -148,3 +156,15 @@ class FakeSupervisorComms:
     async def asend(self, msg: Any) -> Any:
         self.async_masks.append(getattr(msg, "value", msg))
         return None
+
+
+def connections_to(port: int) -> int:
+    """This process's open TCP connections to ``port`` (a loopback emulator's): what a
+    client's pool keeps alive until it is closed."""
+    import psutil
+
+    return sum(
+        1
+        for c in psutil.Process().net_connections(kind="tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._errors import WhatsAppValidationError
+
 Parameters = list[Any] | dict[str, Any] | None
 _TO_COLUMNS = ("to", "phone")
 
@@ -78,24 +80,24 @@ def _iter_csv(path: Path) -> Iterator[Recipient]:
         try:
             header = reader.fieldnames
             if not header:
-                raise ValueError(
+                raise WhatsAppValidationError(
                     f"recipients file {path.name!r} is empty: it needs a header line "
                     "naming a 'to' (or 'phone') column"
                 )
             if not set(_TO_COLUMNS) & set(header):
-                raise ValueError(
+                raise WhatsAppValidationError(
                     f"recipients file {path.name!r} line 1 must be a header naming a 'to' "
                     f"(or 'phone') column, got {', '.join(map(repr, header))}"
                 )
             for row in reader:
                 yield _csv_row(row, len(header), f"{path.name} line {reader.line_num}")
         except UnicodeDecodeError as exc:
-            raise ValueError(
+            raise WhatsAppValidationError(
                 f"recipients file {path.name!r} is not UTF-8 text (after line "
                 f"{reader.line_num}): {exc.reason}"
             ) from None
         except csv.Error as exc:
-            raise ValueError(
+            raise WhatsAppValidationError(
                 f"recipients file {path.name!r} line {reader.line_num}: not CSV: {exc}"
             ) from None
 
@@ -115,7 +117,7 @@ def _iter_jsonl(path: Path) -> Iterator[Recipient]:
                     continue
                 yield _from_item(item, where)
         except UnicodeDecodeError as exc:
-            raise ValueError(
+            raise WhatsAppValidationError(
                 f"recipients file {path.name!r} is not UTF-8 text (after line {line_no}): "
                 f"{exc.reason}"
             ) from None
@@ -153,7 +155,7 @@ def iter_recipients(source: Any) -> Iterator[Recipient]:
     if is_recipient_file(source):
         path = Path(source)
         if not path.is_file():
-            raise ValueError(f"recipients file {str(path)!r} does not exist")
+            raise WhatsAppValidationError(f"recipients file {str(path)!r} does not exist")
         suffix = path.suffix.lower()
         if suffix == ".csv":
             return _iter_csv(path)
@@ -163,11 +165,13 @@ def iter_recipients(source: Any) -> Iterator[Recipient]:
             with path.open(encoding="utf-8") as handle:
                 data = json.load(handle)
         except UnicodeDecodeError as exc:
-            raise ValueError(
+            raise WhatsAppValidationError(
                 f"recipients file {path.name!r} is not UTF-8 text: {exc.reason}"
             ) from None
         except ValueError as exc:
-            raise ValueError(f"recipients file {path.name!r} is not valid JSON: {exc}") from None
+            raise WhatsAppValidationError(
+                f"recipients file {path.name!r} is not valid JSON: {exc}"
+            ) from None
         if isinstance(data, Mapping) and "recipients" in data:
             data = data["recipients"]
         return _iter_items(data if isinstance(data, list) else [data], path.name)
@@ -177,6 +181,6 @@ def iter_recipients(source: Any) -> Iterator[Recipient]:
         return _iter_items([source], "recipients")
     if isinstance(source, Iterable):
         return _iter_items(source, "recipients")
-    raise ValueError(
+    raise WhatsAppValidationError(
         f"recipients must be a list, a file path or a string, got {type(source).__name__}"
     )

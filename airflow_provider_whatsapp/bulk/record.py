@@ -1,7 +1,7 @@
 """The delivery record of a bulk send: who was accepted, who was in flight, across tries.
 
-Only the standard library here: the operator module imports it at DAG-parse time (for
-its Variable store), and :mod:`airflow_provider_whatsapp.bulk` drives it.
+Only the standard library here. :mod:`airflow_provider_whatsapp.bulk` drives it; the bulk
+operator imports it when it runs (its Variable store only fits :class:`RecordStorage`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import hmac
 import json
 import os
 import time
-import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Protocol
 
 #: Bytes of HMAC-SHA256 kept per recipient: 96 bits make a collision (one recipient
 #: wrongly skipped as another) about 1e-14 likely even among ten million recipients.
@@ -38,12 +37,21 @@ class RecordKeyError(RuntimeError):
     """The record was written under another key: its digests cannot be matched."""
 
 
-class RecordStore:
+class RecordStorage(Protocol):
     """Where a :class:`DeliveryRecord` keeps its values: string keys, string values.
+    Calls are blocking: the record makes them off the event loop."""
 
-    This one keeps them in memory (one try, or tests and benchmarks); the operator's
-    stores them in Airflow Variables. ``writes`` / ``bytes_written`` count what a send
-    costs its storage. Calls are blocking: the record makes them off the event loop.
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class RecordStore:
+    """A :class:`RecordStorage` in memory (one try, or tests and benchmarks); the
+    operator's keeps the values in Airflow Variables. ``writes`` / ``bytes_written``
+    count what a send costs its storage.
     """
 
     def __init__(self) -> None:
@@ -88,9 +96,9 @@ class DeliveryRecord:
     """
 
     def __init__(
-        self, store: RecordStore | None = None, key: str = "bulk", secret: bytes | None = None
+        self, store: RecordStorage | None = None, key: str = "bulk", secret: bytes | None = None
     ) -> None:
-        self.store = store if store is not None else RecordStore()
+        self.store: RecordStorage = store if store is not None else RecordStore()
         self.key = key
         self._secret = secret if secret is not None else os.urandom(32)
         self._check = hmac.new(self._secret, b"\0record-check", hashlib.sha256).hexdigest()[:12]
@@ -116,9 +124,6 @@ class DeliveryRecord:
         if not data:
             return
         head = json.loads(data)
-        if head.get("version") == 1:  # written before 0.2 with numbers in clear: digest them
-            self._load_v1(head)
-            return
         if head.get("check") != self._check:
             raise RecordKeyError(
                 f"the delivery record {self.key!r} was written under another key (the Maton "
@@ -138,19 +143,6 @@ class DeliveryRecord:
             _unpack(head.get("in_flight")) | _unpack(head.get("unknown"))
         ) - self.accepted
 
-    def _load_v1(self, head: dict[str, Any]) -> None:
-        def numbers(blob: str | None) -> set[bytes]:
-            text = zlib.decompress(base64.b64decode(blob)).decode() if blob else ""
-            return {self.digest(to) for to in text.split("\n") if to}
-
-        self.tries = int(head.get("tries", 0)) + 1
-        self.accepted = numbers(head.get("accepted"))
-        self._tail = sorted(self.accepted)
-        self.unknown = (
-            numbers(head.get("in_flight")) | numbers(head.get("unknown"))
-        ) - self.accepted
-        self._dirty = True  # the next write replaces the clear-text record
-
     @property
     def error(self) -> BaseException | None:
         """Why the storage could not be written, once it failed (then no send may start)."""
@@ -159,20 +151,8 @@ class DeliveryRecord:
     def _segment_key(self, n: int) -> str:
         return f"{self.key}.s{n}"
 
-    def reopened(self) -> DeliveryRecord:
-        """The record as the next try will read it (same storage and key)."""
-        return DeliveryRecord(self.store, self.key, self._secret)
-
     def digest(self, to: str) -> bytes:
         return hmac.new(self._secret, to.encode(), hashlib.sha256).digest()[:DIGEST_BYTES]
-
-    def state_of(self, to: str) -> str | None:
-        """``accepted``, ``in_flight``, ``unknown`` or None, for tests and debugging."""
-        d = self.digest(to)
-        for name in ("accepted", "in_flight", "unknown"):
-            if d in getattr(self, name):
-                return name
-        return None
 
     # -- changes ----------------------------------------------------------------------
     async def reserve(self, digest: bytes) -> None:

@@ -9,19 +9,20 @@ same code.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..client.errors import AmbiguousSendError, WhatsAppError
-from ..client.transport import departure_gate
 from .record import DeliveryRecord, RecordKeyError, RecordStore
 
 if TYPE_CHECKING:
     from ..client import AsyncWhatsAppClient
+    from ..client.request import ApiRequest
     from ..messages import RecipientMessage as Message
 
 __all__ = [
@@ -57,6 +58,13 @@ _GRAPH_PREFIX = re.compile(r"^\(#\d+\)\s*")
 
 class _NotSent(Exception):
     """The breaker tripped before this recipient's request left."""
+
+
+#: In each recipient's task: its sender and the gate to pass just before its request
+#: leaves (:meth:`BulkSender._before_send`, the client's ``before_send`` hook).
+_departure: contextvars.ContextVar[tuple[BulkSender, Callable[[], Awaitable[None]]] | None] = (
+    contextvars.ContextVar("whatsapp_bulk_departure", default=None)
+)
 
 
 @dataclass(frozen=True)
@@ -228,7 +236,9 @@ class Screen:
 
     @staticmethod
     def _invalid(job: Job, to: str, exc: ValueError) -> RecipientResult:
-        return RecipientResult(to, "invalid", reason=_one_line(exc), where=job.where or None)
+        return RecipientResult(
+            to, "invalid", reason=_exception_summary(exc), where=job.where or None
+        )
 
 
 def preview(
@@ -258,8 +268,8 @@ class BulkSender:
     ``concurrency`` bounds requests in flight; the client's rate limiter bounds the
     rate (and slows down on a 429 from the gateway, honouring ``Retry-After``). Each
     recipient is reserved in the record only once it holds a concurrency slot and a
-    rate-limiter slot, just before its request leaves (the transport's
-    :data:`~airflow_provider_whatsapp.client.transport.departure_gate`).
+    rate-limiter slot, just before its request leaves (a ``before_send`` hook the sender
+    adds to the client for the length of :meth:`run`).
 
     The first answer no other recipient can escape (``WhatsAppError.account_level``:
     revoked key, no Maton connection, locked account...) trips a breaker: no request
@@ -296,9 +306,12 @@ class BulkSender:
     async def run(self, jobs: Iterable[Job]) -> BulkReport:
         self._started = time.monotonic()
         progress = asyncio.create_task(self._progress())
+        hook = self._before_send
+        self.client.before_send.append(hook)
         try:
             await self._dispatch(jobs)
         finally:
+            self.client.before_send.remove(hook)
             progress.cancel()
             self.report.elapsed = time.monotonic() - self._started
             await self.record.close()
@@ -351,7 +364,7 @@ class BulkSender:
                 raise _NotSent
 
         # This task's own context: the gate reserves this recipient, and only it.
-        departure_gate.set(gate)
+        _departure.set((self, gate))
         self._waiting.add(task)
         try:
             answer = await self.client.send_message(message)
@@ -367,24 +380,30 @@ class BulkSender:
             self._not_sent(to)
         except AmbiguousSendError as exc:
             record.unknown_outcome(digest)
-            self.report.add(RecipientResult(to, "ambiguous", reason=_one_line(exc)))
+            self.report.add(RecipientResult(to, "ambiguous", reason=_exception_summary(exc)))
         except WhatsAppError as exc:
             record.release(digest)
             result = RecipientResult(
-                to, "failed", code=exc.code or exc.status, reason=_one_line(exc)
+                to, "failed", code=exc.code or exc.status, reason=_exception_summary(exc)
             )
             self.report.add(result, retryable=exc.retryable, cause=_cause(exc))
             if exc.account_level:
                 self._trip(exc)
         except ValueError as exc:
             record.release(digest)
-            self.report.add(RecipientResult(to, "invalid", reason=_one_line(exc)))
+            self.report.add(RecipientResult(to, "invalid", reason=_exception_summary(exc)))
         else:
             record.accept(digest)
             self.report.add(RecipientResult(to, "accepted", message_id=_message_id(answer)))
         finally:
             self._waiting.discard(task)
             slots.release()
+
+    async def _before_send(self, request: ApiRequest) -> None:
+        """The client's hook: a recipient's send passes its gate (in its task's context)."""
+        departure = _departure.get()
+        if departure is not None and departure[0] is self and request.target == "gateway":
+            await departure[1]()
 
     def _trip(self, error: WhatsAppError) -> None:
         """Stop the send: nothing more leaves; requests waiting for a slot give up."""
@@ -432,7 +451,9 @@ class BulkSender:
         )
 
 
-def _one_line(exc: BaseException) -> str:
+def _exception_summary(exc: BaseException) -> str:
+    """Why a recipient was not sent, in one line of at most 300 characters (its result's
+    reason): a validation error's first field and rule, else the exception's first line."""
     errors = getattr(exc, "errors", None)
     if callable(errors):  # pydantic: say which field broke which rule
         try:

@@ -1,8 +1,11 @@
 """Every API call, described once.
 
 Each call is a generator that yields :class:`ApiRequest` objects and receives the
-parsed answers, then returns its result. The sync and async clients only drive
-these generators, so paging, ids and payload rules exist in one place.
+parsed answers, then returns its result; it does no network I/O. The clients
+(:mod:`.clients`) give each one a method of the same name and parameters, run
+blocking or awaited by :mod:`._runner`, so paging, ids and payload rules exist in one
+place. The docstrings here say which requests a call makes; the clients' say what a
+user gets.
 """
 
 from __future__ import annotations
@@ -10,15 +13,18 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Mapping
 from pathlib import Path
-from typing import IO, Any, TypeVar, Union
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from .config import ClientConfig
 from .errors import NotFoundError, WhatsAppConfigError
-from .request import ApiRequest
+from .request import ApiRequest, UploadBody
+
+if TYPE_CHECKING:
+    from ..message_templates.definition import TemplateDefinition
+    from ..messages.base import Message
 
 T = TypeVar("T")
 Operation = Generator[ApiRequest, Any, T]
-MediaSource = Union[str, "os.PathLike[str]", bytes, IO[bytes]]
 
 TEMPLATE_PAGE_SIZE = 100
 PROFILE_FIELDS = "about,address,description,email,profile_picture_url,websites,vertical"
@@ -34,9 +40,12 @@ def _need(value: str | None, name: str) -> str:
 
 
 def send_message(
-    config: ClientConfig, message: Any, *, phone_number_id: str | None = None
+    config: ClientConfig,
+    message: Message | Mapping[str, Any],
+    *,
+    phone_number_id: str | None = None,
 ) -> Operation[dict[str, Any]]:
-    """Validate ``message`` (a model or a dict in the API's shape) and send it."""
+    """``POST {phone_number_id}/messages`` with the validated payload; never resent."""
     from ..messages import parse_message  # payload rules live in the models, once
 
     payload = parse_message(message).to_payload()
@@ -50,64 +59,94 @@ def send_message(
 def mark_as_read(
     config: ClientConfig, message_id: str, *, phone_number_id: str | None = None
 ) -> Operation[dict[str, Any]]:
+    """``POST {phone_number_id}/messages`` with ``status: read``."""
     sender = _need(phone_number_id or config.phone_number_id, "phone_number_id")
     body = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
     answer: dict[str, Any] = yield ApiRequest("POST", f"{sender}/messages", json=body)
     return answer
 
 
-def _read_media(file: MediaSource, mime_type: str | None) -> tuple[str, bytes, str]:
+def _media_body(
+    file: str | os.PathLike[str] | bytes | IO[bytes], mime_type: str | None
+) -> tuple[str, UploadBody, str]:
+    """``(filename, body, mime type)`` of a file to upload, without reading it whole.
+
+    A path goes to the transport as a :class:`~pathlib.Path`, streamed from disk for each
+    attempt; a seekable file object at its start is streamed too (rewound for a retry).
+    Only the first 16 bytes are read here, to tell the mime type when the name does not.
+    A file object that cannot be rewound to where it is (a pipe, or one positioned past
+    its start) is read into memory from where it is, so that a retry sends it whole.
+    """
     from ..messages.media_files import (
         detect_mime_type,  # the operators' guesser: name, else first bytes
     )
 
+    body: UploadBody
     if isinstance(file, (str, os.PathLike)):
         path = Path(file)
-        data, name = path.read_bytes(), path.name
+        with path.open("rb") as handle:  # a missing file fails here, before any request
+            head = handle.read(16)
+        name, body = path.name, path
     elif isinstance(file, bytes):
-        data, name = file, "upload"
+        name, body, head = "upload", file, file[:16]
     else:
-        data = file.read()
         name = os.path.basename(str(getattr(file, "name", "upload")))
-    mime = mime_type or detect_mime_type(name, data)
+        if _at_start(file):
+            head = file.read(16)
+            file.seek(0)
+            body = file
+        else:
+            body = file.read()
+            head = body[:16]
+    mime = mime_type or detect_mime_type(name, head)
     if not mime:
         raise WhatsAppConfigError(f"cannot tell the mime type of {name!r}: pass mime_type=")
-    return name, data, mime
+    return name, body, mime
+
+
+def _at_start(file: IO[bytes]) -> bool:
+    """Whether ``file`` is seekable and at its start (so httpx may rewind it to 0)."""
+    try:
+        return bool(file.seekable()) and file.tell() == 0
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def upload_media(
     config: ClientConfig,
-    file: MediaSource,
+    file: str | os.PathLike[str] | bytes | IO[bytes],
     mime_type: str | None = None,
     *,
     phone_number_id: str | None = None,
 ) -> Operation[str]:
-    """Upload a file (path, bytes or binary file object); returns the media id."""
+    """``POST {phone_number_id}/media``, multipart, the file streamed (:func:`_media_body`)."""
     sender = _need(phone_number_id or config.phone_number_id, "phone_number_id")
-    name, data, mime = _read_media(file, mime_type)
+    name, body, mime = _media_body(file, mime_type)
     answer = yield ApiRequest(
         "POST",
         f"{sender}/media",
         data={"messaging_product": "whatsapp", "type": mime},
-        files={"file": (name, data, mime)},
+        files={"file": (name, body, mime)},
     )
     return str(answer["id"])
 
 
 def get_media(config: ClientConfig, media_id: str) -> Operation[dict[str, Any]]:
-    """Media metadata, including a ``url`` on Meta's CDN valid for five minutes."""
+    """``GET {media_id}``."""
     answer: dict[str, Any] = yield ApiRequest("GET", str(media_id))
     return answer
 
 
 def download_media(config: ClientConfig, media_id: str) -> Operation[bytes]:
-    """The media's bytes, fetched from its CDN URL **without** the Maton key."""
+    """``GET {media_id}``, then ``GET`` its ``url`` (Meta's CDN: not a trusted host, so
+    the request carries no key)."""
     info = yield from get_media(config, media_id)
     data: bytes = yield ApiRequest("GET", info["url"], target="external", raw=True)
     return data
 
 
 def delete_media(config: ClientConfig, media_id: str) -> Operation[dict[str, Any]]:
+    """``DELETE {media_id}``."""
     answer: dict[str, Any] = yield ApiRequest("DELETE", str(media_id))
     return answer
 
@@ -130,7 +169,7 @@ def _every_page(path: str, params: Mapping[str, Any]) -> Operation[list[dict[str
 def list_templates(
     config: ClientConfig, *, waba_id: str | None = None, **filters: Any
 ) -> Operation[list[dict[str, Any]]]:
-    """Every template, across all pages."""
+    """``GET {waba_id}/message_templates``, page after page (:func:`_every_page`)."""
     waba = _need(waba_id or config.waba_id, "waba_id")
     params = {"limit": TEMPLATE_PAGE_SIZE, **filters}
     return (yield from _every_page(f"{waba}/message_templates", params))
@@ -139,7 +178,7 @@ def list_templates(
 def get_template(
     config: ClientConfig, name: str, language: str | None = None, *, waba_id: str | None = None
 ) -> Operation[dict[str, Any] | None]:
-    """The template named ``name`` (in ``language`` if given), or ``None``."""
+    """:func:`list_templates` filtered by ``name``, then matched on ``language``."""
     found = yield from list_templates(config, waba_id=waba_id, name=name)
     for template in found:
         if template.get("name") == name and language in (None, template.get("language")):
@@ -148,10 +187,13 @@ def get_template(
 
 
 def create_template(
-    config: ClientConfig, definition: Any, *, waba_id: str | None = None
+    config: ClientConfig,
+    definition: TemplateDefinition | Mapping[str, Any],
+    *,
+    waba_id: str | None = None,
 ) -> Operation[dict[str, Any]]:
-    """Create a template from a definition model or a create-request dict."""
-    from ..templates.definition import TemplateDefinition
+    """``POST {waba_id}/message_templates`` with the validated definition; never resent."""
+    from ..message_templates.definition import TemplateDefinition
 
     if not isinstance(definition, TemplateDefinition):
         definition = TemplateDefinition.model_validate(definition)
@@ -165,7 +207,7 @@ def create_template(
 def edit_template(
     config: ClientConfig, template_id: str, changes: Mapping[str, Any]
 ) -> Operation[dict[str, Any]]:
-    """Edit an existing template (components and/or category) by its id."""
+    """``POST {template_id}`` with ``changes``."""
     answer: dict[str, Any] = yield ApiRequest("POST", str(template_id), json=dict(changes))
     return answer
 
@@ -173,7 +215,8 @@ def edit_template(
 def delete_template(
     config: ClientConfig, name: str, language: str | None = None, *, waba_id: str | None = None
 ) -> Operation[dict[str, Any]]:
-    """Delete every language of ``name``, or only ``language`` (by its template id)."""
+    """``DELETE {waba_id}/message_templates?name=...``; with ``language``, the template's
+    id (``hsm_id``) found by :func:`get_template` first."""
     waba = _need(waba_id or config.waba_id, "waba_id")
     params: dict[str, Any] = {"name": name}
     if language is not None:
@@ -188,6 +231,7 @@ def delete_template(
 def list_phone_numbers(
     config: ClientConfig, *, waba_id: str | None = None
 ) -> Operation[list[dict[str, Any]]]:
+    """``GET {waba_id}/phone_numbers``, page after page."""
     waba = _need(waba_id or config.waba_id, "waba_id")
     return (yield from _every_page(f"{waba}/phone_numbers", {}))
 
@@ -195,6 +239,7 @@ def list_phone_numbers(
 def get_phone_number(
     config: ClientConfig, phone_number_id: str | None = None
 ) -> Operation[dict[str, Any]]:
+    """``GET {phone_number_id}``."""
     number = _need(phone_number_id or config.phone_number_id, "phone_number_id")
     answer: dict[str, Any] = yield ApiRequest("GET", number)
     return answer
@@ -203,6 +248,7 @@ def get_phone_number(
 def get_business_profile(
     config: ClientConfig, *, phone_number_id: str | None = None
 ) -> Operation[dict[str, Any]]:
+    """``GET {phone_number_id}/whatsapp_business_profile?fields=...``."""
     number = _need(phone_number_id or config.phone_number_id, "phone_number_id")
     answer = yield ApiRequest(
         "GET", f"{number}/whatsapp_business_profile", params={"fields": PROFILE_FIELDS}
@@ -215,6 +261,7 @@ def get_business_profile(
 def update_business_profile(
     config: ClientConfig, *, phone_number_id: str | None = None, **fields: Any
 ) -> Operation[dict[str, Any]]:
+    """``POST {phone_number_id}/whatsapp_business_profile`` with the validated fields."""
     from ..account.profile import BusinessProfile
 
     number = _need(phone_number_id or config.phone_number_id, "phone_number_id")
@@ -228,6 +275,7 @@ def update_business_profile(
 def list_maton_connections(
     config: ClientConfig, status: str | None = "ACTIVE"
 ) -> Operation[list[dict[str, Any]]]:
+    """ctrl host: ``GET /connections?app=whatsapp-business&status=...``."""
     params = {"app": MATON_APP, "status": status}
     answer = yield ApiRequest("GET", "connections", target="ctrl", params=params)
     connections: list[dict[str, Any]] = answer.get("connections") or []
@@ -235,7 +283,7 @@ def list_maton_connections(
 
 
 def create_maton_connection(config: ClientConfig) -> Operation[dict[str, Any]]:
-    """Start a new Maton connection; a person opens the returned ``url`` to finish OAuth."""
+    """ctrl host: ``POST /connections``; never resent."""
     answer = yield ApiRequest(
         "POST", "connections", target="ctrl", json={"app": MATON_APP}, resend_safe=False
     )
@@ -244,12 +292,14 @@ def create_maton_connection(config: ClientConfig) -> Operation[dict[str, Any]]:
 
 
 def get_maton_connection(config: ClientConfig, connection_id: str) -> Operation[dict[str, Any]]:
+    """ctrl host: ``GET /connections/{connection_id}``."""
     answer = yield ApiRequest("GET", f"connections/{connection_id}", target="ctrl")
     connection: dict[str, Any] = answer.get("connection", answer)
     return connection
 
 
 def delete_maton_connection(config: ClientConfig, connection_id: str) -> Operation[dict[str, Any]]:
+    """ctrl host: ``DELETE /connections/{connection_id}``."""
     answer: dict[str, Any] = yield ApiRequest(
         "DELETE", f"connections/{connection_id}", target="ctrl"
     )

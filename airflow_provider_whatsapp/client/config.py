@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,28 @@ def _check_url(name: str, value: str) -> str:
             f"{name} must be an http(s) URL such as https://gateway.maton.ai, got {value!r}"
         )
     return value.rstrip("/")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _host(url: str) -> str:
+    """``url``'s host as :attr:`ClientConfig.trusted_hosts` holds it, or ``""``.
+
+    Compared on the parsed host, never on the text: ``https://gateway.maton.ai@evil.example``
+    is ``evil.example``, ``https://GATEWAY.maton.ai:443`` is ``gateway.maton.ai``.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: no host the key may go to
+        return ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"
 
 
 def default_ctrl_url(base_url: str) -> str:
@@ -113,10 +136,20 @@ class ClientConfig:
         digest = hashlib.sha256(self.api_key.encode()).hexdigest()[:16]
         return f"{self.base_url}#{digest}"
 
-    @property
+    @cached_property
     def trusted_hosts(self) -> frozenset[str]:
-        """Hosts the key may be sent to: the gateway's and the ctrl host's, nothing else."""
-        return frozenset(urlsplit(u).netloc for u in (self.base_url, self.ctrl_url))
+        """The only hosts the Maton key is sent to: the gateway's and the ctrl host's.
+
+        Lower-case ``host`` or ``host:port`` (default ports left out). The transport asks
+        :meth:`trusts` for every request before it adds the ``Authorization`` header, so
+        a URL from an answer (Meta's media CDN) never gets the key.
+        """
+        return frozenset(_host(url) for url in (self.base_url, self.ctrl_url))
+
+    def trusts(self, url: str) -> bool:
+        """Whether a request to ``url`` may carry the key: its host is a trusted one."""
+        host = _host(url)
+        return bool(host) and host in self.trusted_hosts
 
     def for_bulk(self, share: float | None = None) -> ClientConfig:
         """This config with ``rate_limit`` cut to ``share`` (default ``bulk_rate_share``)."""

@@ -1,8 +1,13 @@
-"""One error hierarchy for everything the gateway, Graph or the network can say.
+"""One error hierarchy for everything the gateway, Graph or the network can say, and
+for the input the provider refuses before sending.
 
 Every error carries what an on-call engineer needs: HTTP status, Graph ``code`` /
 ``error_subcode`` / ``fbtrace_id``, the service's message, whether a retry can help
-(``retryable``) and a one-line ``hint`` saying what to do.
+(``retryable``) and a one-line ``hint`` saying what to do. ``WhatsAppValidationError``
+(also a ``ValueError``) is the branch of refused input: ``PhoneNumberError``,
+``MediaValidationError``, ``MessageValidationError``, ``TemplateDefinitionError``,
+``TemplateParameterError``, ``TemplateNotUsableError``, ``InvalidRecipientError``. The
+roots live in a module that imports nothing, so those can subclass them cheaply.
 """
 
 from __future__ import annotations
@@ -11,81 +16,11 @@ import email.utils
 import json
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-
-class WhatsAppError(Exception):
-    """Base class: anything that went wrong talking to WhatsApp through Maton."""
-
-    retryable: bool = False
-    default_hint: ClassVar[str] = ""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: int | None = None,
-        error_subcode: int | None = None,
-        fbtrace_id: str | None = None,
-        details: str | None = None,
-        hint: str | None = None,
-        retryable: bool | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.message = message
-        self.status = status
-        self.code = code
-        self.error_subcode = error_subcode
-        self.fbtrace_id = fbtrace_id
-        self.details = details
-        self.hint = hint if hint is not None else self.default_hint
-        if retryable is not None:
-            self.retryable = retryable
-        self.retry_after = retry_after
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = []
-        if self.status is not None:
-            where.append(f"HTTP {self.status}")
-        if self.code is not None:
-            where.append(
-                f"code {self.code}" + (f"/{self.error_subcode}" if self.error_subcode else "")
-            )
-        text = f"[{', '.join(where)}] {self.message}" if where else self.message
-        if self.details and self.details not in text:
-            text += f" ({self.details})"
-        if self.hint:
-            text += f". {self.hint}"
-        if self.fbtrace_id:
-            text += f" [fbtrace_id {self.fbtrace_id}]"
-        return text
-
-    @property
-    def account_level(self) -> bool:
-        """Whether no other request with this key and account can succeed now, so a bulk
-        send stops instead of failing every remaining recipient one by one.
-
-        A revoked key (401), an invalid or expired WhatsApp token (Graph 0, 190), no
-        Maton connection (400 "Missing app connection"), a blocked, locked or
-        spam-limited account (368, 131031, 131048); and a 500 without Graph's error
-        object: Maton's own answer when the WhatsApp authorisation behind the connection
-        has expired. That 500 is also retried, so it reaches a bulk sender only once the
-        transport's retries gave up on it. Recipient-level errors (131026, 131047...)
-        are not.
-        """
-        return isinstance(self, _ACCOUNT_LEVEL) or (self.status == 500 and self.code is None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A small JSON-safe summary (for XCom and per-recipient reports)."""
-        return {
-            "error": type(self).__name__,
-            "status": self.status,
-            "code": self.code,
-            "message": self.message,
-            "retryable": self.retryable,
-        }
+from .._errors import MessageValidationError as MessageValidationError
+from .._errors import WhatsAppError as WhatsAppError
+from .._errors import WhatsAppValidationError as WhatsAppValidationError
 
 
 class WhatsAppConfigError(WhatsAppError):
@@ -93,6 +28,7 @@ class WhatsAppConfigError(WhatsAppError):
 
 
 class AuthenticationError(WhatsAppError):
+    _account_wide = True
     default_hint = "Check the Maton API key (connection password or MATON_API_KEY)"
 
 
@@ -103,6 +39,7 @@ class TokenExpiredError(AuthenticationError):
 
 
 class MissingConnectionError(WhatsAppError):
+    _account_wide = True
     default_hint = (
         "Maton has no ACTIVE WhatsApp Business connection for this key: create one "
         "(ctrl host /connections) or fix the connection's maton_connection extra"
@@ -186,15 +123,8 @@ class WindowClosedError(RecipientError):
 
 
 class AccountError(WhatsAppError):
+    _account_wide = True
     default_hint = "The WhatsApp Business account is restricted: check WhatsApp Manager"
-
-
-#: Errors every other request of the account would get too (see ``account_level``).
-_ACCOUNT_LEVEL: tuple[type[WhatsAppError], ...] = (
-    AuthenticationError,
-    MissingConnectionError,
-    AccountError,
-)
 
 
 class MediaError(InvalidRequestError):

@@ -27,7 +27,11 @@ DEFAULT_SAFETY = 0.03
 
 
 class SlidingWindowLimiter:
-    """At most ``rate`` request starts in any sliding window of one second."""
+    """At most ``rate`` request starts in any sliding window of one second.
+
+    ``clock`` and ``sleep`` (what :meth:`acquire` waits with) default to the real ones; a
+    fake pair makes the limiter's timing exact and instant to check.
+    """
 
     def __init__(
         self,
@@ -36,6 +40,7 @@ class SlidingWindowLimiter:
         safety: float = DEFAULT_SAFETY,
         min_rate: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -43,6 +48,7 @@ class SlidingWindowLimiter:
         self.min_rate = min(min_rate, self.max_rate)
         self.safety = safety
         self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._starts: deque[float] = deque()
         self._paused_until = 0.0
@@ -77,14 +83,10 @@ class SlidingWindowLimiter:
             starts.append(now)
             return 0.0, now
 
-    def _try_acquire(self) -> float:
-        """Take a slot now and return 0, or return how long to wait before asking again."""
-        return self._claim()[0]
-
     def acquire(self) -> float:
         """Block the calling thread until a request may start; returns the slot's stamp."""
         while (claim := self._claim())[0] > 0:
-            time.sleep(claim[0])
+            self._sleep(claim[0])
         return claim[1]
 
     async def acquire_async(self) -> float:

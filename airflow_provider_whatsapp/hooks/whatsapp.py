@@ -239,6 +239,9 @@ async def _amask(secret: str) -> None:
 class WhatsAppHook(BaseHook):
     """Talk to WhatsApp Business through Maton, with an Airflow connection of type ``whatsapp``.
 
+    Its clients hold pooled connections: :meth:`close` (or ``with hook:``) closes the sync
+    one, :meth:`aclose` (or ``async with hook:``) that and every async client it handed out.
+
     :param whatsapp_conn_id: the connection (password = Maton API key).
     :param phone_number_id: overrides the connection's ``phone_number_id`` extra.
     :param waba_id: overrides the connection's ``waba_id`` extra.
@@ -272,6 +275,7 @@ class WhatsAppHook(BaseHook):
             "max_retries": max_retries,
             "retry_budget": retry_budget,
         }
+        self._async_clients: list[AsyncWhatsAppClient] = []
 
     # -- configuration ------------------------------------------------------------------
     @cached_property
@@ -311,7 +315,8 @@ class WhatsAppHook(BaseHook):
     async def get_async_conn(
         self, *, concurrency: int = 8, bulk: bool = False, rate_share: float | None = None
     ) -> AsyncWhatsAppClient:
-        """A new async client; close it with ``await client.aclose()``.
+        """A new async client; close it with ``await client.aclose()`` (or the hook's
+        :meth:`aclose`, which closes every one it handed out).
 
         ``bulk=True``: limited to ``rate_share`` of the connection's rate (default its
         ``bulk_rate_share`` extra, 0.8), leaving the rest to alerts and single sends.
@@ -321,7 +326,35 @@ class WhatsAppHook(BaseHook):
         config = await self.get_async_config()
         if bulk:
             config = config.for_bulk(rate_share)
-        return AsyncWhatsAppClient(config, concurrency=concurrency)
+        client = AsyncWhatsAppClient(config, concurrency=concurrency)
+        self._async_clients.append(client)
+        return client
+
+    def close(self) -> None:
+        """Close the sync client's connections, if it was made (used again, the hook makes
+        a new one). The operators and the sensor call it when ``execute`` ends."""
+        client = self.__dict__.pop("client", None)
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """:meth:`close`, and close every async client :meth:`get_async_conn` handed out."""
+        clients, self._async_clients = self._async_clients, []
+        for client in clients:
+            await client.aclose()
+        self.close()
+
+    def __enter__(self) -> WhatsAppHook:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> WhatsAppHook:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     # -- UI -------------------------------------------------------------------------------
     def test_connection(self) -> tuple[bool, str]:

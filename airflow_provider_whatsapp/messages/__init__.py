@@ -2,8 +2,9 @@
 
 Build a message with a model's ``create(...)`` (or ``media_message``), or validate a dict
 in the API's JSON shape with ``parse_message``; ``message.to_payload()`` is the exact
-request body. Invalid input raises ``pydantic.ValidationError`` (a ``ValueError``) naming
-the field and the limit. No Airflow here: the HTTP client uses these too.
+request body. Invalid input raises ``MessageValidationError`` (a ``WhatsAppError`` and a
+``ValueError``, pydantic's error chained) naming the field and the limit. No Airflow here:
+the HTTP client uses these too.
 
 Each name is listed once, in the ``__all__`` of the module that defines it; this package
 exports them all, importing a module on first use of one of its names (a DAG file that

@@ -1,12 +1,30 @@
 """What every message model shares: strict JSON objects, phone and URL types, base classes."""
 
+import re
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from typing_extensions import Self
 
+from .._errors import MessageValidationError
+from ..limits import (
+    BIZ_OPAQUE_CALLBACK_DATA_MAX,
+    CAPTION_MAX,
+    FILENAME_MAX,
+    MESSAGE_ID_MAX,
+    NAME_TEXT_MAX,
+)
 from .phone import normalize_phone
 
 __all__ = [
@@ -23,6 +41,7 @@ __all__ = [
     "MessageContext",
     "MessageId",
     "MessageLimitWarning",
+    "MessageValidationError",
     "NameText",
     "NonEmptyStr",
     "PhoneNumber",
@@ -37,6 +56,17 @@ def invalid(error_type: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(error_type, message)
 
 
+def full_match(pattern: re.Pattern[str], error_type: str, expected: str) -> Callable[[str], str]:
+    """A validator: the whole value matches a rule book pattern; the error says what is wanted."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise invalid(error_type, f"must be {expected}, got {value!r}")
+        return value
+
+    return check
+
+
 class MessageLimitWarning(UserWarning):
     """A message that is valid but likely to be refused or rendered badly by WhatsApp."""
 
@@ -49,6 +79,35 @@ class ApiModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
+
+    # Each way input becomes or changes a model (``create()`` and ``parse_message`` end in
+    # ``model_validate``; the constructor; an assignment) refuses it with
+    # ``MessageValidationError``: the provider's refusals are one ``WhatsAppError`` branch
+    # (also a ``ValueError``), with pydantic's text (field paths, rule, value), its
+    # ``errors()``, and pydantic's error chained. Nested models are validated by pydantic's
+    # core, which calls none of these: their errors keep their place in the outer one.
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise MessageValidationError(error) from error
+
+    # pydantic's marker of its own __init__: nested validation does not call this one.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as error:
+            raise MessageValidationError(error) from error
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as error:
+            raise MessageValidationError(error) from error
 
 
 def _check_url(value: str, schemes: tuple[str, ...], why: str) -> str:
@@ -78,11 +137,6 @@ def _check_media_id(value: str) -> str:
 
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
-#: Sanity bounds the API does not document but that nothing real comes near (a wamid is
-#: ~60 characters); the emulator enforces the same, so no oversized field leaves.
-MESSAGE_ID_MAX = 512
-FILENAME_MAX = 240
-NAME_TEXT_MAX = 1024
 MessageId = Annotated[str, Field(min_length=1, max_length=MESSAGE_ID_MAX)]
 FileName = Annotated[str, Field(min_length=1, max_length=FILENAME_MAX)]
 NameText = Annotated[str, Field(min_length=1, max_length=NAME_TEXT_MAX)]
@@ -129,7 +183,7 @@ class MediaRef(ApiModel):
 class CaptionedMedia(MediaRef):
     """Image or video: media plus an optional caption of at most 1024 characters."""
 
-    caption: Annotated[str, Field(max_length=1024)] | None = None
+    caption: Annotated[str, Field(max_length=CAPTION_MAX)] | None = None
 
 
 class DocumentMedia(CaptionedMedia):
@@ -183,4 +237,6 @@ class RecipientMessage(Message):
     recipient_type: Literal["individual"] = "individual"
     to: PhoneNumber
     context: MessageContext | None = None
-    biz_opaque_callback_data: Annotated[str, Field(max_length=512)] | None = None
+    biz_opaque_callback_data: (
+        Annotated[str, Field(max_length=BIZ_OPAQUE_CALLBACK_DATA_MAX)] | None
+    ) = None

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from typing_extensions import Self
 
+from ..limits import LATITUDE_MAX, LONGITUDE_MAX, REACTION_EMOJI_MAX_CODE_POINTS, TEXT_BODY_MAX
 from .base import (
     ApiModel,
     Message,
@@ -25,8 +26,6 @@ __all__ = [
     "TextMessage",
     "TypingIndicator",
 ]
-
-TEXT_BODY_MAX = 4096
 
 
 class Text(ApiModel):
@@ -68,10 +67,14 @@ def _reject_bool(value: Any) -> Any:
 
 
 Latitude = Annotated[
-    float, BeforeValidator(_reject_bool), Field(ge=-90, le=90, allow_inf_nan=False)
+    float,
+    BeforeValidator(_reject_bool),
+    Field(ge=-LATITUDE_MAX, le=LATITUDE_MAX, allow_inf_nan=False),
 ]
 Longitude = Annotated[
-    float, BeforeValidator(_reject_bool), Field(ge=-180, le=180, allow_inf_nan=False)
+    float,
+    BeforeValidator(_reject_bool),
+    Field(ge=-LONGITUDE_MAX, le=LONGITUDE_MAX, allow_inf_nan=False),
 ]
 
 
@@ -105,9 +108,6 @@ class LocationMessage(RecipientMessage):
         return cls.model_validate(
             {"to": to, "location": location, "context": context_for(reply_to)}
         )
-
-
-REACTION_EMOJI_MAX_CODE_POINTS = 16  # the longest emoji ZWJ sequences are about 10
 
 
 def _check_emoji(value: str) -> str:

@@ -9,6 +9,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self
 
+from ..limits import (
+    CONTACTS_SOFT_LIMIT,
+    COUNTRY_CODE_PATTERN,
+    PHONE_DIGITS_MAX,
+    PHONE_DIGITS_MIN,
+    WA_ID_PATTERN,
+)
 from .base import (
     ApiModel,
     HttpUrlStr,
@@ -17,11 +24,12 @@ from .base import (
     NonEmptyStr,
     RecipientMessage,
     context_for,
+    full_match,
     invalid,
 )
 
 __all__ = [
-    "CONTACTS_SOFT_LIMIT",
+    "CONTACTS_SOFT_LIMIT",  # public: re-exported from the rule book, limits.py
     "Contact",
     "ContactAddress",
     "ContactEmail",
@@ -31,10 +39,6 @@ __all__ = [
     "ContactUrl",
     "ContactsMessage",
 ]
-
-# The API documents "a few" contacts per message; Meta's spec says 5. Past it: a warning.
-CONTACTS_SOFT_LIMIT = 5
-
 
 HomeOrWork = Literal["HOME", "WORK"]
 
@@ -73,7 +77,19 @@ class ContactPhone(ApiModel):
 
     phone: NonEmptyStr
     type: Literal["CELL", "MAIN", "IPHONE", "HOME", "WORK"] | None = None
-    wa_id: Annotated[str, Field(pattern=r"^[1-9][0-9]{6,14}$")] | None = None
+    wa_id: (
+        Annotated[
+            str,
+            AfterValidator(
+                full_match(
+                    WA_ID_PATTERN,
+                    "wa_id",
+                    f"a WhatsApp id: {PHONE_DIGITS_MIN}..{PHONE_DIGITS_MAX} digits, no '+'",
+                )
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ContactEmail(ApiModel):
@@ -92,7 +108,15 @@ class ContactAddress(ApiModel):
     state: NonEmptyStr | None = None
     zip: NonEmptyStr | None = None
     country: NonEmptyStr | None = None
-    country_code: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+    country_code: (
+        Annotated[
+            str,
+            AfterValidator(
+                full_match(COUNTRY_CODE_PATTERN, "country_code", "a two-letter country code")
+            ),
+        ]
+        | None
+    ) = None
     type: HomeOrWork | None = None
 
 

@@ -7,6 +7,23 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self
 
+from .._errors import WhatsAppValidationError
+from ..limits import (
+    CTA_URL_DISPLAY_TEXT_MAX,
+    INTERACTIVE_BODY_TEXT_MAX,
+    INTERACTIVE_FOOTER_TEXT_MAX,
+    INTERACTIVE_HEADER_TEXT_MAX,
+    LIST_BUTTON_TEXT_MAX,
+    LIST_ROW_DESCRIPTION_MAX,
+    LIST_ROW_ID_MAX,
+    LIST_ROW_TITLE_MAX,
+    LIST_ROWS_MAX,
+    LIST_SECTION_TITLE_MAX,
+    LIST_SECTIONS_MAX,
+    REPLY_BUTTON_ID_MAX,
+    REPLY_BUTTON_TITLE_MAX,
+    REPLY_BUTTONS_MAX,
+)
 from .base import (
     ApiModel,
     DocumentRef,
@@ -38,11 +55,6 @@ __all__ = [
     "ReplyButtonsMessage",
 ]
 
-HEADER_TEXT_MAX = 60
-BODY_TEXT_MAX = 1024
-FOOTER_TEXT_MAX = 60
-LIST_ROWS_MAX = 10
-
 
 def _no_edge_spaces(value: str) -> str:
     if value != value.strip():
@@ -57,18 +69,18 @@ def _repeated(values: Iterable[str]) -> list[str]:
 class InteractiveBody(ApiModel):
     """The message text under the header: required, 1..1024 characters."""
 
-    text: Annotated[str, Field(min_length=1, max_length=BODY_TEXT_MAX)]
+    text: Annotated[str, Field(min_length=1, max_length=INTERACTIVE_BODY_TEXT_MAX)]
 
 
 class InteractiveFooter(ApiModel):
-    text: Annotated[str, Field(min_length=1, max_length=FOOTER_TEXT_MAX)]
+    text: Annotated[str, Field(min_length=1, max_length=INTERACTIVE_FOOTER_TEXT_MAX)]
 
 
 class InteractiveHeader(ApiModel):
     """A text header (1..60 characters) or a media header (image, video or document)."""
 
     type: Literal["text", "image", "video", "document"]
-    text: Annotated[str, Field(min_length=1, max_length=HEADER_TEXT_MAX)] | None = None
+    text: Annotated[str, Field(min_length=1, max_length=INTERACTIVE_HEADER_TEXT_MAX)] | None = None
     image: MediaRef | None = None
     video: MediaRef | None = None
     document: DocumentRef | None = None
@@ -102,8 +114,10 @@ def _footer(footer: str | None) -> dict[str, str] | None:
 
 
 class ReplyButtonReply(ApiModel):
-    id: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_no_edge_spaces)]
-    title: Annotated[str, Field(min_length=1, max_length=20)]
+    id: Annotated[
+        str, Field(min_length=1, max_length=REPLY_BUTTON_ID_MAX), AfterValidator(_no_edge_spaces)
+    ]
+    title: Annotated[str, Field(min_length=1, max_length=REPLY_BUTTON_TITLE_MAX)]
 
 
 class ReplyButton(ApiModel):
@@ -114,7 +128,7 @@ class ReplyButton(ApiModel):
 class ReplyButtonsAction(ApiModel):
     """1..3 buttons; ids and titles unique (the reply webhook names the button by its id)."""
 
-    buttons: Annotated[list[ReplyButton], Field(min_length=1, max_length=3)]
+    buttons: Annotated[list[ReplyButton], Field(min_length=1, max_length=REPLY_BUTTONS_MAX)]
 
     @model_validator(mode="after")
     def _unique_buttons(self) -> Self:
@@ -183,23 +197,23 @@ class ReplyButtonsMessage(RecipientMessage):
 
 
 class ListRow(ApiModel):
-    id: Annotated[str, Field(min_length=1, max_length=200)]
-    title: Annotated[str, Field(min_length=1, max_length=24)]
-    description: Annotated[str, Field(max_length=72)] | None = None
+    id: Annotated[str, Field(min_length=1, max_length=LIST_ROW_ID_MAX)]
+    title: Annotated[str, Field(min_length=1, max_length=LIST_ROW_TITLE_MAX)]
+    description: Annotated[str, Field(max_length=LIST_ROW_DESCRIPTION_MAX)] | None = None
 
 
 class ListSection(ApiModel):
     """A titled group of rows; the title is required once the list has several sections."""
 
-    title: Annotated[str, Field(min_length=1, max_length=24)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=LIST_SECTION_TITLE_MAX)] | None = None
     rows: Annotated[list[ListRow], Field(min_length=1, max_length=LIST_ROWS_MAX)]
 
 
 class ListAction(ApiModel):
     """The list behind a button: 1..10 sections holding at most 10 rows in total."""
 
-    button: Annotated[str, Field(min_length=1, max_length=20)]
-    sections: Annotated[list[ListSection], Field(min_length=1, max_length=10)]
+    button: Annotated[str, Field(min_length=1, max_length=LIST_BUTTON_TEXT_MAX)]
+    sections: Annotated[list[ListSection], Field(min_length=1, max_length=LIST_SECTIONS_MAX)]
 
     @model_validator(mode="after")
     def _check_rows(self) -> Self:
@@ -229,7 +243,7 @@ class ListHeader(ApiModel):
     """Lists take a text header only."""
 
     type: Literal["text"] = "text"
-    text: Annotated[str, Field(min_length=1, max_length=HEADER_TEXT_MAX)]
+    text: Annotated[str, Field(min_length=1, max_length=INTERACTIVE_HEADER_TEXT_MAX)]
 
 
 class ListInteractive(ApiModel):
@@ -247,7 +261,7 @@ SectionInput = ListSection | Mapping[str, Any]
 def _row(row: RowInput) -> Any:
     if isinstance(row, tuple):
         if len(row) not in (2, 3):
-            raise ValueError(
+            raise WhatsAppValidationError(
                 f"a list row tuple is (id, title) or (id, title, description), got {row!r}"
             )
         return dict(zip(("id", "title", "description")[: len(row)], row, strict=True))
@@ -298,7 +312,7 @@ class ListMessage(RecipientMessage):
 
 
 class CtaUrlParameters(ApiModel):
-    display_text: Annotated[str, Field(min_length=1, max_length=20)]
+    display_text: Annotated[str, Field(min_length=1, max_length=CTA_URL_DISPLAY_TEXT_MAX)]
     url: HttpUrlStr
 
 

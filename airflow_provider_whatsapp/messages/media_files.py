@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from .._errors import WhatsAppValidationError
+from ..limits import KB, MB, MEDIA_MAX_BYTES, MEDIA_MIME_TYPES, STICKER_STATIC_MAX_BYTES
+
 __all__ = [
     "MEDIA_TYPES",
     "MediaRule",
@@ -23,11 +26,8 @@ __all__ = [
     "sniff_mime_type",
 ]
 
-KB = 1024
-MB = 1024 * KB
 
-
-class MediaValidationError(ValueError):
+class MediaValidationError(WhatsAppValidationError):
     """A file WhatsApp would refuse: wrong format or too large. The message says the rule."""
 
 
@@ -42,34 +42,18 @@ class MediaRule:
     size_note: str = ""
 
 
+#: The rule book's media limits (``limits.py``) as one rule per media type.
 MEDIA_TYPES: dict[str, MediaRule] = {
-    rule.media_type: rule
-    for rule in (
-        MediaRule(
-            "audio",
-            ("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"),
-            16 * MB,
-        ),
-        MediaRule(
-            "document",
-            (
-                "text/plain",
-                "application/pdf",
-                "application/msword",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "application/vnd.ms-excel",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "application/vnd.ms-powerpoint",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            ),
-            100 * MB,
-        ),
-        MediaRule("image", ("image/jpeg", "image/png"), 5 * MB),
-        # 100 KB for a static sticker, 500 KB for an animated one; which one a file is
-        # needs a WebP parser, so accept up to 500 KB and say so.
-        MediaRule("sticker", ("image/webp",), 500 * KB, " (animated; a static sticker 100 KB)"),
-        MediaRule("video", ("video/mp4", "video/3gpp"), 16 * MB),
+    media_type: MediaRule(
+        media_type,
+        MEDIA_MIME_TYPES[media_type],
+        MEDIA_MAX_BYTES[media_type],
+        # A static sticker's limit needs a WebP parser to apply: said, not checked.
+        f" (animated; a static sticker {STICKER_STATIC_MAX_BYTES // KB} KB)"
+        if media_type == "sticker"
+        else "",
     )
+    for media_type in MEDIA_MIME_TYPES
 }
 
 # Our own table first: the system's mime.types differs between machines (.ogg can be

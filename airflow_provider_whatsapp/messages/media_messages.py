@@ -4,6 +4,7 @@ from typing import ClassVar, Literal
 
 from typing_extensions import Self
 
+from .._errors import WhatsAppValidationError
 from .base import CaptionedMedia, DocumentMedia, MediaRef, RecipientMessage, context_for
 
 __all__ = [
@@ -44,18 +45,20 @@ def media_source(media: str) -> dict[str, str]:
     An http:// URL is an error rather than an id: the API fetches media over HTTPS only.
     """
     if not isinstance(media, str):
-        raise ValueError(f"media must be an https URL or a media id, got {type(media).__name__}")
+        raise WhatsAppValidationError(
+            f"media must be an https URL or a media id, got {type(media).__name__}"
+        )
     text = media.strip()
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme == "https":
         return {"link": text}
     if scheme == "http":
-        raise ValueError(
+        raise WhatsAppValidationError(
             f"media URL {text!r} uses http://: WhatsApp fetches media over HTTPS only; "
             "serve it over https:// or upload the file and send its media id"
         )
     if scheme:
-        raise ValueError(
+        raise WhatsAppValidationError(
             f"media {text!r} is a {scheme}:// URL: give an https:// URL or an uploaded media id"
         )
     return {"id": text}
@@ -175,10 +178,12 @@ def media_message(
     message_class = MEDIA_MESSAGE_CLASSES.get(kind)
     if message_class is None:
         allowed = ", ".join(MEDIA_MESSAGE_CLASSES)
-        raise ValueError(f"media_type must be one of {allowed}, got {media_type!r}")
+        raise WhatsAppValidationError(f"media_type must be one of {allowed}, got {media_type!r}")
     if caption and kind in ("audio", "sticker"):
-        raise ValueError(f"{kind} takes no caption (captions go on image, video and document)")
+        raise WhatsAppValidationError(
+            f"{kind} takes no caption (captions go on image, video and document)"
+        )
     if filename and kind != "document":
-        raise ValueError(f"{kind} takes no filename (only documents carry a filename)")
+        raise WhatsAppValidationError(f"{kind} takes no filename (only documents carry a filename)")
     extra = {"caption": caption, "filename": filename}
     return message_class._build(to, media, reply_to, **extra)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from .base import Message, invalid
+from .base import Message, MessageValidationError, invalid
 
 if TYPE_CHECKING:
     MESSAGE_TYPES: tuple[type[Message], ...]
@@ -55,13 +55,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _error(location: tuple[str, ...], value: Any, message: str) -> ValidationError:
+def _error(location: tuple[str, ...], value: Any, message: str) -> MessageValidationError:
+    """The error of a dict no model can take, worded and located as pydantic's are."""
     detail: InitErrorDetails = {
         "type": invalid("message_type", message),
         "loc": location,
         "input": value,
     }
-    return ValidationError.from_exception_data("Message", [detail])
+    cause = ValidationError.from_exception_data("Message", [detail])
+    error = MessageValidationError(cause)
+    error.__cause__ = cause
+    return error
 
 
 def _message_class(data: Mapping[str, Any]) -> type[Message]:
@@ -97,7 +101,8 @@ def parse_message(data: Message | Mapping[str, Any]) -> Message:
     """Validate ``data`` (a model, or a dict in the API's JSON shape) into its message model.
 
     Dispatches on ``type`` (and ``interactive.type``); ``{"status": "read"}`` is a read
-    mark. Raises ``pydantic.ValidationError`` naming the field and the broken limit.
+    mark. Raises ``MessageValidationError`` (a ``WhatsAppError`` and a ``ValueError``)
+    naming the field and the broken limit; ``errors()`` lists them as pydantic does.
     """
     if isinstance(data, Message):
         return data

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .._errors import WhatsAppValidationError
+
 __all__ = [
     "MAX_PHONE_DIGITS",
     "MIN_PHONE_DIGITS",
@@ -27,7 +29,7 @@ _DIGITS = re.compile(r"[0-9]+")
 _MASK = "•••••"
 
 
-class PhoneNumberError(ValueError):
+class PhoneNumberError(WhatsAppValidationError):
     """A phone number that cannot be sent to; the message says why and how to write it.
 
     ``problem`` says what is wrong without the number (for a line that names the

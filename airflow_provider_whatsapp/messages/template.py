@@ -1,12 +1,23 @@
 """Template messages: the only kind a business may send outside the 24-hour window."""
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from typing_extensions import Self
 
+from .._errors import WhatsAppValidationError
+from ..limits import (
+    COUPON_CODE_MAX,
+    CURRENCY_CODE_PATTERN,
+    LANGUAGE_CODE_PATTERN,
+    NAMED_PLACEHOLDER_PATTERN,
+    TEMPLATE_BUTTONS_MAX,
+    TEMPLATE_HEADER_TEXT_MAX,
+    TEMPLATE_NAME_MAX,
+    TEMPLATE_NAME_PATTERN,
+    TEMPLATE_TEXT_PARAMETER_MAX,
+)
 from .base import (
     ApiModel,
     DocumentRef,
@@ -14,6 +25,7 @@ from .base import (
     NonEmptyStr,
     RecipientMessage,
     context_for,
+    full_match,
     invalid,
 )
 from .basic import Location
@@ -40,18 +52,13 @@ __all__ = [
     "VideoParameter",
 ]
 
-TEMPLATE_NAME_PATTERN = re.compile(r"[a-z0-9_]{1,512}")
-LANGUAGE_CODE_PATTERN = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
-PARAMETER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
-HEADER_TEXT_MAX = 60
-COUPON_CODE_MAX = 15
-
 
 def _check_template_name(value: str) -> str:
     if not TEMPLATE_NAME_PATTERN.fullmatch(value):
         raise invalid(
             "template_name",
-            f"template name must be 1..512 characters of lower-case a-z, 0-9 and _, got {value!r}",
+            f"template name must be 1..{TEMPLATE_NAME_MAX} characters of lower-case a-z, 0-9 "
+            f"and _, got {value!r}",
         )
     return value
 
@@ -68,7 +75,7 @@ def _check_language_code(value: str) -> str:
 
 
 def _check_parameter_name(value: str) -> str:
-    if not PARAMETER_NAME_PATTERN.fullmatch(value):
+    if not NAMED_PLACEHOLDER_PATTERN.fullmatch(value):
         raise invalid(
             "parameter_name",
             "parameter_name must be a lower-case identifier (a-z, 0-9, _; not starting "
@@ -110,12 +117,21 @@ class TextParameter(ApiModel):
 
     type: Literal["text"] = "text"
     parameter_name: ParameterName | None = None
-    text: Annotated[str, Field(min_length=1, max_length=32768), AfterValidator(_check_not_blank)]
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=TEMPLATE_TEXT_PARAMETER_MAX),
+        AfterValidator(_check_not_blank),
+    ]
 
 
 class Currency(ApiModel):
     fallback_value: NonEmptyStr
-    code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    code: Annotated[
+        str,
+        AfterValidator(
+            full_match(CURRENCY_CODE_PATTERN, "currency_code", "an ISO 4217 code such as USD")
+        ),
+    ]
     amount_1000: int
 
 
@@ -242,10 +258,13 @@ class HeaderParameters(ApiModel):
     def _check_header(self) -> Self:
         _check_parameter_naming(self.parameters)
         for parameter in self.parameters:
-            if isinstance(parameter, TextParameter) and len(parameter.text) > HEADER_TEXT_MAX:
+            if (
+                isinstance(parameter, TextParameter)
+                and len(parameter.text) > TEMPLATE_HEADER_TEXT_MAX
+            ):
                 raise invalid(
                     "header_text",
-                    f"header text parameter must be at most {HEADER_TEXT_MAX} characters "
+                    f"header text parameter must be at most {TEMPLATE_HEADER_TEXT_MAX} characters "
                     f"(the whole header is), got {len(parameter.text)}",
                 )
         return self
@@ -263,14 +282,17 @@ class BodyParameters(ApiModel):
         return self
 
 
-BUTTON_INDEXES = tuple(str(position) for position in range(10))
+BUTTON_INDEXES = tuple(str(position) for position in range(TEMPLATE_BUTTONS_MAX))
 
 
 def _button_index(value: Any) -> str:
     # The API takes "0" and 0 alike; Meta's spec and docs write a string, so we send one.
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if text not in BUTTON_INDEXES:
-        raise invalid("button_index", f"index must be the button's position, 0..9, got {value!r}")
+        raise invalid(
+            "button_index",
+            f"index must be the button's position, 0..{len(BUTTON_INDEXES) - 1}, got {value!r}",
+        )
     return str(text)
 
 
@@ -337,7 +359,9 @@ def _text_parameter(value: ParameterValue, position: str) -> Any:
     if isinstance(value, (Mapping, BaseModel)):
         return value
     if value is None:
-        raise ValueError(f"template parameter {position} is None: give a value to show")
+        raise WhatsAppValidationError(
+            f"template parameter {position} is None: give a value to show"
+        )
     return {"type": "text", "text": value if isinstance(value, str) else str(value)}
 
 
@@ -353,9 +377,9 @@ def _body_from_parameters(
             named.append({**parameter, "parameter_name": name})
         items = named
     elif isinstance(parameters, (str, bytes)):
-        raise ValueError("template parameters must be a list or a dict, got a string")
+        raise WhatsAppValidationError("template parameters must be a list or a dict, got a string")
     elif not isinstance(parameters, Iterable):
-        raise ValueError(
+        raise WhatsAppValidationError(
             f"template parameters must be a list or a dict, got {type(parameters).__name__}"
         )
     else:
@@ -387,7 +411,7 @@ class TemplateMessage(RecipientMessage):
         instead; the two are exclusive.
         """
         if parameters is not None and components is not None:
-            raise ValueError("give template parameters or components, not both")
+            raise WhatsAppValidationError("give template parameters or components, not both")
         if components is not None:
             component_list: list[Any] | None = list(components) or None
         elif parameters is not None:

@@ -59,9 +59,20 @@ class WhatsAppBaseOperator(BaseOperator):
         return fetched[name, language]
 
     def execute(self, context: Any) -> Any:
-        with airflow_failure_semantics():
-            return self.run(context)
+        try:
+            with airflow_failure_semantics():
+                return self.run(context)
+        finally:
+            close_hook(self)
 
     def run(self, context: Any) -> Any:
         """Do the operator's work; errors are mapped by :meth:`execute`."""
         raise NotImplementedError
+
+
+def close_hook(task: Any) -> None:
+    """Close the pooled connections of ``task.hook``, if the task made its hook: a worker
+    runs many tasks, and each would otherwise leave its pool open."""
+    hook = task.__dict__.get("hook")
+    if hook is not None:
+        hook.close()

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from airflow.sdk import BaseOperator
 
 from .._airflow import fail_with_result
-from ..bulk.record import RecordStore
+from .._errors import WhatsAppValidationError
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..bulk.record import DeliveryRecord
+    from ..bulk.record import DeliveryRecord, RecordStorage
     from ..bulk.sender import BulkReport, Job
     from ..messages import Message
 
@@ -45,9 +45,10 @@ def record_key(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> s
     )
 
 
-class VariableStore(RecordStore):
-    """Delivery-record storage in Airflow Variables: a retry may run on another worker,
-    and Variables are shared by all (in a worker each call goes to the api-server)."""
+class VariableStore:
+    """Delivery-record storage (a ``RecordStorage``) in Airflow Variables: a retry may run
+    on another worker, and Variables are shared by all (in a worker each call goes to the
+    api-server)."""
 
     def get(self, key: str) -> str | None:
         from airflow.sdk import Variable
@@ -55,7 +56,7 @@ class VariableStore(RecordStore):
         value = Variable.get(key, default=None)
         return None if value is None else str(value)
 
-    def set(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str) -> None:
         from airflow.sdk import Variable
 
         Variable.set(key, value, description="airflow-provider-whatsapp bulk delivery record")
@@ -67,7 +68,12 @@ class VariableStore(RecordStore):
 
 
 def delete_delivery_record(
-    dag_id: str, run_id: str, task_id: str, map_index: int = -1, *, store: RecordStore | None = None
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    map_index: int = -1,
+    *,
+    store: RecordStorage | None = None,
 ) -> int:
     """Delete one task instance's delivery record (head and segments); returns the
     number of Variables removed. Run it from a task (or with Variables reachable)."""
@@ -228,6 +234,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     # -- building ---------------------------------------------------------------------
     def _builder(self) -> Any:
         from ..messages import Message, TemplateMessage, parse_message
+        from ._shape import check_message_without
 
         if self.template_name:
             name, language, shared_params, components = (
@@ -253,9 +260,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
             base = json.loads(base)
         base = dict(base)
-        parse_message(
-            {**base, "to": base.get("to") or "15550000000"}
-        )  # bad message: fail before any send
+        # A bad message fails before any send; "to" is each recipient's, so left out here.
+        check_message_without({k: v for k, v in base.items() if k != "to"}, "to", "missing")
 
         def build_message(to: str, params: Any) -> Message:
             return parse_message({**base, "to": to})
@@ -291,7 +297,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         """
         if not self.validate_template:
             return None
-        from ..templates.sending import check_send_components
+        from ..message_templates.sending import check_send_components
         from .messages import sendable_template
 
         def check(message: Message) -> None:
@@ -443,7 +449,7 @@ def _refuse(problem: str) -> Callable[[], NoReturn]:
     """The build of an entry that cannot be a recipient: it is reported invalid."""
 
     def build() -> NoReturn:
-        raise ValueError(problem)
+        raise WhatsAppValidationError(problem)
 
     return build
 

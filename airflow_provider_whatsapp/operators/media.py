@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._airflow import resolve_local_path
+from .._errors import WhatsAppValidationError
 from ._base import WhatsAppBaseOperator
 
 
@@ -75,7 +76,7 @@ class WhatsAppDeleteMediaOperator(WhatsAppBaseOperator):
     def run(self, context: Any) -> dict[str, Any]:
         media_id = str(self.media_id).strip()
         if not media_id:
-            raise ValueError("media_id is empty")
+            raise WhatsAppValidationError("media_id is empty")
         answer = self.hook.client.delete_media(media_id)
         self.log.info("Deleted media %s", media_id)
         return {"id": media_id, "deleted": bool(answer.get("success", True))}

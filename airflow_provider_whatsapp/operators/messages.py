@@ -206,7 +206,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
 
 def check_template(operator: WhatsAppBaseOperator, template_payload: dict[str, Any]) -> None:
     """Fail (no retry) unless the template exists, is approved and fits the parameters."""
-    from ..templates.sending import check_send_components
+    from ..message_templates.sending import check_send_components
 
     template = sendable_template(
         operator, template_payload["name"], template_payload["language"]["code"]
@@ -221,7 +221,7 @@ def sendable_template(operator: WhatsAppBaseOperator, name: str, language: str) 
     """The template as the API lists it, once it is known to be sendable: fail (no
     retry) unless it exists in ``language`` (naming the languages it has) and is
     APPROVED. The pre-flight of single and bulk template sends."""
-    from ..templates.sending import check_template_usable
+    from ..message_templates.sending import check_template_usable
 
     template = operator.template_for_send(name, language)
     if template is None:
@@ -255,7 +255,7 @@ class WhatsAppSendMediaOperator(_SendOperator):
     :param media: https URL, media id, or local path (templated).
     :param caption: for image, video and document (templated).
     :param filename: shown for documents (templated).
-    :param mime_type: override the mime type guessed for a local file.
+    :param mime_type: override the mime type guessed for a local file (templated).
     """
 
     template_fields: Sequence[str] = (
@@ -265,6 +265,7 @@ class WhatsAppSendMediaOperator(_SendOperator):
         "media",
         "caption",
         "filename",
+        "mime_type",
     )
 
     def __init__(
@@ -295,8 +296,8 @@ class WhatsAppSendMediaOperator(_SendOperator):
         is_local = "://" not in media and not media.isdigit() and path.is_file()
         if is_local:
             filename = self.filename or (path.name if self.media_type == "document" else None)
-            # Validate the message shape before uploading anything.
-            media_message(self.media_type, self.to, "0", caption=self.caption, filename=filename)
+            # The message checked before the upload, all but the media id the upload gives.
+            check_media_message(self.media_type, self.to, caption=self.caption, filename=filename)
             media = upload_checked(self.hook, path, self.media_type, self.mime_type, self.log)
             return media_message(
                 self.media_type, self.to, media, caption=self.caption, filename=filename
@@ -304,6 +305,21 @@ class WhatsAppSendMediaOperator(_SendOperator):
         return media_message(
             self.media_type, self.to, media, caption=self.caption, filename=self.filename
         )
+
+
+def check_media_message(
+    media_type: str, to: str, *, caption: str | None, filename: str | None
+) -> None:
+    """Every rule of a media message but those of its media (not uploaded yet)."""
+    from ..messages.media_files import MEDIA_TYPES, MediaValidationError
+    from ._shape import check_message_without
+
+    kind = media_type.strip().lower() if isinstance(media_type, str) else ""
+    if kind not in MEDIA_TYPES:
+        allowed = ", ".join(MEDIA_TYPES)
+        raise MediaValidationError(f"media_type must be one of {allowed}, got {media_type!r}")
+    media = {key: value for key, value in (("caption", caption), ("filename", filename)) if value}
+    check_message_without({"to": to, "type": kind, kind: media}, kind, "media_source")
 
 
 def upload_checked(

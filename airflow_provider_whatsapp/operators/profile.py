@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._errors import WhatsAppValidationError
 from ._base import WhatsAppBaseOperator
 
-PROFILE_FIELDS = ("about", "address", "description", "email", "websites", "vertical")
+#: The profile fields this operator can change: its arguments, in the update's terms (the
+#: profile read back has more, e.g. the picture's URL).
+UPDATABLE_PROFILE_FIELDS = ("about", "address", "description", "email", "websites", "vertical")
 
 
 class WhatsAppUpdateBusinessProfileOperator(WhatsAppBaseOperator):
@@ -26,7 +29,10 @@ class WhatsAppUpdateBusinessProfileOperator(WhatsAppBaseOperator):
     :param vertical: industry, e.g. RETAIL, EDU, PROF_SERVICES (templated).
     """
 
-    template_fields: Sequence[str] = (*WhatsAppBaseOperator.template_fields, *PROFILE_FIELDS)
+    template_fields: Sequence[str] = (
+        *WhatsAppBaseOperator.template_fields,
+        *UPDATABLE_PROFILE_FIELDS,
+    )
 
     def __init__(
         self,
@@ -49,7 +55,7 @@ class WhatsAppUpdateBusinessProfileOperator(WhatsAppBaseOperator):
 
     def profile_fields(self) -> dict[str, Any]:
         """The rendered fields to change (None left out; a single website as a list)."""
-        fields = {name: getattr(self, name) for name in PROFILE_FIELDS}
+        fields = {name: getattr(self, name) for name in UPDATABLE_PROFILE_FIELDS}
         if isinstance(fields["websites"], str):
             fields["websites"] = [fields["websites"]]
         elif fields["websites"] is not None:
@@ -61,7 +67,9 @@ class WhatsAppUpdateBusinessProfileOperator(WhatsAppBaseOperator):
 
         fields = self.profile_fields()
         if not fields:
-            raise ValueError(f"nothing to update: give at least one of {', '.join(PROFILE_FIELDS)}")
+            raise WhatsAppValidationError(
+                f"nothing to update: give at least one of {', '.join(UPDATABLE_PROFILE_FIELDS)}"
+            )
         BusinessProfile.model_validate(fields).to_payload()  # every limit, before any request
         self.hook.client.update_business_profile(**fields)
         self.log.info("Updated business profile fields: %s", ", ".join(sorted(fields)))

@@ -1,6 +1,6 @@
 """Operators that manage message templates: create, delete, and a declarative sync.
 
-The template models and the sync planner live in ``airflow_provider_whatsapp.templates``;
+The template models and the sync planner live in ``airflow_provider_whatsapp.message_templates``;
 they are imported inside ``execute`` so a DAG file importing these operators stays cheap.
 """
 
@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._airflow import fail_with_result, resolve_local_path
+from .._errors import WhatsAppValidationError
 from ..links.whatsapp_manager import WhatsAppTemplateLink
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..templates.definition import TemplateDefinition
-    from ..templates.sync import SyncAction, SyncPlan
+    from ..message_templates.definition import TemplateDefinition
+    from ..message_templates.sync import SyncAction, SyncPlan
 
 TEMPLATE_FILE_SUFFIXES = (".json", ".yaml", ".yml")
 #: Every outcome a sync reports, in the order ``counts`` lists them.
@@ -49,7 +50,7 @@ def _flag(value: Any, name: str) -> bool:
         return True
     if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off", "", "none"):
         return False
-    raise ValueError(f"{name} must be true or false, got {value!r}")
+    raise WhatsAppValidationError(f"{name} must be true or false, got {value!r}")
 
 
 class _TemplateOperator(WhatsAppBaseOperator):
@@ -89,22 +90,22 @@ class WhatsAppCreateTemplateOperator(_TemplateOperator):
 
     def load_definition(self, context: Any) -> TemplateDefinition:
         """The validated definition; a file must hold exactly one template."""
-        from ..templates.definition import parse_template_definition
-        from ..templates.loading import load_template_files
+        from ..message_templates.definition import parse_template_definition
+        from ..message_templates.loading import load_template_files
 
         definition = self.definition
         if isinstance(definition, str | os.PathLike) and str(definition).strip().startswith("{"):
             definition = json.loads(str(definition))
         if isinstance(definition, str | os.PathLike):
             if not str(definition).lower().endswith(TEMPLATE_FILE_SUFFIXES):
-                raise ValueError(
+                raise WhatsAppValidationError(
                     f"definition {str(definition)!r} is not a .json/.yaml/.yml file path"
                 )
             loaded = load_template_files(resolve_local_path(definition, context))
             if loaded.errors:
-                raise ValueError(loaded.error_summary())
+                raise WhatsAppValidationError(loaded.error_summary())
             if len(loaded.templates) != 1:
-                raise ValueError(
+                raise WhatsAppValidationError(
                     f"{definition}: holds {len(loaded.templates)} templates; this operator "
                     "creates one (use WhatsAppSyncTemplatesOperator for several)"
                 )
@@ -192,9 +193,9 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
 
     Loads the files (each holds one create-template body, or a list of them), lists the
     account's templates (all pages), plans with ``plan_sync`` and logs the plan as a
-    table, then applies it unless ``dry_run``: creates the missing, edits the differing
+    table, then applies it unless ``plan_only``: creates the missing, edits the differing
     ones through their id when ``update`` (and Meta allows it), deletes remote-only ones
-    when ``prune``. A dry run sends no write request at all.
+    when ``prune``. With ``plan_only`` no write request is sent at all.
 
     It carries on past a template that fails (a bad file, a create Meta refuses) and
     applies everything else first; **then the task fails** listing every failure, with
@@ -202,7 +203,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
     server faults, creations deferred by the budget), in which case a plain
     ``AirflowException`` lets the task's retries run the sync again (it re-plans, so
     nothing already applied is repeated). The result is pushed to XCom either way:
-    ``{"plan", "counts", "results", "dry_run"}``, ``results`` holding one entry per
+    ``{"plan", "counts", "results", "plan_only"}``, ``results`` holding one entry per
     template (``name``, ``language``, ``action``, ``outcome``, ``reason``, ``id``).
 
     At most ``max_creations`` templates are created per run (WhatsApp allows 100 an hour
@@ -214,7 +215,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         either; relative paths are tried as given, then beside the DAG file (templated).
     :param update: edit templates that differ from their file (templated).
     :param prune: delete templates that have no file (templated).
-    :param dry_run: plan and report only (templated).
+    :param plan_only: plan and report only, apply nothing (templated).
     :param recursive: also read sub-folders of a folder.
     :param max_creations: creations allowed in this run; default 100 (the hourly limit).
     """
@@ -224,7 +225,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         "source",
         "update",
         "prune",
-        "dry_run",
+        "plan_only",
     )
 
     def __init__(
@@ -233,7 +234,7 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         update: bool = False,
         prune: bool = False,
-        dry_run: bool = False,
+        plan_only: bool = False,
         recursive: bool = False,
         max_creations: int | None = None,
         **kwargs: Any,
@@ -242,18 +243,17 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         self.source = source
         self.update = update
         self.prune = prune
-        # Shadows BaseOperator.dry_run() (a rarely used debugging helper): the name is the API.
-        self.dry_run = dry_run  # type: ignore[assignment,method-assign]
+        self.plan_only = plan_only
         self.recursive = recursive
         self.max_creations = max_creations
 
     def run(self, context: Any) -> dict[str, Any]:
-        from ..templates.loading import load_template_files
-        from ..templates.sync import CREATIONS_PER_HOUR, plan_sync
+        from ..message_templates.loading import load_template_files
+        from ..message_templates.sync import CREATIONS_PER_HOUR, plan_sync
 
         self.persist_link(context)
         update, prune = _flag(self.update, "update"), _flag(self.prune, "prune")
-        dry_run = _flag(self.dry_run, "dry_run")
+        plan_only = _flag(self.plan_only, "plan_only")
         sources = [self.source] if isinstance(self.source, str | os.PathLike) else self.source
         loaded = load_template_files(
             [resolve_local_path(s, context) for s in sources], recursive=self.recursive
@@ -278,20 +278,20 @@ class WhatsAppSyncTemplatesOperator(_TemplateOperator):
         )
         self.log.info(
             "Template sync plan%s (%s):\n%s",
-            " (dry run: nothing is applied)" if dry_run else "",
+            " (plan only: nothing is applied)" if plan_only else "",
             plan_summary(plan),
             plan.as_table(),
         )
         budget = CREATIONS_PER_HOUR if self.max_creations is None else int(self.max_creations)
         applier = _Applier(self, budget=budget, prune_blocked=bool(loaded.errors))
-        results += [applier.apply(action, dry_run=dry_run) for action in plan.actions]
+        results += [applier.apply(action, plan_only=plan_only) for action in plan.actions]
 
         outcome_counts = Counter(entry["outcome"] for entry in results)
         result: dict[str, Any] = {
             "plan": plan.to_dict(),
             "counts": {outcome: outcome_counts.get(outcome, 0) for outcome in SYNC_OUTCOMES},
             "results": [{k: v for k, v in e.items() if k != "retryable"} for e in results],
-            "dry_run": dry_run,
+            "plan_only": plan_only,
         }
         self.log.info(
             "Template sync done: %s",
@@ -327,7 +327,7 @@ class _Applier:
         self.stop_creating: str | None = None
         self.prune_blocked = prune_blocked
 
-    def apply(self, action: SyncAction, *, dry_run: bool) -> dict[str, Any]:
+    def apply(self, action: SyncAction, *, plan_only: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": action.name,
             "language": action.language,
@@ -347,7 +347,7 @@ class _Applier:
             entry["outcome"] = "skipped"
             entry["reason"] = "not deleted: a local file failed to load, so it may define this"
             return entry
-        if dry_run:
+        if plan_only:
             entry["outcome"] = "planned"
             return entry
         if action.action == "create" and self.stop_creating is None and self.created >= self.budget:
@@ -366,6 +366,7 @@ class _Applier:
         hook, log = self.operator.hook, self.operator.log
         try:
             if action.action == "create":
+                assert action.definition is not None  # the plan gives each create its own
                 answer = hook.client.create_template(action.definition)
                 self.created += 1
                 entry["id"] = str(answer["id"]) if answer.get("id") is not None else None

@@ -13,7 +13,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from .._airflow import airflow_failure_semantics
 from ..hooks import DEFAULT_CONN_ID
 from ..links.whatsapp_manager import WhatsAppTemplateLink
-from ..templates.status import DEFAULT_FAILURE_STATUSES, DEFAULT_TARGET_STATUSES, check_status
+from ..operators._base import close_hook
 from ..version_compat import (
     AirflowFailException,
     AirflowSensorTimeout,
@@ -23,6 +23,7 @@ from ..version_compat import (
 
 if TYPE_CHECKING:
     from ..hooks.whatsapp import WhatsAppHook
+    from ..message_templates.status import StatusWatch
 
 
 class WhatsAppTemplateStatusSensor(BaseSensorOperator):
@@ -36,8 +37,9 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
     :param template_name: the template's name (templated).
     :param language: its language code; None matches any language (templated).
-    :param target_statuses: statuses that end the wait successfully.
-    :param failure_statuses: statuses that fail the wait at once.
+    :param target_statuses: statuses that end the wait successfully (default APPROVED).
+    :param failure_statuses: statuses that fail the wait at once (default REJECTED,
+        PAUSED, DISABLED).
     :param missing_grace: checks to tolerate a template that does not exist yet (in
         ``mode="reschedule"`` too: counted from Airflow's reschedule count).
     """
@@ -51,8 +53,8 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         *,
         template_name: str,
         language: str | None = None,
-        target_statuses: Sequence[str] = DEFAULT_TARGET_STATUSES,
-        failure_statuses: Sequence[str] = DEFAULT_FAILURE_STATUSES,
+        target_statuses: Sequence[str] | None = None,
+        failure_statuses: Sequence[str] | None = None,
         missing_grace: int = 3,
         whatsapp_conn_id: str = DEFAULT_CONN_ID,
         waba_id: str | None = None,
@@ -63,13 +65,13 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         super().__init__(**kwargs)
         self.template_name = template_name
         self.language = language
-        self.target_statuses = tuple(target_statuses)
-        self.failure_statuses = tuple(failure_statuses)
+        self.target_statuses = target_statuses
+        self.failure_statuses = failure_statuses
         self.missing_grace = missing_grace
         self.whatsapp_conn_id = whatsapp_conn_id
         self.waba_id = waba_id
         self.deferrable = deferrable
-        self._missing_pokes = 0
+        self._watch: StatusWatch | None = None  # made at the first poke, once rendered
         self._link_template_id: str | None = None
         self._link_persisted = False
 
@@ -79,24 +81,29 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
         return WhatsAppHook(self.whatsapp_conn_id, waba_id=self.waba_id or None)
 
+    @property
+    def watch(self) -> StatusWatch:
+        """The wait's rules and missing count, shared with the trigger it defers to."""
+        if self._watch is None:
+            from ..message_templates.status import StatusWatch
+
+            self._watch = StatusWatch(
+                self.template_name,
+                self.language,
+                target_statuses=self.target_statuses,
+                failure_statuses=self.failure_statuses,
+                missing_grace=self.missing_grace,
+            )
+        return self._watch
+
     def poke(self, context: Any) -> PokeReturnValue | bool:
+        watch = self.watch
         with airflow_failure_semantics():
-            template = self.hook.client.get_template(self.template_name, self.language or None)
-        self._missing_pokes = self._missing_pokes + 1 if template is None else 0
-        if template is None and self.reschedule:
-            # Each poke is a fresh process: count the pokes of this try, which Airflow
-            # keeps (a template seen earlier and gone now was deleted: no grace lost).
-            earlier = int(context.get("task_reschedule_count") or 0)
-            self._missing_pokes = max(self._missing_pokes, earlier + 1)
-        check = check_status(
-            template,
-            name=self.template_name,
-            language=self.language or None,
-            target_statuses=self.target_statuses,
-            failure_statuses=self.failure_statuses,
-            missing_pokes=self._missing_pokes,
-            missing_grace=self.missing_grace,
-        )
+            template = self.hook.client.get_template(watch.template_name, watch.language)
+        # Each rescheduled poke is a fresh process: count the pokes of this try, which
+        # Airflow keeps (a template seen earlier and gone now was deleted: no grace lost).
+        earlier = int(context.get("task_reschedule_count") or 0) if self.reschedule else -1
+        check = watch.look(template, missing_at_least=earlier + 1)
         self.log.info(check.message)
         self._persist_link(context, template.get("id") if template else None)
         if check.failed:
@@ -122,6 +129,12 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         self._link_template_id, self._link_persisted = template_id, True
 
     def execute(self, context: Any) -> Any:
+        try:
+            return self._execute(context)
+        finally:
+            close_hook(self)
+
+    def _execute(self, context: Any) -> Any:
         if not self.deferrable:
             return super().execute(context)
         # Already decided? Then there is nothing to defer.
@@ -137,15 +150,10 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
         self.defer(
             trigger=WhatsAppTemplateStatusTrigger(
-                template_name=self.template_name,
-                language=self.language or None,
-                target_statuses=self.target_statuses,
-                failure_statuses=self.failure_statuses,
+                **self.watch.to_kwargs(),
                 whatsapp_conn_id=self.whatsapp_conn_id,
                 waba_id=self.waba_id or None,
                 poke_interval=float(self.poke_interval),
-                missing_grace=self.missing_grace,
-                missing_pokes=self._missing_pokes,
                 deadline=time.time() + float(self.timeout),
             ),
             method_name="execute_complete",
@@ -154,6 +162,12 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         )
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        try:
+            return self._complete(context, event)
+        finally:
+            close_hook(self)
+
+    def _complete(self, context: Any, event: dict[str, Any]) -> Any:
         status = event.get("status")
         template = event.get("template") or {}
         if template.get("id"):

@@ -9,10 +9,11 @@ which a path router cannot express. Starlette parses multipart bodies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import deque
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -91,8 +92,9 @@ class Incoming:
     record: RecordedRequest
 
 
-async def _incoming(scope: Scope, body: bytes) -> Incoming:
-    """Parse headers, query and body (JSON, or a form with files) and record them."""
+async def _incoming(scope: Scope, body: bytes, clock: Callable[[], float]) -> Incoming:
+    """Parse headers, query and body (JSON, or a form with files) and record them,
+    arrived now by the emulator's ``clock``."""
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
     query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
     payload: Any = None
@@ -130,7 +132,7 @@ async def _incoming(scope: Scope, body: bytes) -> Incoming:
         status=None,
         fault=None,
         processed=False,
-        received_at=time.monotonic(),
+        received_at=clock(),
         host=headers.get("host", ""),
     )
     return Incoming(method, path, query, headers, payload, json_error, form, uploads, record)
@@ -161,7 +163,7 @@ class EmulatorApp:
             missing = {"detail": f"no control route {scope['method']} {scope['path']}"}
             await _send(send, json_reply(missing, 404))
             return
-        req = await _incoming(scope, body)
+        req = await _incoming(scope, body, self.state.clock)
         state = self.state
         fault: str | None = None
         with state.lock:
@@ -176,13 +178,13 @@ class EmulatorApp:
                     fault = req.record.fault = state.faults.draw()
                 latency = state.settings.latency
         if latency > 0:
-            await asyncio.sleep(latency)
+            await self._pause(latency)
         if reply is None:
             reply = await self._faulted_or_routed(req, fault, scope, receive)
             if reply is None:  # dropped
                 return
         req.record.status = reply[0]
-        req.record.answered_at = time.monotonic()
+        req.record.answered_at = state.clock()
         await _send(send, reply)
 
     def _front_door(self, req: Incoming) -> Reply | None:
@@ -269,7 +271,7 @@ class EmulatorApp:
         media_id = path[len("/_lookaside/") :].strip("/")
         entry = self.state.lookaside_tokens.get(query.get("token", ""))
         item = self.state.media.get(media_id)
-        if entry is None or entry[0] != media_id or entry[1] < time.monotonic() or item is None:
+        if entry is None or entry[0] != media_id or entry[1] < self.state.clock() or item is None:
             return 404, b"URL signature mismatch or expired", [(b"content-type", b"text/plain")]
         return 200, item["data"], [(b"content-type", str(item["mime_type"]).encode())]
 
@@ -281,6 +283,17 @@ class EmulatorApp:
             transport.abort()
         while (await receive())["type"] != "http.disconnect":
             pass
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` (``latency``), cut short when the server stops: ``stop()``
+        stays prompt with requests held by a long latency. Never shorter than ``seconds`` by
+        the machine's clock: a loop's timers (uvloop's ms-resolution, cached ``loop.time()``)
+        may fire a little early, so it waits out the rest."""
+        assert self.closing is not None
+        end = time.monotonic() + seconds
+        while not self.closing.is_set() and (left := end - time.monotonic()) > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.closing.wait(), left)
 
     async def _linger(self, receive: Any, seconds: float) -> bool:
         """Wait ``seconds`` before answering; ``False`` if the client left or we stop."""

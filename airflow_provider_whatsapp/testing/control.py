@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,8 +27,8 @@ def configure(state: State, **values: Any) -> None:
 
 def open_window(state: State, phones: Iterable[str]) -> None:
     """Record that these users wrote in just now (opens their 24-hour window)."""
-    now = time.time()
     with state.lock:
+        now = state.clock()
         for phone in phones:
             state.windows[str(phone)] = now
 
@@ -61,6 +60,7 @@ def add_template(
             fmt,
             status.upper(),
             reason if status.upper() == "REJECTED" else None,
+            submitted_at=state.clock(),
         )
         state.templates.append(tpl)
         if initial:
@@ -79,7 +79,7 @@ def set_template_status(
             raise KeyError(f"no template {name}" + (f" in {language}" if language else ""))
         for tpl in found:
             if status == "PENDING":
-                tpl.resubmit()
+                tpl.resubmit(state.clock())
                 continue
             tpl.status = status
             tpl.rejected_reason = (reason or "NONE") if status == "REJECTED" else None
@@ -89,7 +89,7 @@ def inject_faults(
     state: State, ratio: float, kinds: Sequence[str] = ("429", "500", "503"), **options: Any
 ) -> None:
     """Replace the fault plan (ratio 0 clears it)."""
-    plan = FaultPlan.from_args(ratio, kinds, **options)
+    plan = FaultPlan(ratio=ratio, kinds=tuple(kinds), **options)
     with state.lock:
         state.faults = plan
 

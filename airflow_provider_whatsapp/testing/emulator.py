@@ -12,7 +12,6 @@ import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 from . import control
@@ -88,12 +87,7 @@ class WhatsAppEmulator:
     def __enter__(self) -> WhatsAppEmulator:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property
@@ -280,8 +274,23 @@ class WhatsAppEmulator:
         """Undo :meth:`break_account`: the key works and the connections are back."""
         control.break_account(self._state, None)
 
+    def freeze_clock(self) -> None:
+        """Stop the emulator's clock: requests arrive at one instant (a burst is one
+        burst to the rate limit however slow the machine), reviews and windows wait for
+        :meth:`advance_clock`. :meth:`reset` starts it again."""
+        with self._state.lock:
+            self._state.clock.freeze()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock ``seconds`` on, frozen or not: the rate limit's
+        second, ``review_delay``, the 24-hour window, the hourly template creation limit
+        and media URL expiry see that time pass, without a test sleeping through it."""
+        with self._state.lock:
+            self._state.clock.advance(seconds)
+
     def reset(self) -> None:
-        """Forget traffic, media, windows, faults; restore templates and settings."""
+        """Forget traffic, media, windows, faults; restore templates, settings and the
+        running clock."""
         self._state.clear()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 FAULT_KINDS = frozenset({"429", "500", "503", "drop_before", "drop_after", "slow_after"})
@@ -27,6 +26,11 @@ class FaultPlan:
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
+        # Arguments arrive from Python callers and from JSON bodies alike: normalize them.
+        self.ratio = float(self.ratio)
+        self.kinds = tuple(str(k) for k in self.kinds)
+        self.retry_after = float(self.retry_after)
+        self.slow_seconds = float(self.slow_seconds)
         if not 0.0 <= self.ratio <= 1.0:
             raise ValueError("ratio must be within 0..1")
         unknown = set(self.kinds) - FAULT_KINDS
@@ -37,27 +41,6 @@ class FaultPlan:
         if self.paths not in FAULT_PATHS:
             raise ValueError(f"paths must be one of {sorted(FAULT_PATHS)}")
         self.rng = random.Random(self.seed)
-
-    @classmethod
-    def from_args(
-        cls,
-        ratio: float,
-        kinds: Sequence[str] = ("429", "500", "503"),
-        *,
-        retry_after: float = 1.0,
-        seed: int | None = 0,
-        paths: str = "messages",
-        slow_seconds: float = 60.0,
-    ) -> FaultPlan:
-        """Validate ``inject_faults`` arguments into a plan."""
-        return cls(
-            ratio=float(ratio),
-            kinds=tuple(str(k) for k in kinds),
-            retry_after=float(retry_after),
-            slow_seconds=float(slow_seconds),
-            paths=paths,
-            seed=seed,
-        )
 
     def applies(self, method: str, path: str) -> bool:
         """Whether this request is eligible (gateway routes only)."""

@@ -11,7 +11,6 @@ import binascii
 import hashlib
 import itertools
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,7 +174,7 @@ def send_message(state: State, call: Call) -> dict[str, Any]:
         )
     raw = f"HBgL{to}FQIAERgS{_nonce}{next(_wamids):012X}".encode()
     wamid = "wamid." + base64.b64encode(raw).decode()
-    state.messages.append(SentMessage(to, mtype, payload, wamid, time.monotonic()))
+    state.messages.append(SentMessage(to, mtype, payload, wamid, state.clock()))
     return {
         "messaging_product": "whatsapp",
         "contacts": [{"input": to, "wa_id": to}],
@@ -211,7 +210,7 @@ def get_media(state: State, call: Call) -> dict[str, Any]:
     media_id = call.segments[0]
     item = state.media[media_id]
     token = secrets.token_urlsafe(12)
-    state.lookaside_tokens[token] = (media_id, time.monotonic() + LOOKASIDE_TTL)
+    state.lookaside_tokens[token] = (media_id, state.clock() + LOOKASIDE_TTL)
     return {
         "url": f"http://localhost:{state.port}/_lookaside/{media_id}?token={token}",
         "mime_type": item["mime_type"],
@@ -296,7 +295,7 @@ def create_template(state: State, call: Call) -> dict[str, Any]:
             f"Message template language is being deleted or already exists: {name} ({language})",
             subcode=2388024,
         )
-    now = time.monotonic()
+    now = state.clock()
     recent = state.template_creations
     while recent and now - recent[0] >= 3600:
         recent.popleft()
@@ -352,7 +351,7 @@ def edit_template(state: State, call: Call) -> dict[str, Any]:
     components = body.get("components", tpl.components)
     check_components(components, category, fmt)
     tpl.category, tpl.components, tpl.parameter_format = category, components, fmt
-    tpl.resubmit()
+    tpl.resubmit(state.clock())
     return SUCCESS
 
 

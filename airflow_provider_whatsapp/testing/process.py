@@ -14,7 +14,6 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import httpx
@@ -112,12 +111,7 @@ class EmulatorProcess:
     def __enter__(self) -> EmulatorProcess:
         return self.start() if self.proc is None else self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # -- what it printed -------------------------------------------------------------
@@ -162,7 +156,8 @@ class EmulatorProcess:
         return str(self.control("templates", {"name": name, "language": language, **spec})["id"])
 
     def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages, with the emulator's ``received_at`` (its ``time.monotonic``)."""
+        """Accepted messages, with the emulator's ``received_at`` (its clock: the
+        machine's ``time.monotonic`` unless a test froze or advanced it)."""
         return list(self.control("messages"))
 
     def requests(self) -> list[dict[str, Any]]:

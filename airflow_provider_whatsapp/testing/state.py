@@ -47,7 +47,7 @@ class RecordedRequest:
     received_at: float
     host: str
     answered_at: float | None = None
-    """When the answer left (monotonic); ``None`` while unanswered or when dropped."""
+    """When the answer left (the emulator's clock); ``None`` while unanswered or dropped."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form for the ``/_emulator/requests`` route."""
@@ -81,14 +81,15 @@ class Template:
     parameter_format: str
     status: str
     rejected_reason: str | None = None
-    submitted_at: float = field(default_factory=time.monotonic)
+    submitted_at: float = 0.0
+    """When it was (re)submitted for review, on the emulator's :class:`Clock`."""
     pending_reads: int = 0
     """API reads that answered PENDING since the last submission."""
 
-    def resubmit(self) -> None:
-        """Back to PENDING review (an edit, or a test moving it there)."""
+    def resubmit(self, now: float) -> None:
+        """Back to PENDING review (an edit, or a test moving it there) at ``now``."""
         self.status, self.rejected_reason = "PENDING", None
-        self.submitted_at, self.pending_reads = time.monotonic(), 0
+        self.submitted_at, self.pending_reads = now, 0
 
     def to_api(self) -> dict[str, Any]:
         """The template as Graph lists it (``rejected_reason`` only when rejected)."""
@@ -153,6 +154,32 @@ def phone_digits(phone: object) -> str:
     return digits
 
 
+class Clock:
+    """The emulator's time in seconds: the machine's monotonic clock until a test freezes
+    it; :meth:`advance` moves it on, frozen or not. Every time rule reads it (the rate
+    limit's sliding second, template reviews, the hourly creation limit, the 24-hour
+    window, media URL expiry), so a test checks them by moving it instead of sleeping."""
+
+    def __init__(self) -> None:
+        self._frozen_at: float | None = None
+        self._offset = 0.0
+
+    def __call__(self) -> float:
+        base = time.monotonic() if self._frozen_at is None else self._frozen_at
+        return base + self._offset
+
+    def freeze(self) -> None:
+        """Stop the clock where it is (until :meth:`advance` moves it)."""
+        if self._frozen_at is None:
+            self._frozen_at = time.monotonic()
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock ``seconds`` on (never back)."""
+        if not seconds >= 0:
+            raise ValueError(f"the emulator's clock only moves forward, got {seconds!r}")
+        self._offset += seconds
+
+
 class PhoneWindows(UserDict[str, float]):
     """When each user last wrote in, keyed by :func:`phone_digits`: a window opened for
     ``+1 650 555 1234`` (Python API, ``--open-window``, ``POST /_emulator/windows``) is
@@ -214,8 +241,10 @@ class State:
         self.clear()
 
     def clear(self) -> None:
-        """Forget traffic, media, windows and limits; restore templates and settings."""
+        """Forget traffic, media, windows and limits; restore templates, settings and
+        the running clock."""
         with self.lock:
+            self.clock = Clock()
             self.requests: list[RecordedRequest] = []
             self.messages: list[SentMessage] = []
             self.media: dict[str, dict[str, Any]] = {}
@@ -257,7 +286,7 @@ class State:
         delay = self.settings.review_delay
         if delay is None:
             return
-        now = time.monotonic()
+        now = self.clock()
         reads = self.settings.review_after_reads
         for tpl in self.templates:
             if (
@@ -299,4 +328,4 @@ class State:
     def window_open(self, phone: str) -> bool:
         """Whether ``phone`` wrote to the business within the last 24 hours."""
         opened = self.windows.get(phone)
-        return opened is not None and time.time() - opened < WINDOW_SECONDS
+        return opened is not None and self.clock() - opened < WINDOW_SECONDS

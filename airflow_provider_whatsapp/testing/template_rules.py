@@ -241,7 +241,8 @@ def _check_buttons(comp: dict[str, Any], where: str) -> None:
         elif btype == "PHONE_NUMBER":
             text(need(button, "phone_number", bwhere), f"{bwhere}.phone_number", 1, 20)
         elif btype == "COPY_CODE":
-            text(need(button, "example", bwhere), f"{bwhere}.example", 1, 15)
+            # Meta's coupon-template page (updated Dec 2025): 20 characters (15 before).
+            text(need(button, "example", bwhere), f"{bwhere}.example", 1, 20)
     for btype, cap in _BUTTON_CAPS.items():
         if counts.get(btype, 0) > cap:
             raise invalid(f"{where}.buttons: at most {cap} {btype} button(s)")

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import time
+import traceback
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
-from airflow_provider_whatsapp.client import AsyncWhatsAppClient, WhatsAppClient, errors
+from airflow_provider_whatsapp.client import (
+    AsyncWhatsAppClient,
+    ClientConfig,
+    WhatsAppClient,
+    errors,
+)
 from airflow_provider_whatsapp.client.ratelimit import SlidingWindowLimiter
+from airflow_provider_whatsapp.client.request import ApiRequest
 from airflow_provider_whatsapp.messages import TextMessage
 from tests.helpers import client_config
 
@@ -25,6 +35,21 @@ def text_to(phone: str = PHONE, body: str = "hi") -> dict[str, Any]:
 
 def gateway(emu: Any, path: str = "") -> list[Any]:
     return [r for r in emu.requests if path in r.path]
+
+
+@pytest.fixture
+def steady_heap() -> Iterator[None]:
+    """For tests that compare when requests reach the emulator. It runs in this process:
+    a full garbage collection of the suite's heap (~100 ms) stalls its thread between a
+    request's departure (when the limiter counts it) and its arrival stamp, a delay no
+    gateway in another process would see. Freezing the heap built so far keeps the
+    collections during the test short."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def test_send_message_exact_request(whatsapp_emulator) -> None:
@@ -268,6 +293,7 @@ def test_parameter_count_mismatch(whatsapp_emulator) -> None:
     assert info.value.code == 132000
 
 
+@pytest.mark.usefixtures("steady_heap")
 def test_retries_honour_retry_after_then_succeed(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     whatsapp_emulator.inject_faults(1.0, ("429",), retry_after=0.4)
@@ -347,8 +373,34 @@ def test_unreachable_host_is_a_connection_error(whatsapp_emulator) -> None:
     with WhatsAppClient(config) as client, pytest.raises(errors.WhatsAppConnectionError) as info:
         client.send_message(text_to())
     assert "refused" in str(info.value).lower() or "ConnectError" in str(info.value)
+    assert isinstance(info.value.__cause__, httpx.ConnectError)  # chained, not dropped
 
 
+def test_a_network_failure_keeps_its_httpx_cause_without_the_key(whatsapp_emulator) -> None:
+    """A key pasted with a line break: h11 refuses the header and writes its value, key
+    and all, into its message, which httpx and httpcore repeat. Our error is chained to
+    httpx's, and no text in the printed traceback (every exception in the chain) shows
+    the key. A request the HTTP library refuses to write is a config error: no retry."""
+    with WhatsAppClient(client_config(whatsapp_emulator, api_key=SECRET + "\n")) as client:
+        with pytest.raises(errors.WhatsAppConfigError, match="line breaks") as info:
+            client.get_phone_number()
+    assert not info.value.retryable
+    assert isinstance(info.value.__cause__, httpx.LocalProtocolError)
+    printed = "".join(traceback.format_exception(info.value))
+    assert "Illegal header value" in printed  # the cause is shown...
+    assert "The above exception was the direct cause" in printed
+    assert SECRET not in printed  # ...without the key
+    chain: list[BaseException] = []
+    error: BaseException | None = info.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert len(chain) >= 3  # ours, httpx's, httpcore's (and h11's)
+    assert not [e for e in chain if SECRET in str(e) or SECRET in repr(e.args)]
+    assert whatsapp_emulator.requests == []  # it never left
+
+
+@pytest.mark.usefixtures("steady_heap")
 def test_burst_of_50_at_limit_10_gets_no_429(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     config = client_config(whatsapp_emulator, api_key=whatsapp_emulator.api_key, max_retries=0)
@@ -367,11 +419,17 @@ def test_burst_of_50_at_limit_10_gets_no_429(whatsapp_emulator) -> None:
 
 class HeldBackLimiter(SlidingWindowLimiter):
     """Grants a slot, then holds the request back 50 ms, as a TLS handshake or a busy
-    machine would between the slot and the request's bytes leaving."""
+    machine would between the slot and the request's bytes leaving. Records where each
+    slot is moved when its request leaves (:meth:`restamp`)."""
 
     def __init__(self) -> None:
         super().__init__(10)
         self.granted: list[float] = []
+        self.departed: list[float] = []
+
+    def restamp(self, stamp: float) -> float:
+        self.departed.append(moved := super().restamp(stamp))
+        return moved
 
     def acquire(self) -> float:
         self.granted.append(stamp := super().acquire())
@@ -390,7 +448,7 @@ def test_the_slot_is_taken_when_the_request_leaves(whatsapp_emulator) -> None:
     limiter = HeldBackLimiter()
     with WhatsAppClient(config, limiter=limiter) as client:
         client.send_message(text_to())
-    (slot,) = limiter._starts
+    (slot,) = limiter.departed
     assert slot >= limiter.granted[0] + 0.05
 
     limiter = HeldBackLimiter()
@@ -400,11 +458,12 @@ def test_the_slot_is_taken_when_the_request_leaves(whatsapp_emulator) -> None:
             await aclient.send_message(text_to())
 
     asyncio.run(send())
-    (slot,) = limiter._starts
+    (slot,) = limiter.departed
     assert slot >= limiter.granted[0] + 0.05
     assert len(whatsapp_emulator.messages) == 2
 
 
+@pytest.mark.usefixtures("steady_heap")
 def test_sync_and_async_clients_share_one_limit(whatsapp_emulator) -> None:
     whatsapp_emulator.open_window(PHONE)
     config = client_config(whatsapp_emulator, max_retries=0)
@@ -466,3 +525,103 @@ def test_key_never_in_logs_reprs_or_errors(caplog) -> None:
     assert texts
     assert not [t for t in texts if SECRET in t]
     assert not [r for r in non_gateway if SECRET in str(r.headers)]
+
+
+# -- before_send: a hook on every attempt, after its rate-limit slot -----------------
+
+
+def test_before_send_sees_every_attempt_just_before_it_leaves(whatsapp_emulator) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    whatsapp_emulator.inject_faults(1.0, ("503",))
+    seen: list[ApiRequest] = []
+    config = client_config(whatsapp_emulator, max_retries=2)
+    with (
+        WhatsAppClient(config, before_send=[seen.append]) as client,
+        pytest.raises(errors.ServerError),
+    ):
+        client.send_message(text_to())
+    assert len(seen) == len(whatsapp_emulator.requests) == 3  # the first try and 2 retries
+    assert {(r.method, r.target) for r in seen} == {("POST", "gateway")}
+
+
+class OrderLimiter(SlidingWindowLimiter):
+    def __init__(self, events: list[str]) -> None:
+        super().__init__(10)
+        self.events = events
+
+    async def acquire_async(self) -> float:
+        stamp = await super().acquire_async()
+        self.events.append("slot")
+        return stamp
+
+
+def test_async_before_send_runs_after_the_slot_and_can_stop_the_request(
+    whatsapp_emulator,
+) -> None:
+    whatsapp_emulator.open_window(PHONE)
+    events: list[str] = []
+
+    async def note(request: ApiRequest) -> None:
+        events.append("hook")
+
+    async def refuse(request: ApiRequest) -> None:
+        raise errors.WhatsAppConfigError("stopped before it left")
+
+    async def main() -> None:
+        config = client_config(whatsapp_emulator)
+        async with AsyncWhatsAppClient(
+            config, limiter=OrderLimiter(events), before_send=[note]
+        ) as client:
+            await client.send_message(text_to())
+            client.before_send.append(refuse)
+            with pytest.raises(errors.WhatsAppConfigError, match="stopped"):
+                await client.send_message(text_to())
+
+    asyncio.run(main())
+    assert events == ["slot", "hook", "slot", "hook"]
+    assert len(whatsapp_emulator.requests) == 1  # the refused one never left
+
+
+# -- the key goes to trusted hosts only ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "trusted"),
+    [
+        ("https://gateway.maton.ai/whatsapp-business/v21.0/1/messages", True),
+        ("https://GATEWAY.maton.ai:443/x", True),
+        ("https://ctrl.maton.ai/connections", True),
+        ("https://gateway.maton.ai:8443/x", False),
+        ("http://gateway.maton.ai:443.evil.example/x", False),
+        ("https://gateway.maton.ai.evil.example/x", False),
+        ("https://gateway.maton.ai@evil.example/x", False),
+        ("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", False),
+        ("https://gateway.maton.ai:port/x", False),
+        ("not a url", False),
+    ],
+)
+def test_trusted_hosts_decide_where_the_key_may_go(url: str, trusted: bool) -> None:
+    config = ClientConfig(api_key="k")
+    assert config.trusted_hosts == {"gateway.maton.ai", "ctrl.maton.ai"}
+    assert config.trusts(url) is trusted
+
+
+def test_a_media_download_from_another_host_carries_no_key(whatsapp_emulator) -> None:
+    """The emulator's "CDN" is ``localhost:<port>``, the gateway ``127.0.0.1:<port>``: the
+    same server, another host. Every request the client makes is checked against
+    ``trusted_hosts``; the CDN's gets neither the key nor the Maton connection."""
+    config = client_config(whatsapp_emulator, maton_connection=whatsapp_emulator.connection_id)
+    assert not config.trusts(f"http://localhost:{whatsapp_emulator.port}/_lookaside/1")
+    with WhatsAppClient(config) as client:
+        media_id = client.upload_media(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+        client.download_media(media_id)
+    by_host = {r.host: r.headers for r in whatsapp_emulator.requests}
+    assert set(by_host) == {
+        f"127.0.0.1:{whatsapp_emulator.port}",
+        f"localhost:{whatsapp_emulator.port}",
+    }
+    assert by_host[f"127.0.0.1:{whatsapp_emulator.port}"]["authorization"].endswith(
+        whatsapp_emulator.api_key
+    )
+    cdn = by_host[f"localhost:{whatsapp_emulator.port}"]
+    assert "authorization" not in cdn and "maton-connection" not in cdn

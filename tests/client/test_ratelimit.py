@@ -41,31 +41,41 @@ class GrantClock:
 
 
 class FakeClock:
+    """A clock and the sleep that moves it: given to the limiter's ``clock`` and ``sleep``,
+    every wait is recorded and costs no time."""
+
     def __init__(self) -> None:
         self.now = 1000.0
+        self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def fake_limiter(rate: float, **kwargs: float) -> tuple[SlidingWindowLimiter, FakeClock]:
+    clock = FakeClock()
+    return SlidingWindowLimiter(rate, clock=clock, sleep=clock.sleep, **kwargs), clock
+
 
 def test_no_window_holds_more_than_rate_with_a_fake_clock() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(10, clock=clock)
-    starts = []
-    for _ in range(200):
-        while (wait := limiter._try_acquire()) > 0:
-            clock.now += wait
-        starts.append(clock.now)
+    limiter, clock = fake_limiter(10)
+    starts = [limiter.acquire() for _ in range(200)]
+    assert starts == sorted(starts) and starts[-1] == clock.now
     assert max_in_any_window(starts) == 10
     rate = (len(starts) - 1) / (starts[-1] - starts[0])
     assert rate >= 9.5  # wastes little: at least 95 % of the limit
 
 
 def test_first_second_is_not_a_double_burst() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(10, clock=clock)
-    granted = sum(1 for _ in range(30) if limiter._try_acquire() == 0)
-    assert granted == 10
+    limiter, clock = fake_limiter(10)
+    start = clock.now
+    starts = [limiter.acquire() for _ in range(30)]
+    assert starts[:10] == [start] * 10  # the first ten at once, no wait
+    assert clock.sleeps[0] > 0 and starts[10] >= start + 1.0  # the 11th a window later
 
 
 def test_threads_share_the_limit() -> None:
@@ -108,13 +118,12 @@ def test_async_tasks_share_the_limit() -> None:
 
 
 def test_penalize_halves_and_pauses_then_reward_recovers() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(10, clock=clock)
+    limiter, clock = fake_limiter(10)
+    start = clock.now
     limiter.penalize(2.0)
     assert limiter.rate == 5
-    assert limiter._try_acquire() == 2.0  # paused for Retry-After
-    clock.now += 2.0
-    assert limiter._try_acquire() == 0
+    assert limiter.acquire() == start + 2.0  # paused for Retry-After
+    assert clock.sleeps == [2.0]
     for _ in range(20):
         clock.now += 1.0
         limiter.reward()
@@ -122,13 +131,8 @@ def test_penalize_halves_and_pauses_then_reward_recovers() -> None:
 
 
 def test_fractional_rates() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(0.5, clock=clock)
-    starts = []
-    for _ in range(5):
-        while (wait := limiter._try_acquire()) > 0:
-            clock.now += wait
-        starts.append(clock.now)
+    limiter, _ = fake_limiter(0.5)
+    starts = [limiter.acquire() for _ in range(5)]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(g >= 2.0 for g in gaps)
 
@@ -140,19 +144,13 @@ def test_shared_limiter_is_one_per_account() -> None:
 
 
 def test_fractional_rate_never_exceeds_its_floor_in_one_second() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(9.875, clock=clock)
-    starts = []
-    for _ in range(100):
-        while (wait := limiter._try_acquire()) > 0:
-            clock.now += wait
-        starts.append(clock.now)
+    limiter, _ = fake_limiter(9.875)
+    starts = [limiter.acquire() for _ in range(100)]
     assert max_in_any_window(starts) <= 9
 
 
 def test_a_burst_of_429s_halves_the_rate_once() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(10, clock=clock)
+    limiter, _ = fake_limiter(10)
     for _ in range(4):
         limiter.penalize(1.0)
     assert limiter.rate == 5
@@ -161,26 +159,26 @@ def test_a_burst_of_429s_halves_the_rate_once() -> None:
 def test_restamp_moves_a_late_slot_to_its_departure() -> None:
     """A slot taken at t whose request leaves at t + 0.05: the window counts from the
     departure, so the next window's first request is held back those 50 ms too."""
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(2, safety=0.0, clock=clock)
+    limiter, clock = fake_limiter(2, safety=0.0)
     first = limiter.acquire()
     clock.now += 0.05
-    assert limiter.restamp(first) == clock.now
+    assert limiter.restamp(first) == first + 0.05
     clock.now += 0.1
     second = limiter.acquire()
     assert limiter.restamp(second) == second  # left at once: unchanged
     clock.now = first + 1.0
-    assert limiter._try_acquire() == pytest.approx(0.05)  # not yet: 2 left within 1 s
-    clock.now = first + 1.05
-    assert limiter._try_acquire() == 0
-    assert list(limiter._starts) == [second, first + 1.05]  # the restamped slot aged out
+    assert limiter.acquire() == first + 1.05  # not before a second after the departure
+    # In the window now: second and the third; the restamped first slot aged out.
+    assert limiter.acquire() == second + 1.0
+    assert clock.sleeps == [pytest.approx(0.05), pytest.approx(0.1)]
 
 
 def test_restamp_of_a_slot_already_aged_out_still_counts_the_departure() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(1, safety=0.0, clock=clock)
+    limiter, clock = fake_limiter(2, safety=0.0)
     stamp = limiter.acquire()
     clock.now += 2.0
-    assert limiter._try_acquire() == 0  # the old slot ages out, a new one is taken
+    limiter.acquire()  # the old slot aged out: a new one at once
     late = limiter.restamp(stamp)  # the old request only leaves now
-    assert list(limiter._starts) == [clock.now, late]
+    assert late == clock.now
+    assert limiter.acquire() == late + 1.0  # two in this window: the next waits a second
+    assert clock.sleeps == [1.0]

@@ -28,12 +28,14 @@ import types
 from collections import Counter, defaultdict
 from typing import Any
 
+import httpx
 import pytest
 import tenacity
 
 from airflow_provider_whatsapp.bulk.sender import BulkReport, BulkSender, DeliveryRecord
 from airflow_provider_whatsapp.client import AsyncWhatsAppClient, ClientConfig, WhatsAppClient
 from airflow_provider_whatsapp.client.errors import WhatsAppConnectionError
+from airflow_provider_whatsapp.client.request import ApiRequest
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.bulk.child import jobs_for
@@ -44,6 +46,9 @@ STATUSES = ("accepted", "failed", "invalid", "skipped", "ambiguous", "duplicate"
 # (about 2e-8), so "every recipient accepted" cannot be a fluke of the draw.
 MAX_RETRIES = 10
 CONCURRENCY = 32
+SECRET = b"the-maton-key"  # what keys the record's digests (the operator uses the Maton key)
+# `emu`: rate limit off at the server, a little latency, free-form sends allowed.
+pytestmark = pytest.mark.emu(latency=0.002, enforce_window=False)
 
 
 def phones(n: int, prefix: str = "1555") -> list[str]:
@@ -58,14 +63,19 @@ def send_all(
     resend_unknown: bool = False,
     watch: Any = None,
 ) -> tuple[BulkReport, int]:
-    """Run one bulk send; returns the report and the client's HTTP attempts.
+    """Run one bulk send; returns the report and the client's HTTP attempts (counted by a
+    ``before_send`` hook).
 
-    ``watch(client)`` is called with the client before the send starts."""
+    ``watch(attempts)`` is called with the attempts list before the send starts."""
+    attempts: list[ApiRequest] = []
+
+    async def count(request: ApiRequest) -> None:
+        attempts.append(request)
 
     async def main() -> tuple[BulkReport, int]:
-        client = AsyncWhatsAppClient(config, concurrency=CONCURRENCY)
+        client = AsyncWhatsAppClient(config, concurrency=CONCURRENCY, before_send=[count])
         if watch is not None:
-            watch(client)
+            watch(attempts)
         try:
             sender = BulkSender(
                 client,
@@ -77,7 +87,7 @@ def send_all(
             report = await sender.run(jobs_for(numbers))
         finally:
             await client.aclose()
-        return report, client.transport.attempts
+        return report, len(attempts)
 
     return asyncio.run(main())
 
@@ -114,13 +124,6 @@ def faults_by_recipient(emu: WhatsAppEmulator) -> dict[str, list[str | None]]:
 def quiet_retries(caplog: pytest.LogCaptureFixture) -> None:
     """Thousands of "retrying" warnings are expected here; keep only errors."""
     caplog.set_level(logging.ERROR, logger="airflow_provider_whatsapp")
-
-
-@pytest.fixture
-def emu() -> Any:
-    """Rate limit off at the server, a little latency, free-form sends allowed."""
-    with WhatsAppEmulator(rate_limit=None, latency=0.002, enforce_window=False) as emulator:
-        yield emulator
 
 
 # -- faults the server answers without processing ---------------------------------------
@@ -172,9 +175,14 @@ def test_refused_connection_is_retried_until_the_limit_fast(
     )
     waits: list[float] = []
     monkeypatch.setattr(tenacity.nap, "time", types.SimpleNamespace(sleep=waits.append))
-    with WhatsAppClient(config) as client, pytest.raises(WhatsAppConnectionError) as caught:
+    attempts: list[ApiRequest] = []
+    with (
+        WhatsAppClient(config, before_send=[attempts.append]) as client,
+        pytest.raises(WhatsAppConnectionError) as caught,
+    ):
         client.send_message(TextMessage.create("15550000001", "hi"))
-    assert client.transport.attempts == 4  # the first try and 3 retries, no more
+    assert len(attempts) == 4  # the first try and 3 retries, no more
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
     assert caught.value.retryable is True
     assert "ConnectError" in str(caught.value)
     assert f"127.0.0.1:{port}" in str(caught.value)
@@ -201,9 +209,9 @@ def test_bulk_started_while_the_gateway_is_down_delivers_each_once_when_it_comes
     )
     stop = threading.Event()
 
-    def start_after_refusals(client: AsyncWhatsAppClient) -> None:
+    def start_after_refusals(attempts: list[ApiRequest]) -> None:
         def wait() -> None:
-            while client.transport.attempts < 2 * CONCURRENCY and not stop.wait(0.005):
+            while len(attempts) < 2 * CONCURRENCY and not stop.wait(0.005):
                 pass
             emulator.start()
 
@@ -248,10 +256,15 @@ def run_mixed(emu: WhatsAppEmulator, numbers: list[str], **config_changes: Any) 
         timeout=2.0,  # well below slow_seconds: a slow answer is a lost answer
         **config_changes,
     )
-    record = DeliveryRecord()
+    record = DeliveryRecord(secret=SECRET)
     report, _ = send_all(config, numbers, record=record)
     emu.clear_faults()
     return report, record
+
+
+def reopened(record: DeliveryRecord) -> DeliveryRecord:
+    """The record as the task's next try reads it: same storage, key and secret."""
+    return DeliveryRecord(record.store, record.key, SECRET)
 
 
 def test_lost_answers_are_ambiguous_and_never_resent(emu: WhatsAppEmulator) -> None:
@@ -285,13 +298,14 @@ def test_lost_answers_are_ambiguous_and_never_resent(emu: WhatsAppEmulator) -> N
     # The reason says what to do; the record keeps them "in flight" (outcome unknown).
     reasons = {r.reason for r in report.results if r.status == "ambiguous"}
     assert all(r and "may or may not have been sent" in r for r in reasons), reasons
-    states = {to: record.state_of(to) for to in numbers}
-    assert {to for to, state in states.items() if state == "unknown"} == ambiguous
-    assert {to for to, state in states.items() if state == "accepted"} == set(numbers) - ambiguous
+    assert {to for to in numbers if record.digest(to) in record.unknown} == ambiguous
+    assert {to for to in numbers if record.digest(to) in record.accepted} == set(
+        numbers
+    ) - ambiguous
 
     # A retry of the task (same record) neither resends nor forgets them.
     requests_before = len(emu.requests)
-    again, _ = send_all(client_config(emu, rate_limit=None), numbers, record=record.reopened())
+    again, _ = send_all(client_config(emu, rate_limit=None), numbers, record=reopened(record))
     by_to = assert_adds_up(again, numbers)
     assert {to for to, s in by_to.items() if s == "ambiguous"} == ambiguous
     assert {to for to, s in by_to.items() if s == "skipped"} == set(numbers) - ambiguous
@@ -332,7 +346,7 @@ def test_resend_unknown_on_a_later_try_duplicates_what_had_landed(
     assert ambiguous
 
     second, _ = send_all(
-        client_config(emu, rate_limit=None), numbers, record=record.reopened(), resend_unknown=True
+        client_config(emu, rate_limit=None), numbers, record=reopened(record), resend_unknown=True
     )
     by_to = assert_adds_up(second, numbers)
     assert {to for to, s in by_to.items() if s == "accepted"} == ambiguous

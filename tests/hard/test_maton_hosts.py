@@ -137,7 +137,7 @@ def test_which_ctrl_url_a_connection_gets(
     )
     config = WhatsAppHook().config
     assert (config.base_url, config.ctrl_url) == (gateway, ctrl)
-    assert config.trusted_hosts == {gateway.split("//")[1].rstrip("/"), ctrl.split("//")[1]}
+    assert config.trusted_hosts == {gateway.split("//")[1].lower(), ctrl.split("//")[1].lower()}
 
 
 def test_client_config_alone_follows_the_same_rule() -> None:

@@ -22,10 +22,15 @@ from airflow_provider_whatsapp.version_compat import (
     AIRFLOW_V_3_3_2_PLUS,
     AIRFLOW_V_3_3_PLUS,
 )
-from tests.helpers import FakeSupervisorComms, free_port, set_connection
+from tests.helpers import (
+    PHONE_ID,
+    WABA,
+    FakeSupervisorComms,
+    connections_to,
+    free_port,
+    set_connection,
+)
 
-PHONE_ID = "100000000000001"
-WABA = "200000000000001"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -33,17 +38,21 @@ def unique_key() -> str:
     return f"maton-key-{uuid.uuid4().hex}"
 
 
-# -- class attributes --------------------------------------------------------------------
-def test_connection_attributes() -> None:
-    assert WhatsAppHook.conn_name_attr == "whatsapp_conn_id"
-    assert WhatsAppHook.default_conn_name == "whatsapp_default"
-    assert WhatsAppHook.conn_type == "whatsapp"
-    assert WhatsAppHook.hook_name == "WhatsApp Business (Maton)"
-    assert WhatsAppHook().whatsapp_conn_id == "whatsapp_default"
-    assert WhatsAppHook("other").whatsapp_conn_id == "other"
-    behaviour = WhatsAppHook.get_ui_field_behaviour()  # hook-style keys, as 3.1 reads them
-    assert behaviour["relabeling"]["password"] == "Maton API key"
-    assert {"login", "extra"} <= set(behaviour["hidden_fields"])
+# -- Airflow finds the hook -------------------------------------------------------------
+def test_airflow_builds_the_hook_for_a_named_whatsapp_connection(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What Airflow's own code does with a connection id (``BaseHook.get_hook``, behind
+    ``airflow connections test`` and the UI's Test button): the connection type leads to
+    WhatsAppHook, built for that very connection (no ``whatsapp_default`` exists here)."""
+    from airflow.sdk import BaseHook
+
+    set_connection(monkeypatch, emu.airflow_connection(), conn_id="whatsapp_alerts")
+    hook = BaseHook.get_hook("whatsapp_alerts")
+    assert isinstance(hook, WhatsAppHook)
+    ok, message = hook.test_connection()
+    assert ok is True, message
+    assert [r.headers["authorization"] for r in emu.requests] == [f"Bearer {emu.api_key}"]
 
 
 # -- connection -> ClientConfig ----------------------------------------------------------
@@ -278,6 +287,31 @@ async def test_async_config_never_looks_up_synchronously_on_the_event_loop(
         assert (async_calls, sync_threads) == (["whatsapp_default"] * 2, [])
     else:
         assert (async_calls, len(sync_threads)) == ([], 2)
+
+
+def test_close_closes_the_pooled_connection_and_a_later_call_opens_another(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
+    port = whatsapp_emulator_connection.port
+    with WhatsAppHook() as hook:
+        assert hook.client.get_phone_number()["id"] == PHONE_ID
+        assert connections_to(port) == 1  # kept alive for the next request
+    assert connections_to(port) == 0
+    assert hook.client.get_phone_number()["id"] == PHONE_ID  # a new pool
+    hook.close()
+    assert connections_to(port) == 0
+
+
+async def test_aclose_closes_every_client_the_hook_handed_out(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
+    port = whatsapp_emulator_connection.port
+    async with WhatsAppHook() as hook:
+        clients = [await hook.get_async_conn(concurrency=1) for _ in range(2)]
+        for client in clients:
+            assert (await client.get_phone_number(PHONE_ID))["id"] == PHONE_ID
+        assert connections_to(port) == 2
+    assert connections_to(port) == 0
 
 
 # -- test_connection ----------------------------------------------------------------------

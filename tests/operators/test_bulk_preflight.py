@@ -22,7 +22,7 @@ from airflow_provider_whatsapp.bulk.record import DeliveryRecord
 from airflow_provider_whatsapp.bulk.sender import Job, preview
 from airflow_provider_whatsapp.messages import TextMessage
 from airflow_provider_whatsapp.operators.bulk import record_key
-from tests.helpers import task_states, xcom_of
+from tests.helpers import connections_to, task_states, xcom_of
 from tests.operators.test_bulk import NOTICE, emu_dag_test, stored_variables, unthrottled
 
 TEMPLATES = "/message_templates"
@@ -83,6 +83,8 @@ def test_misspelled_template_fails_before_any_message_and_the_fixed_run_sends_ea
     assert dr.state == "success"
     assert xcom_of(dr, "bulk")["summary"]["accepted"] == 20
     assert sorted(m.to for m in emu.messages) == phones
+    # The pre-flight's (sync) and the sends' (async) connections were closed at the end.
+    assert connections_to(emu.port) == 0
 
     # Cleared after it completed, with the template paused meanwhile: there is nobody
     # left to send, so the pre-flight does not stand in the way of the record's marker.
@@ -166,6 +168,32 @@ def test_a_template_message_gets_the_same_pre_flight(
         "Not accepted: 3 x invalid: template 'notice' (en_US) expects body parameters "
         "{{1}}, {{2}} (2), got 1" in capfd.readouterr().out
     )
+
+
+@pytest.mark.dag
+def test_one_message_for_everyone_is_checked_without_a_made_up_recipient(
+    airflow_db, whatsapp_emulator_connection, monkeypatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``message=`` is checked before any send by every rule but its recipient (each
+    recipient's number is its own): no stand-in number is judged in their place."""
+    from tests.dags.bulk_send_message import dag
+
+    emu = whatsapp_emulator_connection
+    unthrottled(emu, monkeypatch)
+    to = numbers("1650570", 3)
+    emu.open_window(*to)
+    text = {"type": "text", "text": {"body": "The depot closes at 6 today"}}
+    dr = dag_test(dag, {"recipients": to, "message": text})
+    assert dr.state == "success"
+    assert sorted(m.to for m in emu.messages) == to
+
+    emu.reset()
+    bad = {"type": "text", "text": {"body": ""}, "to": "n/a"}  # its "to" is replaced anyway
+    dr = dag_test(dag, {"recipients": to, "message": bad})
+    assert dr.state == "failed"
+    assert posts(emu) == []
+    log = capfd.readouterr().out
+    assert "1 validation error for TextMessage\ntext.body\n  String should have at least 1" in log
 
 
 # -- failure reasons in the task log --------------------------------------------------

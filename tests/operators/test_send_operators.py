@@ -37,14 +37,14 @@ from airflow_provider_whatsapp.operators.messages import (
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AirflowFailException
-from tests.helpers import set_connection, task_states, xcom_of
+from tests.helpers import PHONE_ID, TO, WABA, connections_to, set_connection, task_states, xcom_of
 
-PHONE_ID = "100000000000001"
-WABA = "200000000000001"
+# `emu`: a fresh emulator state behind ``whatsapp_default``; the client retries nothing.
+pytestmark = pytest.mark.emu(connection={"rate_limit": 0, "max_retries": 0})
+
 MESSAGES_PATH = f"/whatsapp-business/v21.0/{PHONE_ID}/messages"
 MEDIA_PATH = f"/whatsapp-business/v21.0/{PHONE_ID}/media"
 TEMPLATES_PATH = f"/whatsapp-business/v21.0/{WABA}/message_templates"
-TO = "16505551234"
 WAMID = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 MESSAGES_DATA = Path(__file__).resolve().parents[1] / "data" / "messages"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56
@@ -102,14 +102,6 @@ def use_connection(emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch, **ext
     """Point ``whatsapp_default`` at ``emu``; client rate limit off unless given."""
     for name, value in emu.connection_env(**{"rate_limit": 0, **extra}).items():
         monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def emu(shared_emulator: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch) -> WhatsAppEmulator:
-    """A fresh emulator state behind ``whatsapp_default``; the client retries nothing."""
-    shared_emulator.reset()
-    use_connection(shared_emulator, monkeypatch, max_retries=0)
-    return shared_emulator
 
 
 def message_posts(emu: WhatsAppEmulator) -> list[Any]:
@@ -832,6 +824,21 @@ def test_missing_local_file_is_not_sent_as_a_media_id(
     assert emu.requests == []
 
 
+# -- the hook's connection pool ------------------------------------------------------------
+def test_execute_closes_the_hooks_connection_pool_whether_it_succeeds_or_fails(
+    whatsapp_emulator_connection: WhatsAppEmulator,
+) -> None:
+    """A worker runs one task after another: none leaves its pooled connection open."""
+    emulator = whatsapp_emulator_connection
+    emulator.open_window(TO)
+    run(WhatsAppSendTextOperator(task_id="t", to=TO, text="hi"))
+    assert len(emulator.messages) == 1
+    assert connections_to(emulator.port) == 0
+    with pytest.raises(AirflowFailException, match="does not exist"):
+        run(WhatsAppSendTemplateOperator(task_id="t", to=TO, template_name="nope"))
+    assert connections_to(emulator.port) == 0
+
+
 # -- failure semantics -------------------------------------------------------------------
 def test_window_closed_fails_fast_and_says_send_a_template(emu: WhatsAppEmulator) -> None:
     with pytest.raises(AirflowFailException) as failure:
@@ -981,6 +988,25 @@ def test_dag_with_each_send_operator_templated(airflow_db: Any, emu: WhatsAppEmu
             "message_id": by_type[kind].message_id,
             "message_status": "accepted",
         }, task_id
+
+
+@pytest.mark.dag
+def test_mime_type_is_templated_on_send_as_on_upload(
+    airflow_db: Any, emu: WhatsAppEmulator, tmp_path: Path
+) -> None:
+    from tests.dags.media_mime_templated import dag
+
+    emu.open_window(TO)
+    path = tmp_path / "notes.log"  # no extension that tells the mime type
+    path.write_bytes(b"plain text notes")
+
+    dr = dag_test(dag, {"to": TO, "path": str(path), "mime": "text/plain"})
+
+    assert dr.state == "success", task_states(dr)
+    uploads = [r for r in emu.requests if (r.method, r.path) == ("POST", MEDIA_PATH)]
+    assert [r.form["type"] for r in uploads] == ["text/plain", "text/plain"]
+    [sent] = emu.messages
+    assert sent.payload["document"]["filename"] == "notes.log"
 
 
 MAPPED_TO = ["16505550101", "16505550102", "16505550103"]

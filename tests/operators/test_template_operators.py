@@ -128,7 +128,7 @@ def test_sync_creates_missing_templates_then_changes_nothing(emulator: Any) -> N
         assert entry["action"] == "create" and entry["outcome"] == "created"
         assert entry["id"] == ids[key]
     assert result["plan"]["counts"]["create"] == 3
-    assert result["dry_run"] is False
+    assert result["plan_only"] is False
     assert ti.xcoms[LINK_KEY] == f"{MANAGER_URL}?asset_id={WABA}"
     json.dumps(result)  # XCom-safe
 
@@ -188,19 +188,19 @@ def test_sync_prune_deletes_remote_only_templates_by_id(emulator: Any) -> None:
     ]
 
 
-def test_dry_run_sends_no_write_request(emulator: Any) -> None:
+def test_plan_only_sends_no_write_request(emulator: Any) -> None:
     seed(emulator, ORDER_SHIPPED)
     seed(emulator, {**WELCOME_EN, "components": [{"type": "BODY", "text": "Old text"}]})
     seed(emulator, {**WELCOME_EN, "name": "legacy_promo"})
     op = WhatsAppSyncTemplatesOperator(
-        task_id="sync", source=str(ACCOUNT), update=True, prune=True, dry_run="{{ params.dry }}"
+        task_id="sync", source=str(ACCOUNT), update=True, prune=True, plan_only="{{ params.dry }}"
     )
     op.render_template_fields({"params": {"dry": True}}, jinja2.Environment())
-    assert op.dry_run == "True"  # rendered to text, read as a flag
+    assert op.plan_only == "True"  # rendered to text, read as a flag
     result = op.execute(make_context())
 
     assert {r.method for r in emulator.requests} == {"GET"}
-    assert result["dry_run"] is True
+    assert result["plan_only"] is True
     assert nonzero(result["counts"]) == {"planned": 3, "unchanged": 1}
     planned = {
         (r["name"], r["language"]): r["action"]
@@ -212,6 +212,14 @@ def test_dry_run_sends_no_write_request(emulator: Any) -> None:
         ("welcome", "en_US"): "update",
         ("welcome", "pt_BR"): "create",
     }
+
+
+def test_airflows_own_dry_run_is_not_shadowed(emulator: Any) -> None:
+    """``BaseOperator.dry_run()`` (log the template fields) works on the sync operator:
+    its own "plan only" argument has a name of its own."""
+    op = WhatsAppSyncTemplatesOperator(task_id="sync", source=str(ACCOUNT), plan_only=True)
+    op.dry_run()
+    assert emulator.requests == []
 
 
 # -- sync: failures, budget ---------------------------------------------------------------
@@ -317,7 +325,7 @@ def test_relative_source_is_found_beside_the_dag_file(emulator: Any, tmp_path: P
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "welcome.json").write_text(json.dumps(WELCOME_EN))
     dag = SimpleNamespace(fileloc=str(tmp_path / "my_dag.py"))
-    op = WhatsAppSyncTemplatesOperator(task_id="sync", source="templates", dry_run=True)
+    op = WhatsAppSyncTemplatesOperator(task_id="sync", source="templates", plan_only=True)
     result = op.execute(make_context(dag=dag))
     assert result["results"] == [
         {

@@ -25,11 +25,10 @@ from airflow_provider_whatsapp.version_compat import (
     AirflowSensorTimeout,
     AirflowSkipException,
 )
-from tests.helpers import FakeTI
+from tests.helpers import WABA, FakeTI, connections_to
 
 pytestmark = pytest.mark.whatsapp_emulator(rate_limit=None)
 
-WABA = "200000000000001"
 LINK_KEY = "_link_WhatsAppTemplateLink"
 
 
@@ -114,6 +113,28 @@ def test_target_statuses_can_accept_more_than_approved(whatsapp_emulator_connect
     whatsapp_emulator_connection.add_template("promo", status="IN_APPEAL")
     sensor = poke_sensor("promo", target_statuses=("APPROVED", "IN_APPEAL"))
     assert sensor.execute({"ti": FakeTI()})["status"] == "IN_APPEAL"
+
+
+def test_execute_closes_the_hooks_connections_however_it_ends(
+    whatsapp_emulator_connection: Any,
+) -> None:
+    """A worker runs one task after another: the sensor's pooled connection is closed
+    when its execute ends, whether it succeeds, fails or defers."""
+    from airflow_provider_whatsapp.version_compat import TaskDeferred
+
+    emulator = whatsapp_emulator_connection
+    emulator.add_template("ready")
+    emulator.add_template("refused", status="REJECTED", reason="SCAM")
+    emulator.add_template("pending", status="PENDING")
+    assert poke_sensor("ready").execute({"ti": FakeTI()})["status"] == "APPROVED"
+    assert connections_to(emulator.port) == 0
+    with pytest.raises(AirflowFailException):
+        poke_sensor("refused").execute({"ti": FakeTI()})
+    assert connections_to(emulator.port) == 0
+    with pytest.raises(TaskDeferred):
+        poke_sensor("pending", deferrable=True).execute({"ti": FakeTI()})
+    assert connections_to(emulator.port) == 0
+    assert polls(emulator, "ready") == polls(emulator, "refused") == polls(emulator, "pending") == 1
 
 
 # -- deferrable: the first look is taken in the worker ----------------------------------
@@ -278,6 +299,32 @@ def test_trigger_serialize_round_trips_without_the_key() -> None:
     json.dumps(kwargs)  # what the triggerer stores
 
 
+async def test_the_trigger_polls_through_the_sensors_connection(
+    whatsapp_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sensor on another connection than ``whatsapp_default`` (which does not exist
+    here) defers to a trigger that, serialized and rebuilt as the triggerer does, polls
+    through that same connection."""
+    from airflow_provider_whatsapp.version_compat import TaskDeferred
+
+    for name, value in whatsapp_emulator.connection_env("whatsapp_review").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AIRFLOW_CONN_WHATSAPP_DEFAULT", raising=False)
+    whatsapp_emulator.configure(review_delay=0, review_after_reads=1)
+    template_id = whatsapp_emulator.add_template("order_ready", status="PENDING")
+    sensor = poke_sensor("order_ready", deferrable=True, whatsapp_conn_id="whatsapp_review")
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute({"ti": FakeTI()})
+
+    classpath, kwargs = deferred.value.trigger.serialize()
+    assert kwargs["whatsapp_conn_id"] == "whatsapp_review"
+    module, _, name = classpath.rpartition(".")
+    rebuilt = getattr(importlib.import_module(module), name)(**json.loads(json.dumps(kwargs)))
+    event = await asyncio.wait_for(first_event(rebuilt), 10)
+    assert (event["status"], event["template"]["id"]) == ("success", template_id)
+    assert polls(whatsapp_emulator, "order_ready") == 2  # the sensor's look, the trigger's
+
+
 async def first_event(trigger: WhatsAppTemplateStatusTrigger) -> dict[str, Any]:
     async for event in trigger.run():
         return dict(event.payload)
@@ -312,11 +359,10 @@ async def test_trigger_reports_approval_after_review(whatsapp_emulator_connectio
     }  # looked the connection up itself
 
 
-async def test_trigger_failures_and_timeout(whatsapp_emulator_connection: Any) -> None:
+async def test_trigger_failures(whatsapp_emulator_connection: Any) -> None:
     whatsapp_emulator_connection.add_template(
         "refused", status="REJECTED", reason="TAG_CONTENT_MISMATCH"
     )
-    whatsapp_emulator_connection.add_template("pending", status="PENDING")
 
     rejected = await first_event(trigger_for("refused"))
     assert rejected["status"] == "failure"
@@ -327,23 +373,34 @@ async def test_trigger_failures_and_timeout(whatsapp_emulator_connection: Any) -
     assert missing["status"] == "failure" and "checked 3 times" in missing["message"]
     assert polls(whatsapp_emulator_connection, "nope") == 2
 
-    started = time.monotonic()
-    # A trigger that ignored its deadline would poll on: wait_for turns that into a failure.
-    timeout = await asyncio.wait_for(
-        first_event(trigger_for("pending", deadline=time.time() + 0.4)), 30
-    )
-    assert timeout == {
+
+async def test_trigger_gives_up_at_its_deadline_not_before(
+    whatsapp_emulator_connection: Any,
+) -> None:
+    """The review approves after 20 PENDING answers: a trigger that ignored its deadline
+    would poll on and report success instead of the timeout."""
+    whatsapp_emulator_connection.configure(review_delay=0, review_after_reads=20)
+    whatsapp_emulator_connection.add_template("pending", status="PENDING")
+    timed_out = {
         "status": "timeout",
         "message": "template 'pending' (en_US) was not decided in time",
     }
-    assert time.monotonic() - started > 0.3
+
+    passed = await first_event(trigger_for("pending", deadline=time.time() - 1))
+    assert passed == timed_out
+    assert polls(whatsapp_emulator_connection, "pending") == 1  # one look, then it gives up
+
+    deadline = time.time() + 0.4
+    assert await first_event(trigger_for("pending", deadline=deadline)) == timed_out
+    assert time.time() >= deadline  # it waited for its deadline
 
 
 async def test_trigger_sees_a_pause_while_waiting(whatsapp_emulator_connection: Any) -> None:
     whatsapp_emulator_connection.add_template("promo", status="PENDING")
     waiting = asyncio.create_task(first_event(trigger_for("promo")))
-    await asyncio.sleep(0.3)
-    assert not waiting.done()
+    while polls(whatsapp_emulator_connection, "promo") < 2 and not waiting.done():
+        await asyncio.sleep(0.01)
+    assert not waiting.done()  # saw PENDING twice: waiting
     whatsapp_emulator_connection.set_template_status("promo", "PAUSED")
-    event = await asyncio.wait_for(waiting, 5)
+    event = await waiting
     assert event["status"] == "failure" and "is PAUSED" in event["message"]

@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator, pytest_plugin
-
-PHONE = "16505551234"
+from tests.helpers import TO
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,6 +49,6 @@ def graph_error(response: httpx.Response, code: int, status: int = 400) -> dict[
     return error
 
 
-def text_message(to: str = PHONE, body: str = "hello") -> dict[str, Any]:
+def text_message(to: str = TO, body: str = "hello") -> dict[str, Any]:
     """A minimal valid text message."""
     return {"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": body}}

@@ -15,11 +15,12 @@ import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.testing.process import EmulatorProcess
+from tests.helpers import TO
 
-from .conftest import PHONE, text_message
+from .conftest import text_message
 from .test_emulator_control import ENV
 
-AS_WRITTEN = "+1 650 555 1234"  # PHONE as people write it
+AS_WRITTEN = "+1 650 555 1234"  # TO as people write it
 NAMES = ("WHATSAPP_EMULATOR_URL", "MATON_API_KEY", "AIRFLOW_CONN_WHATSAPP_DEFAULT")
 
 
@@ -46,7 +47,7 @@ def exported_by(script: str) -> dict[str, str]:
 def send(url: str, key: str, phone_number_id: str) -> httpx.Response:
     return httpx.post(
         f"{url}/whatsapp-business/v21.0/{phone_number_id}/messages",
-        json=text_message(PHONE),
+        json=text_message(TO),
         headers={"Authorization": f"Bearer {key}"},
     )
 
@@ -125,7 +126,7 @@ def test_open_window_accepts_numbers_as_written_through_the_process(tmp_path: Pa
         conn = emulator.connection
         sent = send(emulator.url, conn["password"], conn["extra"]["phone_number_id"])
         assert sent.status_code == 200, sent.text
-        assert [m["to"] for m in emulator.messages()] == [PHONE]
+        assert [m["to"] for m in emulator.messages()] == [TO]
 
 
 def test_open_window_refuses_what_is_not_a_number() -> None:
@@ -148,7 +149,7 @@ def test_windows_route_normalises_numbers_as_the_provider_sends_them(
         assert refused.status_code == 400
         assert "not a phone number: 'call me'" in refused.json()["detail"]
         assert control.post("/windows", json={"phones": [AS_WRITTEN]}).status_code == 200
-    assert gw.post(f"/{emu.phone_number_id}/messages", json=text_message(PHONE)).status_code == 200
+    assert gw.post(f"/{emu.phone_number_id}/messages", json=text_message(TO)).status_code == 200
     # The refused request opened nothing, not even its valid number.
     closed = gw.post(f"/{emu.phone_number_id}/messages", json=text_message("15550001111"))
     assert closed.json()["error"]["code"] == 131047, closed.text

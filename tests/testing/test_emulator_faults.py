@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import TO
 
-from .conftest import PHONE, text_message
+from .conftest import text_message
 
 Send = Callable[..., httpx.Response]
 
@@ -19,7 +20,7 @@ Send = Callable[..., httpx.Response]
 @pytest.fixture
 def send(emu: WhatsAppEmulator, gw: httpx.Client) -> Send:
     """POST a valid text message (window open), with an optional read timeout."""
-    emu.open_window(PHONE)
+    emu.open_window(TO)
 
     def post(timeout: float = 5.0) -> httpx.Response:
         return gw.post(f"/{emu.phone_number_id}/messages", json=text_message(), timeout=timeout)
@@ -58,33 +59,30 @@ def test_drop_after_processes_then_closes(emu: WhatsAppEmulator, send: Send) -> 
         send()
     (rec,) = emu.requests
     assert (rec.status, rec.fault, rec.processed) == (None, "drop_after", True)
-    assert len(emu.sent_to(PHONE)) == 1  # sent, though the client never heard
+    assert len(emu.sent_to(TO)) == 1  # sent, though the client never heard
 
 
 def test_slow_after_trips_the_read_timeout_after_processing(
     emu: WhatsAppEmulator, send: Send
 ) -> None:
     emu.inject_faults(1.0, ["slow_after"])
-    start = time.monotonic()
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(httpx.ReadTimeout):  # the fault holds the answer back 60 s
         send(timeout=0.3)
-    assert time.monotonic() - start < 30  # the fault holds the answer back 60 s
     assert len(emu.messages) == 1
-    time.sleep(0.1)  # the server notices the client leaving
     (rec,) = emu.requests
     assert (rec.status, rec.fault, rec.processed) == (None, "slow_after", True)
 
 
 def test_slow_after_answers_eventually(emu: WhatsAppEmulator, send: Send) -> None:
     emu.inject_faults(1.0, ["slow_after"], slow_seconds=0.3)
-    start = time.monotonic()
     assert send().status_code == 200
-    assert time.monotonic() - start >= 0.3
-    assert emu.requests[0].status == 200
+    (rec,) = emu.requests
+    assert rec.status == 200
+    assert rec.answered_at is not None and rec.answered_at - rec.received_at >= 0.3
 
 
 async def test_async_client_sees_drops_too(emu: WhatsAppEmulator) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     emu.inject_faults(1.0, ["drop_before"])
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {emu.api_key}"}) as client:
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -108,7 +106,7 @@ def test_paths_messages_only_or_all(emu: WhatsAppEmulator, gw: httpx.Client, sen
 def test_ratio_is_seeded_and_repeatable(emu: WhatsAppEmulator, send: Send) -> None:
     def run() -> list[str | None]:
         emu.reset()
-        emu.open_window(PHONE)
+        emu.open_window(TO)
         emu.inject_faults(0.5, ["429", "500"], seed=7)
         for _ in range(40):
             send()
@@ -143,7 +141,7 @@ def test_stop_returns_promptly_with_a_parked_slow_request() -> None:
                     f"{emulator.url}/whatsapp-business/v21.0/{emulator.phone_number_id}/messages",
                     json=text_message(),
                     headers={"Authorization": f"Bearer {emulator.api_key}"},
-                    timeout=30,
+                    timeout=None,
                 )
             )
         except httpx.HTTPError as exc:
@@ -151,11 +149,9 @@ def test_stop_returns_promptly_with_a_parked_slow_request() -> None:
 
     thread = threading.Thread(target=call)
     thread.start()
-    deadline = time.monotonic() + 5
-    while not emulator.messages and time.monotonic() < deadline:
+    while not emulator.messages and thread.is_alive():  # until the request is parked
         time.sleep(0.01)
-    start = time.monotonic()
     emulator.stop()
-    assert time.monotonic() - start < 30  # the parked request would hold it 60 s
-    thread.join(5)
-    assert isinstance(outcome[0], httpx.HTTPError)  # dropped: no answer after 60 s
+    thread.join()
+    # Dropped at stop: neither answered after the 60 s nor left to a client timeout.
+    assert isinstance(outcome[0], (httpx.RemoteProtocolError, httpx.ReadError)), outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections.abc import Callable
 
 import httpx
@@ -115,6 +115,7 @@ def test_unknown_object_is_graph_100_subcode_33(gw: httpx.Client) -> None:
 
 def test_rate_limit_burst_recovery_and_off(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
     emu.rate_limit = 10
+    emu.freeze_clock()  # the 15 arrive within one second, however slow the machine
     responses = [gw.get(f"/{emu.phone_number_id}") for _ in range(15)]
     limited = [r for r in responses if r.status_code == 429]
     assert len(limited) == 5
@@ -123,8 +124,10 @@ def test_rate_limit_burst_recovery_and_off(emu: WhatsAppEmulator, gw: httpx.Clie
     assert limited[0].json() == {"error": "Rate limit exceeded"}
     assert emu.count_429() == 5
     assert not any(r.processed for r in emu.requests if r.status == 429)
-    time.sleep(1.05)
-    assert gw.get(f"/{emu.phone_number_id}").status_code == 200
+    emu.advance_clock(0.999)
+    assert gw.get(f"/{emu.phone_number_id}").status_code == 429  # the second is not over
+    emu.advance_clock(0.001)
+    assert [gw.get(f"/{emu.phone_number_id}").status_code for _ in range(11)] == [200] * 10 + [429]
     emu.rate_limit = None
     assert all(gw.get(f"/{emu.phone_number_id}").status_code == 200 for _ in range(30))
 
@@ -135,18 +138,28 @@ def test_rate_limit_counts_ctrl_calls_too(emu: WhatsAppEmulator, ctrl: httpx.Cli
     assert codes == [200, 200, 200, 429, 429]
 
 
-def test_latency_delays_answers_without_blocking_others(emu: WhatsAppEmulator) -> None:
+def test_latency_delays_gateway_answers(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
     emu.latency = 0.3
-    headers = {"Authorization": f"Bearer {emu.api_key}"}
-    url = f"{emu.url}/whatsapp-business/v21.0/{emu.phone_number_id}"
-    start = time.monotonic()
-    assert httpx.get(url, headers=headers).status_code == 200
-    assert time.monotonic() - start >= 0.3
-    # control routes are never delayed
-    emu.latency = 5.0
-    start = time.monotonic()
-    httpx.get(f"{emu.url}/_emulator/messages")
-    assert time.monotonic() - start < 2.5
+    assert gw.get(f"/{emu.phone_number_id}").status_code == 200
+    (held,) = emu.requests
+    assert held.answered_at is not None and held.answered_at - held.received_at >= 0.3
+
+
+async def test_latency_never_holds_control_routes(whatsapp_emulator: WhatsAppEmulator) -> None:
+    """A control route answers while a gateway request under the same latency waits (an
+    hour: were control routes delayed too, the test would hang until pytest's timeout)."""
+    emu = whatsapp_emulator
+    emu.latency = 3600
+    gateway = f"{emu.url}/whatsapp-business/v21.0/{emu.phone_number_id}"
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {emu.api_key}"}) as client:
+        held = asyncio.create_task(client.get(gateway, timeout=None))
+        while not emu.requests and not held.done():  # until the gateway request is held
+            await asyncio.sleep(0.01)
+        control = await client.get(f"{emu.url}/_emulator/messages", timeout=None)
+        assert control.status_code == 200
+        assert not held.done()
+        assert [r.answered_at for r in emu.requests] == [None]
+        held.cancel()
 
 
 def test_connections_list_create_get_delete(emu: WhatsAppEmulator, ctrl: httpx.Client) -> None:

@@ -57,6 +57,12 @@ def test_upload_get_download_delete(emu: WhatsAppEmulator, gw: httpx.Client) -> 
     assert "authorization" not in lookaside.headers
     assert lookaside.host.startswith("localhost:")
     assert httpx.get(info["url"].replace("token=", "token=x")).status_code == 404
+    emu.freeze_clock()
+    short_lived = gw.get(f"/{media_id}").json()["url"]
+    emu.advance_clock(300)
+    assert httpx.get(short_lived).content == PNG  # five minutes, like Meta's
+    emu.advance_clock(0.001)
+    assert httpx.get(short_lived).status_code == 404
 
     assert gw.delete(f"/{media_id}").json() == {"success": True}
     assert media_id not in emu.media

@@ -9,13 +9,14 @@ import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from tests.helpers import TO
 
-from .conftest import PHONE, graph_error, text_message
+from .conftest import graph_error, text_message
 
 LINK = "https://example.com/file"
 
 
-def msg(mtype: str, body: Any, to: str = PHONE, **extra: Any) -> dict[str, Any]:
+def msg(mtype: str, body: Any, to: str = TO, **extra: Any) -> dict[str, Any]:
     return {"messaging_product": "whatsapp", "to": to, "type": mtype, mtype: body, **extra}
 
 
@@ -68,17 +69,17 @@ VALID = {
 def test_each_message_type_is_accepted_and_recorded(
     emu: WhatsAppEmulator, gw: httpx.Client, mtype: str
 ) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     payload = msg(mtype, VALID[mtype], recipient_type="individual")
     response = send(gw, emu, payload)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["messaging_product"] == "whatsapp"
-    assert body["contacts"] == [{"input": PHONE, "wa_id": PHONE}]
+    assert body["contacts"] == [{"input": TO, "wa_id": TO}]
     (message,) = body["messages"]
     assert message["id"].startswith("wamid.")
     assert message["message_status"] == "accepted"
-    (sent,) = emu.sent_to(PHONE)
+    (sent,) = emu.sent_to(TO)
     assert (sent.type, sent.payload, sent.message_id) == (mtype, payload, message["id"])
 
 
@@ -101,19 +102,19 @@ def test_each_message_type_is_accepted_and_recorded(
 def test_other_interactive_kinds(
     emu: WhatsAppEmulator, gw: httpx.Client, interactive: dict[str, Any]
 ) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     assert send(gw, emu, msg("interactive", interactive)).status_code == 200
 
 
 def test_wamids_are_unique(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     ids = {send(gw, emu, text_message()).json()["messages"][0]["id"] for _ in range(20)}
     assert len(ids) == 20
     assert len(emu.messages) == 20
 
 
 def test_reply_context_and_mark_as_read(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     payload = text_message() | {"context": {"message_id": "wamid.IN"}}
     assert send(gw, emu, payload).status_code == 200
     read = {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN"}
@@ -146,7 +147,7 @@ def test_closed_window_is_131047_and_can_be_disabled(
 
 def test_recipient_outside_allowed_list_is_131030(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
     emu.allowed_recipients = {"15550001111"}
-    emu.open_window(PHONE, "15550001111")
+    emu.open_window(TO, "15550001111")
     error = graph_error(send(gw, emu, text_message()), 131030)
     assert "not in allowed list" in error["message"]
     assert send(gw, emu, text_message(to="15550001111")).status_code == 200
@@ -214,7 +215,7 @@ LIST = msg("interactive", list_message([5]))
 def test_invalid_payloads_name_the_field(
     emu: WhatsAppEmulator, gw: httpx.Client, payload: dict[str, Any], code: int, field: str
 ) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     error = graph_error(send(gw, emu, payload), code)
     assert field in error["error_data"]["details"]
     assert emu.messages == []
@@ -232,7 +233,7 @@ def test_non_json_body_and_unknown_phone_number_id(emu: WhatsAppEmulator, gw: ht
 
 
 def test_uploaded_media_id_of_matching_kind(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     upload = gw.post(
         f"/{emu.phone_number_id}/media",
         data={"messaging_product": "whatsapp", "type": "application/pdf"},

@@ -14,9 +14,7 @@ import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from tests.helpers import meta_oracle
-
-from .conftest import PHONE
+from tests.helpers import TO, meta_oracle
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +26,7 @@ def message(mtype: str, body: Any, **extra: Any) -> dict[str, Any]:
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": PHONE,
+        "to": TO,
         "type": mtype,
         mtype: body,
         **extra,
@@ -88,7 +86,7 @@ CASES = {
 def test_emulator_agrees_with_metas_spec(
     emu: WhatsAppEmulator, gw: httpx.Client, spec_valid: Any, name: str
 ) -> None:
-    emu.open_window(PHONE)
+    emu.open_window(TO)
     payload = CASES[name]
     accepted = gw.post(f"/{emu.phone_number_id}/messages", json=payload).status_code == 200
     assert accepted == spec_valid(payload), f"{name}: emulator {accepted}, spec disagrees"

@@ -10,16 +10,15 @@ import httpx
 import pytest
 
 from airflow_provider_whatsapp.testing.process import EmulatorProcess
+from tests.helpers import TO
 
-from .conftest import PHONE, text_message
+from .conftest import text_message
 from .test_emulator_control import ENV
 
 
 def test_child_process_serves_and_is_steered_through_its_control_routes(tmp_path: Path) -> None:
     log = tmp_path / "emulator.log"
-    emulator = EmulatorProcess(
-        "--api-key", "proc-key", "--open-window", PHONE, env=ENV, log_path=log
-    )
+    emulator = EmulatorProcess("--api-key", "proc-key", "--open-window", TO, env=ENV, log_path=log)
     with emulator:
         assert emulator.variables["MATON_API_KEY"] == "proc-key"
         conn = emulator.connection
@@ -37,7 +36,7 @@ def test_child_process_serves_and_is_steered_through_its_control_routes(tmp_path
             )
 
         assert send().status_code == 200
-        assert [m["to"] for m in emulator.messages()] == [PHONE]
+        assert [m["to"] for m in emulator.messages()] == [TO]
         assert [r["status"] for r in emulator.requests()] == [200]
         template_id = emulator.add_template("hello_world", status="PENDING")
         assert [(t["id"], t["status"]) for t in emulator.templates()] == [(template_id, "PENDING")]

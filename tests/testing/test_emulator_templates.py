@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -133,7 +132,7 @@ def test_create_is_pending_until_moved_when_no_review_delay(
     assert response.status_code == 200, response.text
     created = response.json()
     assert created == {"id": created["id"], "status": "PENDING", "category": "UTILITY"}
-    time.sleep(0.05)
+    emu.advance_clock(30 * 24 * 3600)  # no review_delay: no verdict, however long
     assert emu.templates[0]["status"] == "PENDING"
     emu.set_template_status("order_update", "APPROVED")
     (listed,) = gw.get(f"/{emu.waba_id}/message_templates").json()["data"]
@@ -145,13 +144,16 @@ def test_create_is_pending_until_moved_when_no_review_delay(
 def test_review_delay_approves_and_reject_templates_rejects(
     emu: WhatsAppEmulator, gw: httpx.Client
 ) -> None:
-    emu.configure(review_delay=0.2, review_after_reads=1)  # the first list answers PENDING
+    emu.freeze_clock()
+    emu.review_delay = 60
     emu.reject_templates = {"bad_one": "INVALID_FORMAT"}
     create(gw, emu, definition("good_one"))
     create(gw, emu, definition("bad_one"))
     url = f"/{emu.waba_id}/message_templates"
     assert {t["status"] for t in gw.get(url).json()["data"]} == {"PENDING"}
-    time.sleep(0.25)
+    emu.advance_clock(59)
+    assert {t["status"] for t in gw.get(url).json()["data"]} == {"PENDING"}  # not yet
+    emu.advance_clock(1)
     by_name = {t["name"]: t for t in gw.get(url).json()["data"]}
     assert by_name["good_one"]["status"] == "APPROVED"
     assert by_name["bad_one"]["status"] == "REJECTED"
@@ -285,11 +287,15 @@ def test_duplicate_name_and_language_is_2388024(emu: WhatsAppEmulator, gw: httpx
 
 
 def test_hundred_creations_per_hour(emu: WhatsAppEmulator, gw: httpx.Client) -> None:
+    emu.freeze_clock()
     for i in range(100):
         assert create(gw, emu, definition(f"t_{i}")).status_code == 200
+    emu.advance_clock(3599)
     error = graph_error(create(gw, emu, definition("one_too_many")), 4)
     assert "per hour" in error["error_data"]["details"]
     assert len(emu.templates) == 100
+    emu.advance_clock(1)  # the first hundred are an hour old
+    assert create(gw, emu, definition("next_hour")).status_code == 200
 
 
 def test_edit_returns_to_pending_and_is_reviewed_again(

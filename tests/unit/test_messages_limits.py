@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from airflow_provider_whatsapp.messages import (
     ContactsMessage,
@@ -19,6 +18,7 @@ from airflow_provider_whatsapp.messages import (
     ListMessage,
     LocationMessage,
     MessageLimitWarning,
+    MessageValidationError,
     ReactionMessage,
     ReplyButtonsMessage,
     TemplateMessage,
@@ -223,9 +223,9 @@ UPPER_LIMITS: list[tuple[str, Callable[[int], Any], int, str, str]] = [
                 "parameters": [{"type": "coupon_code", "coupon_code": "C" * n}],
             }
         ),
-        15,
+        20,  # Meta's coupon-template page, Dec 2025 (15 before): as a definition's example
         "coupon_code",
-        "15",
+        "20",
     ),
     (
         "template button index",
@@ -289,7 +289,7 @@ def test_upper_limit(
     limit: str, build: Callable[[int], Any], largest: int, field: str, text: str
 ) -> None:
     build(largest)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MessageValidationError) as caught:
         build(largest + 1)
     message = str(caught.value)
     assert field in message
@@ -336,7 +336,7 @@ EMPTY_VALUES: list[tuple[str, Callable[[], Any], str]] = [
     ("limit", "build", "field"), EMPTY_VALUES, ids=[case[0] for case in EMPTY_VALUES]
 )
 def test_empty_value_is_rejected(limit: str, build: Callable[[], Any], field: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MessageValidationError) as caught:
         build()
     assert field in str(caught.value)
 
@@ -346,7 +346,7 @@ def test_empty_value_is_rejected(limit: str, build: Callable[[], Any], field: st
     [(90.000001, 0, "latitude"), (-90.000001, 0, "latitude"), (0, 180.5, "longitude")],
 )
 def test_location_out_of_range(latitude: float, longitude: float, field: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MessageValidationError) as caught:
         LocationMessage.create(TO, latitude, longitude)
     assert f"location.{field}" in str(caught.value)
 
@@ -359,24 +359,24 @@ def test_location_at_the_limits_and_from_strings(latitude: Any, longitude: Any) 
 
 @pytest.mark.parametrize("bad", [True, float("nan"), float("inf"), "north"])
 def test_location_rejects_non_numbers(bad: Any) -> None:
-    with pytest.raises(ValidationError, match=r"location\.latitude"):
+    with pytest.raises(MessageValidationError, match=r"location\.latitude"):
         LocationMessage.create(TO, bad, 0)
 
 
 def test_reply_button_ids_and_titles_are_unique() -> None:
-    with pytest.raises(ValidationError, match="each id must be unique, 'a' repeats"):
+    with pytest.raises(MessageValidationError, match="each id must be unique, 'a' repeats"):
         buttons_with(buttons=[("a", "One"), ("a", "Two")])
-    with pytest.raises(ValidationError, match="each title must be unique, 'Same' repeats"):
+    with pytest.raises(MessageValidationError, match="each title must be unique, 'Same' repeats"):
         buttons_with(buttons=[("a", "Same"), ("b", "Same")])
 
 
 def test_reply_button_id_without_edge_spaces() -> None:
-    with pytest.raises(ValidationError, match="must not start or end with spaces"):
+    with pytest.raises(MessageValidationError, match="must not start or end with spaces"):
         buttons_with(buttons={" a": "A"})
 
 
 def test_list_row_ids_unique_across_sections() -> None:
-    with pytest.raises(ValidationError, match="each id must be unique, 'x' repeats"):
+    with pytest.raises(MessageValidationError, match="each id must be unique, 'x' repeats"):
         list_with(sections={"A": [("x", "One")], "B": [("x", "Two")]})
 
 
@@ -385,14 +385,14 @@ def test_list_section_titles_required_when_several() -> None:
         {"rows": [{"id": "a", "title": "A"}]},
         {"title": "B", "rows": [{"id": "b", "title": "B"}]},
     ]
-    with pytest.raises(ValidationError, match="title is required when there are several"):
+    with pytest.raises(MessageValidationError, match="title is required when there are several"):
         list_with(sections=sections)
 
 
 def test_list_header_is_text_only() -> None:
     payload = ListMessage.create(TO, "Body", "Open", {"S": rows(1)}).to_payload()
     payload["interactive"]["header"] = {"type": "image", "image": {"id": "1"}}
-    with pytest.raises(ValidationError, match=r"interactive\.header"):
+    with pytest.raises(MessageValidationError, match=r"interactive\.header"):
         parse_message(payload)
 
 
@@ -406,17 +406,17 @@ def test_list_header_is_text_only() -> None:
     ],
 )
 def test_interactive_header_content_matches_type(header: dict[str, Any], error: str) -> None:
-    with pytest.raises(ValidationError, match=error):
+    with pytest.raises(MessageValidationError, match=error):
         buttons_with(header=header)
 
 
 def test_cta_url_must_be_http_or_https() -> None:
     CtaUrlMessage.create(TO, "Body", "Go", "http://example.com")
-    with pytest.raises(ValidationError, match=r"interactive\.action\.parameters\.url"):
+    with pytest.raises(MessageValidationError, match=r"interactive\.action\.parameters\.url"):
         CtaUrlMessage.create(TO, "Body", "Go", "ftp://example.com")
     payload = CtaUrlMessage.create(TO, "Body", "Go", "https://example.com").to_payload()
     payload["interactive"]["action"]["name"] = "open"
-    with pytest.raises(ValidationError, match=r"interactive.action.name"):
+    with pytest.raises(MessageValidationError, match=r"interactive.action.name"):
         parse_message(payload)
 
 
@@ -445,7 +445,7 @@ def test_media_message_url_errors(media: str, error: str) -> None:
 )
 def test_media_object_needs_exactly_one_valid_source(payload_media: dict[str, Any]) -> None:
     payload = {"to": TO, "type": "image", "image": payload_media}
-    with pytest.raises(ValidationError, match="image"):
+    with pytest.raises(MessageValidationError, match="image"):
         parse_message(payload)
 
 
@@ -453,7 +453,7 @@ def test_media_object_needs_exactly_one_valid_source(payload_media: dict[str, An
 def test_audio_and_sticker_take_no_caption(media_type: str) -> None:
     with pytest.raises(ValueError, match=f"{media_type} takes no caption"):
         media_message(media_type, TO, "1", caption="c")
-    with pytest.raises(ValidationError, match=f"{media_type} takes no caption"):
+    with pytest.raises(MessageValidationError, match=f"{media_type} takes no caption"):
         parse_message({"to": TO, "type": media_type, media_type: {"id": "1", "caption": "c"}})
 
 
@@ -461,7 +461,7 @@ def test_audio_and_sticker_take_no_caption(media_type: str) -> None:
 def test_only_documents_take_a_filename(media_type: str) -> None:
     with pytest.raises(ValueError, match="takes no filename"):
         media_message(media_type, TO, "1", filename="a.pdf")
-    with pytest.raises(ValidationError, match="takes no filename"):
+    with pytest.raises(MessageValidationError, match="takes no filename"):
         parse_message({"to": TO, "type": media_type, media_type: {"id": "1", "filename": "a"}})
 
 
@@ -482,7 +482,7 @@ def test_reaction_accepts_emoji(emoji: str) -> None:
 
 @pytest.mark.parametrize("text", ["ok", ":)", "\N{THUMBS UP SIGN} nice", "\N{THUMBS UP SIGN}" * 17])
 def test_reaction_rejects_text(text: str) -> None:
-    with pytest.raises(ValidationError, match=r"reaction\.emoji"):
+    with pytest.raises(MessageValidationError, match=r"reaction\.emoji"):
         ReactionMessage.create(TO, "wamid.1", text)
 
 
@@ -510,7 +510,7 @@ def test_more_than_five_contacts_warns_but_is_valid() -> None:
     ],
 )
 def test_contact_fields_are_checked(contact: dict[str, Any], field: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MessageValidationError) as caught:
         ContactsMessage.create(TO, [{"name": {"formatted_name": "A"}, **contact}])
     assert field in str(caught.value)
 
@@ -525,7 +525,7 @@ def test_any_text_within_the_limit_is_sent_unchanged(body: str) -> None:
 @given(st.text(min_size=1, max_size=50), st.integers(min_value=4097, max_value=5000))
 def test_any_text_over_the_limit_is_rejected(pattern: str, length: int) -> None:
     body = (pattern * length)[:length]
-    with pytest.raises(ValidationError, match=r"text\.body"):
+    with pytest.raises(MessageValidationError, match=r"text\.body"):
         TextMessage.create(TO, body)
 
 
@@ -537,5 +537,5 @@ def test_button_title_limit_holds_for_any_text(title: str) -> None:
             buttons_with(buttons={"id": title}).interactive.action.buttons[0].reply.title == title
         )
     else:
-        with pytest.raises(ValidationError, match=r"reply\.title"):
+        with pytest.raises(MessageValidationError, match=r"reply\.title"):
             buttons_with(buttons={"id": title})

@@ -16,7 +16,6 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from airflow_provider_whatsapp.messages import (
     AudioMessage,
@@ -24,6 +23,7 @@ from airflow_provider_whatsapp.messages import (
     ImageMessage,
     ListMessage,
     Message,
+    MessageValidationError,
     ReactionMessage,
     ReplyButtonsMessage,
     StickerMessage,
@@ -204,7 +204,7 @@ def test_meta_schema_and_our_models_reject_the_same_payloads(
     name: str, payload: dict[str, Any]
 ) -> None:
     assert oracle_errors(payload), "the oracle accepted an invalid payload: is it alive?"
-    with pytest.raises(ValidationError):
+    with pytest.raises(MessageValidationError):
         parse_message(payload)
 
 
@@ -332,5 +332,5 @@ def test_spec_misses_the_caption_limit() -> None:
         "image": {"id": "1", "caption": "c" * 1025},
     }
     assert oracle_errors(payload) == []
-    with pytest.raises(ValidationError, match=r"image\.caption"):
+    with pytest.raises(MessageValidationError, match=r"image\.caption"):
         parse_message(payload)

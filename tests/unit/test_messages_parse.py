@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import airflow_provider_whatsapp.messages as messages
 from airflow_provider_whatsapp.messages import (
@@ -26,6 +25,7 @@ from airflow_provider_whatsapp.messages import (
     LocationMessage,
     MarkAsRead,
     Message,
+    MessageValidationError,
     ReplyButtonsMessage,
     TemplateMessage,
     TextMessage,
@@ -42,7 +42,7 @@ TO = "16505551234"
     [("button", ReplyButtonsMessage), ("list", ListMessage), ("cta_url", CtaUrlMessage)],
 )
 def test_interactive_dispatches_on_its_sub_type(sub_type: str, message_class: type) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MessageValidationError) as caught:
         parse_message({"to": TO, "type": "interactive", "interactive": {"type": sub_type}})
     assert caught.value.title == message_class.__name__
 
@@ -50,7 +50,7 @@ def test_interactive_dispatches_on_its_sub_type(sub_type: str, message_class: ty
 def test_status_read_is_a_read_mark() -> None:
     parsed = parse_message({"messaging_product": "whatsapp", "status": "read", "message_id": "w"})
     assert isinstance(parsed, MarkAsRead)
-    with pytest.raises(ValidationError, match="to"):
+    with pytest.raises(MessageValidationError, match="to"):
         parse_message({"status": "read", "message_id": "w", "to": TO})
 
 
@@ -77,14 +77,14 @@ def test_a_model_is_returned_as_is() -> None:
 def test_unknown_types_are_explained(
     data: dict[str, Any], location: tuple[str, ...], error: str
 ) -> None:
-    with pytest.raises(ValidationError, match=error) as caught:
+    with pytest.raises(MessageValidationError, match=error) as caught:
         parse_message(data)
     assert caught.value.errors()[0]["loc"] == location
 
 
 @pytest.mark.parametrize("data", [None, "text", ["type", "text"], 42])
 def test_non_mappings_are_validation_errors(data: Any) -> None:
-    with pytest.raises(ValidationError, match="must be a dict or a message model"):
+    with pytest.raises(MessageValidationError, match="must be a dict or a message model"):
         parse_message(data)
 
 
@@ -134,7 +134,7 @@ def test_fuzz_parse_message_raises_only_validation_errors(data: dict[str, Any]) 
         warnings.simplefilter("ignore")
         try:
             message = parse_message(data)
-        except ValidationError:
+        except MessageValidationError:
             return
     payload = message.to_payload()
     assert parse_message(payload) == message
@@ -148,7 +148,7 @@ def test_fuzz_model_validate_raises_only_validation_errors(
 ) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with contextlib.suppress(ValidationError):
+        with contextlib.suppress(MessageValidationError):
             message_class.model_validate(data)
 
 
@@ -200,7 +200,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SEED_PAYLOADS), st.data())
 def test_fuzz_mutated_valid_payloads(seed: dict[str, Any], data: st.DataObject) -> None:
-    """One change anywhere in a valid payload: still valid, or a ValidationError."""
+    """One change anywhere in a valid payload: still valid, or a MessageValidationError."""
     payload = copy.deepcopy(seed)
     path = data.draw(st.sampled_from(list(_paths(payload))))
     parent = payload
@@ -214,7 +214,7 @@ def test_fuzz_mutated_valid_payloads(seed: dict[str, Any], data: st.DataObject) 
         warnings.simplefilter("ignore")
         try:
             message = parse_message(payload)
-        except ValidationError:
+        except MessageValidationError:
             return
     assert parse_message(message.to_payload()) == message
 

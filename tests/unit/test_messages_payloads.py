@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from airflow_provider_whatsapp.messages import (
     MESSAGE_TYPES,
@@ -18,6 +17,7 @@ from airflow_provider_whatsapp.messages import (
     LocationMessage,
     MarkAsRead,
     Message,
+    MessageValidationError,
     ReactionMessage,
     ReplyButtonsMessage,
     TemplateMessage,
@@ -449,14 +449,14 @@ def test_parse_message_round_trips(
 def test_unknown_field_is_rejected(
     name: str, build: Callable[[], Message], expected: dict[str, Any]
 ) -> None:
-    with pytest.raises(ValidationError, match="surprise") as caught:
+    with pytest.raises(MessageValidationError, match="surprise") as caught:
         parse_message({**expected, "surprise": 1})
     assert "Extra inputs are not permitted" in str(caught.value)
 
 
 def test_unknown_nested_field_is_rejected() -> None:
     payload = envelope(type="text", text={"body": "hi", "bold": True})
-    with pytest.raises(ValidationError, match=r"text\.bold"):
+    with pytest.raises(MessageValidationError, match=r"text\.bold"):
         parse_message(payload)
 
 
@@ -496,5 +496,5 @@ def test_to_payload_returns_a_fresh_dict() -> None:
 
 def test_assignment_is_validated() -> None:
     message = TextMessage.create(TO, "hi")
-    with pytest.raises(ValidationError, match="to"):
+    with pytest.raises(MessageValidationError, match="to"):
         message.to = "0044 20 7946 0958"

@@ -6,12 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from airflow_provider_whatsapp.messages import (
     BodyParameters,
     ButtonParameters,
     CurrencyParameter,
+    MessageValidationError,
     TemplateLanguage,
     TemplateMessage,
     TextParameter,
@@ -106,7 +106,7 @@ def test_positional_and_named_never_mix_in_one_component() -> None:
             {"type": "text", "text": "b"},
         ],
     }
-    with pytest.raises(ValidationError, match="not a mix") as caught:
+    with pytest.raises(MessageValidationError, match="not a mix") as caught:
         template(body)
     assert "template.components.0.body" in str(caught.value)
 
@@ -119,7 +119,7 @@ def test_named_parameters_are_unique() -> None:
             {"type": "text", "text": "b", "parameter_name": "name"},
         ],
     }
-    with pytest.raises(ValidationError, match="'name' repeats"):
+    with pytest.raises(MessageValidationError, match="'name' repeats"):
         template(body)
 
 
@@ -127,7 +127,7 @@ def test_named_parameters_are_unique() -> None:
     "name", ["Hello", "hello-world", "hello world", "héllo", "a" * 513, "", "HELLO_WORLD"]
 )
 def test_template_name_pattern(name: str) -> None:
-    with pytest.raises(ValidationError, match=r"template name must be 1\.\.512 characters"):
+    with pytest.raises(MessageValidationError, match=r"template name must be 1\.\.512 characters"):
         TemplateMessage.create(TO, name, "en_US")
 
 
@@ -148,7 +148,7 @@ def test_language_codes(code: str) -> None:
     [("en-US", "write 'en_US'"), ("english", "en_US"), ("EN", "en_US"), ("", "en_US")],
 )
 def test_language_code_must_be_explicit(code: str, hint: str) -> None:
-    with pytest.raises(ValidationError, match=r"template\.language\.code") as caught:
+    with pytest.raises(MessageValidationError, match=r"template\.language\.code") as caught:
         TemplateMessage.create(TO, "t", code)
     assert hint in str(caught.value)
 
@@ -157,14 +157,14 @@ def test_language_policy_is_deterministic_only() -> None:
     language = TemplateLanguage(code="en", policy="deterministic")
     message = TemplateMessage.create(TO, "t", language)
     assert message.to_payload()["template"]["language"] == {"code": "en", "policy": "deterministic"}
-    with pytest.raises(ValidationError, match=r"template\.language\.policy"):
+    with pytest.raises(MessageValidationError, match=r"template\.language\.policy"):
         TemplateMessage.create(TO, "t", {"code": "en", "policy": "fallback"})
 
 
 def test_components_must_be_a_list() -> None:
     payload = TemplateMessage.create(TO, "t", "en", parameters=["a"]).to_payload()
     payload["template"]["components"] = {"body": payload["template"]["components"][0]}
-    with pytest.raises(ValidationError, match=r"template\.components"):
+    with pytest.raises(MessageValidationError, match=r"template\.components"):
         parse_message(payload)
 
 
@@ -186,26 +186,26 @@ def test_button_index_accepts_int_and_sends_a_string() -> None:
 
 @pytest.mark.parametrize("index", [-1, 10, "10", "a", True, None])
 def test_button_index_range(index: Any) -> None:
-    with pytest.raises(ValidationError, match=r"template\.components\.0\.button\.index"):
+    with pytest.raises(MessageValidationError, match=r"template\.components\.0\.button\.index"):
         template(quick_reply(index))
 
 
 def test_button_needs_sub_type_and_parameters() -> None:
-    with pytest.raises(ValidationError, match="sub_type"):
+    with pytest.raises(MessageValidationError, match="sub_type"):
         template(
             {"type": "button", "index": 0, "parameters": [{"type": "payload", "payload": "x"}]}
         )
-    with pytest.raises(ValidationError, match="parameters"):
+    with pytest.raises(MessageValidationError, match="parameters"):
         template({"type": "button", "sub_type": "quick_reply", "index": 0, "parameters": []})
-    with pytest.raises(ValidationError, match="sub_type"):
+    with pytest.raises(MessageValidationError, match="sub_type"):
         template({**quick_reply(0), "sub_type": "teleport"})
 
 
 def test_button_indexes_unique_and_one_header_and_body() -> None:
-    with pytest.raises(ValidationError, match="each button index must be unique, 0 repeats"):
+    with pytest.raises(MessageValidationError, match="each button index must be unique, 0 repeats"):
         template(quick_reply(0), quick_reply("0"))
     body = {"type": "body", "parameters": [{"type": "text", "text": "a"}]}
-    with pytest.raises(ValidationError, match="at most one body component"):
+    with pytest.raises(MessageValidationError, match="at most one body component"):
         template(body, body)
 
 
@@ -224,14 +224,16 @@ def test_button_indexes_unique_and_one_header_and_body() -> None:
     ],
 )
 def test_parameter_types_per_component(component: dict[str, Any], allowed: str) -> None:
-    with pytest.raises(ValidationError, match="does not match any of the expected tags") as caught:
+    with pytest.raises(
+        MessageValidationError, match="does not match any of the expected tags"
+    ) as caught:
         template(component)
     assert allowed in str(caught.value)
 
 
 def test_header_takes_one_parameter() -> None:
     text = {"type": "text", "text": "a"}
-    with pytest.raises(ValidationError, match="at most 1 item"):
+    with pytest.raises(MessageValidationError, match="at most 1 item"):
         template({"type": "header", "parameters": [text, text]})
 
 
@@ -259,7 +261,7 @@ def test_header_parameter_types(parameter: dict[str, Any]) -> None:
     ],
 )
 def test_header_media_rules(parameter: dict[str, Any], error: str) -> None:
-    with pytest.raises(ValidationError, match=error):
+    with pytest.raises(MessageValidationError, match=error):
         template({"type": "header", "parameters": [parameter]})
 
 
@@ -286,7 +288,7 @@ def test_header_media_rules(parameter: dict[str, Any], error: str) -> None:
     ],
 )
 def test_currency_and_date_time_fields(parameter: dict[str, Any], field: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MessageValidationError) as caught:
         template({"type": "body", "parameters": [parameter]})
     assert "template.components.0.body.parameters.0" in str(caught.value)
     assert field in str(caught.value)

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from airflow_provider_whatsapp.messages import (
     MESSAGE_TYPES,
+    MessageValidationError,
     PhoneNumberError,
     RecipientMessage,
     TextMessage,
@@ -116,7 +116,7 @@ def test_every_model_recipient_runs_through_it() -> None:
     for message_class in MESSAGE_TYPES:
         if issubclass(message_class, RecipientMessage):
             assert "to" in message_class.model_fields
-    with pytest.raises(ValidationError, match="international prefix 00") as caught:
+    with pytest.raises(MessageValidationError, match="international prefix 00") as caught:
         TextMessage.create("0049 30 901820", "hi")
     assert caught.value.errors()[0]["loc"] == ("to",)
 

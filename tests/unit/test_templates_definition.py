@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_whatsapp.templates.definition import (
+from airflow_provider_whatsapp.message_templates.definition import (
     TemplateDefinition,
     TemplateDefinitionError,
     parse_template_definition,

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 import yaml
 
-from airflow_provider_whatsapp.templates.cli import main
-from airflow_provider_whatsapp.templates.loading import load_template_files
+from airflow_provider_whatsapp.message_templates.cli import main
+from airflow_provider_whatsapp.message_templates.loading import load_template_files
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "templates"
-CLI_MODULE = "airflow_provider_whatsapp.templates.cli"
+CLI_MODULE = "airflow_provider_whatsapp.message_templates.cli"
 EXAMPLES = REPO / "example_dags" / "templates"
 
 GOOD: dict[str, Any] = {
@@ -392,7 +392,7 @@ def test_console_script_and_module_run_without_airflow_or_httpx(tmp_path: Path) 
         for line in done.stderr.splitlines()
         if line.startswith("import time:") and "|" in line
     }
-    assert "airflow_provider_whatsapp.templates.definition" in imported  # the rules ran
+    assert "airflow_provider_whatsapp.message_templates.definition" in imported  # the rules ran
     assert not {m for m in imported if m == "airflow" or m.startswith("airflow.")}
     assert not {m for m in imported if m.split(".")[0] in ("httpx", "httpcore", "anyio")}
 

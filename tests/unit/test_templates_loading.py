@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_whatsapp.templates.loading import load_template_files, validate_templates
+from airflow_provider_whatsapp.message_templates.loading import (
+    load_template_files,
+    validate_templates,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "templates"
 MIXED = DATA / "mixed_folder"

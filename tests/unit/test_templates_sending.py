@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_whatsapp.templates.sending import (
+from airflow_provider_whatsapp.message_templates.sending import (
     TemplateNotUsableError,
     TemplateParameterError,
     check_send_components,

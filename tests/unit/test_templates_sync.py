@@ -8,11 +8,16 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_whatsapp.templates.definition import (
+from airflow_provider_whatsapp.message_templates.definition import (
     TemplateDefinition,
     parse_template_definition,
 )
-from airflow_provider_whatsapp.templates.sync import SYNC_ACTIONS, SyncPlan, edit_payload, plan_sync
+from airflow_provider_whatsapp.message_templates.sync import (
+    SYNC_ACTIONS,
+    SyncPlan,
+    edit_payload,
+    plan_sync,
+)
 
 ORDER = parse_template_definition(
     {
@@ -248,7 +253,7 @@ def test_remote_only_and_delete() -> None:
 def test_delete_warns_about_other_languages_of_the_name() -> None:
     spanish = listed_order(language="es", id="10")
     plan = plan_sync([ORDER], [listed_order(), spanish], prune=True)
-    delete = plan.deletions()[0]
+    [delete] = [action for action in plan.actions if action.action == "delete"]
     assert delete.language == "es"
     assert delete.reason.endswith("(not by name: that would also delete en_US)")
 
@@ -296,7 +301,7 @@ def full_plan() -> SyncPlan:
     return plan_sync([changed, new, LOGIN, gone], remote, update=True, prune=True)
 
 
-def test_counts_and_helpers() -> None:
+def test_counts_and_actions() -> None:
     plan = full_plan()
     assert plan.counts() == {
         "create": 1,
@@ -308,10 +313,13 @@ def test_counts_and_helpers() -> None:
         "blocked": 1,
     }
     assert list(plan.counts()) == list(SYNC_ACTIONS)
-    assert [a.name for a in plan.creations()] == ["brand_new"]
-    assert [a.name for a in plan.updates()] == ["order_confirmation"]
-    assert [a.name for a in plan.deletions()] == ["old_one"]
-    assert plan.has_work
+    assert {a.name: a.action for a in plan.actions} == {
+        "brand_new": "create",
+        "order_confirmation": "update",
+        "old_one": "delete",
+        "gone": "blocked",
+        "login_code": "unchanged",
+    }
     assert [a.name for a in plan.actions] == sorted(a.name for a in plan.actions)
 
 

@@ -21,6 +21,15 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from .._errors import WhatsAppValidationError
+from ..limits import (
+    LANGUAGE_CODE_PATTERN,
+    LIMITED_TIME_OFFER_BODY_MAX,
+    MESSAGE_SEND_TTL_SECONDS,
+    TEMPLATE_NAME_MAX,
+    TEMPLATE_NAME_PATTERN,
+    TemplateCategory,
+)
 from ._base import StrictModel, raise_problems, strip_text
 from ._text import format_names, is_named, upper
 from .buttons import ButtonsComponent
@@ -33,26 +42,14 @@ from .components import (
 )
 from .sending import template_placeholders
 
-NAME_RE = re.compile(r"[a-z0-9_]{1,512}\Z")
-NAME_MAX = 512
-LANGUAGE_RE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]{2,4})?\Z")
-LIMITED_TIME_OFFER_BODY_MAX = 600
-# message_send_ttl_seconds per category (Meta: auth 30 s..15 min, utility 30 s..12 h,
-# marketing 12 h..30 days).
-TTL_RANGE_SECONDS = {
-    "AUTHENTICATION": (30, 900),
-    "UTILITY": (30, 43_200),
-    "MARKETING": (43_200, 2_592_000),
-}
-
-Category = Literal["AUTHENTICATION", "MARKETING", "UTILITY"]
-
 
 def _check_name(value: str) -> str:
-    if len(value) > NAME_MAX:
-        raise ValueError(f"{len(value)} characters, over the limit of {NAME_MAX}")
-    if not NAME_RE.match(value):
-        raise ValueError("must match ^[a-z0-9_]{1,512}$ (lower-case letters, digits, underscores)")
+    if len(value) > TEMPLATE_NAME_MAX:
+        raise ValueError(f"{len(value)} characters, over the limit of {TEMPLATE_NAME_MAX}")
+    if not TEMPLATE_NAME_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"must match ^{TEMPLATE_NAME_PATTERN.pattern}$ (lower-case letters, digits, underscores)"
+        )
     return value
 
 
@@ -62,7 +59,7 @@ def _normalise_language(value: Any) -> Any:
 
 
 def _check_language(value: str) -> str:
-    if not LANGUAGE_RE.match(value):
+    if not LANGUAGE_CODE_PATTERN.fullmatch(value):
         raise ValueError("must be a language code such as en, en_US or pt_BR")
     return value
 
@@ -79,7 +76,7 @@ class TemplateDefinition(StrictModel):
 
     name: Annotated[str, BeforeValidator(strip_text), AfterValidator(_check_name)]
     language: Annotated[str, BeforeValidator(_normalise_language), AfterValidator(_check_language)]
-    category: Annotated[Category, BeforeValidator(upper)]
+    category: Annotated[TemplateCategory, BeforeValidator(upper)]
     parameter_format: Annotated[Literal["POSITIONAL", "NAMED"], BeforeValidator(upper)] | None = (
         None
     )
@@ -255,7 +252,7 @@ class TemplateDefinition(StrictModel):
     def _ttl_problems(self) -> list[str]:
         if self.message_send_ttl_seconds is None:
             return []
-        low, high = TTL_RANGE_SECONDS[self.category]
+        low, high = MESSAGE_SEND_TTL_SECONDS[self.category]
         if low <= self.message_send_ttl_seconds <= high:
             return []
         return [
@@ -264,7 +261,7 @@ class TemplateDefinition(StrictModel):
         ]
 
 
-class TemplateDefinitionError(ValueError):
+class TemplateDefinitionError(WhatsAppValidationError):
     """A definition Meta would reject.
 
     ``issues`` holds one ``(field, message)`` per problem (field ``""`` when the problem is

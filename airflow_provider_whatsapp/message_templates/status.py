@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_TARGET_STATUSES = ("APPROVED",)
 #: Statuses from which no amount of waiting leads to approval.
 DEFAULT_FAILURE_STATUSES = ("REJECTED", "PAUSED", "DISABLED")
+#: Looks that may find the template missing before the wait fails (it may not exist yet).
+DEFAULT_MISSING_GRACE = 3
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,60 @@ def check_status(
             template=summarize(template),
         )
     return StatusCheck(message=f"{what} is {status or 'of unknown status'}; waiting")
+
+
+class StatusWatch:
+    """One wait for a template's review, as the sensor (in the worker) and its trigger (in
+    the triggerer) both run it: what ends it, and how many looks in a row found the
+    template missing, carried from the sensor's first look into the trigger so deferring
+    grants no extra grace. ``None`` statuses: the defaults above.
+    """
+
+    def __init__(
+        self,
+        template_name: str,
+        language: str | None = None,
+        *,
+        target_statuses: Sequence[str] | None = None,
+        failure_statuses: Sequence[str] | None = None,
+        missing_grace: int = DEFAULT_MISSING_GRACE,
+        missing_pokes: int = 0,
+    ) -> None:
+        self.template_name = template_name
+        self.language = language or None
+        self.target_statuses = tuple(
+            DEFAULT_TARGET_STATUSES if target_statuses is None else target_statuses
+        )
+        self.failure_statuses = tuple(
+            DEFAULT_FAILURE_STATUSES if failure_statuses is None else failure_statuses
+        )
+        self.missing_grace = missing_grace
+        self.missing_pokes = missing_pokes
+
+    def look(self, template: Mapping[str, Any] | None, *, missing_at_least: int = 0) -> StatusCheck:
+        """Decide from one fetched template (``None``: absent). ``missing_at_least``: the
+        looks known to have missed it elsewhere (the pokes before a reschedule)."""
+        if template is None:
+            self.missing_pokes = max(self.missing_pokes + 1, missing_at_least)
+        else:
+            self.missing_pokes = 0
+        return check_status(
+            template,
+            name=self.template_name,
+            language=self.language,
+            target_statuses=self.target_statuses,
+            failure_statuses=self.failure_statuses,
+            missing_pokes=self.missing_pokes,
+            missing_grace=self.missing_grace,
+        )
+
+    def to_kwargs(self) -> dict[str, Any]:
+        """The watch as JSON-safe keyword arguments (the trigger's, of the same names)."""
+        return {
+            "template_name": self.template_name,
+            "language": self.language,
+            "target_statuses": list(self.target_statuses),
+            "failure_statuses": list(self.failure_statuses),
+            "missing_grace": self.missing_grace,
+            "missing_pokes": self.missing_pokes,
+        }

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._errors import WhatsAppValidationError
 from ._text import format_names, is_named, placeholder_names, upper
 
 SENDABLE_STATUS = "APPROVED"
@@ -51,11 +52,11 @@ _BUTTON_SUB_TYPES = {
 _OPTIONAL_PARAMETER_BUTTONS = ("QUICK_REPLY", "FLOW", "CATALOG")
 
 
-class TemplateParameterError(ValueError):
+class TemplateParameterError(WhatsAppValidationError):
     """The send components don't fit the template's placeholders (Meta's error 132000)."""
 
 
-class TemplateNotUsableError(ValueError):
+class TemplateNotUsableError(WhatsAppValidationError):
     """The template exists but can't be sent in its current status."""
 
 

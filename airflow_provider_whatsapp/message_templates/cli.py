@@ -9,7 +9,7 @@ hook or CI step catches the problem first. One line per problem::
 
 Exit status: 0 when every file is clean, 1 on any problem, 2 on a usage error (a PATH
 that does not exist is one: nothing is linted then).
-Also ``python -m airflow_provider_whatsapp.templates.cli lint PATH...``.
+Also ``python -m airflow_provider_whatsapp.message_templates.cli lint PATH...``.
 """
 
 from __future__ import annotations

@@ -129,23 +129,6 @@ class SyncPlan:
 
     actions: list[SyncAction] = field(default_factory=list)
 
-    def of(self, *kinds: SyncActionKind) -> list[SyncAction]:
-        return [action for action in self.actions if action.action in kinds]
-
-    def creations(self) -> list[SyncAction]:
-        return self.of("create")
-
-    def updates(self) -> list[SyncAction]:
-        return self.of("update")
-
-    def deletions(self) -> list[SyncAction]:
-        return self.of("delete")
-
-    @property
-    def has_work(self) -> bool:
-        """True when applying the plan would call the API."""
-        return bool(self.of("create", "update", "delete"))
-
     def counts(self) -> dict[str, int]:
         """Action -> number of templates, every action listed (zero included)."""
         found = Counter(action.action for action in self.actions)

@@ -1,4 +1,4 @@
-"""One pydantic model per template component, each with its limits beside it.
+"""One pydantic model per template component; the limits come from the rule book, ``limits.py``.
 
 The shape is Meta's create-template request body. Enumerations (``type``, ``format``,
 ``otp_type``...) are accepted in any case and written upper-case. Every text field is stripped
@@ -25,26 +25,34 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from ..limits import (
+    CAROUSEL_CARD_BODY_MAX,
+    CAROUSEL_CARD_BUTTONS_MAX,
+    CAROUSEL_CARDS_MAX,
+    CODE_EXPIRATION_MINUTES_MAX,
+    CODE_EXPIRATION_MINUTES_MIN,
+    LIMITED_TIME_OFFER_TEXT_MAX,
+    TEMPLATE_BODY_TEXT_MAX,
+    TEMPLATE_FOOTER_TEXT_MAX,
+    TEMPLATE_HEADER_PLACEHOLDERS_MAX,
+    TEMPLATE_HEADER_TEXT_MAX,
+)
 from ._base import StrictModel, max_chars, raise_problems, strip_text, type_tag
 from ._text import format_names, is_named, placeholder_names, placeholder_problems, upper
 from .buttons import ButtonsComponent
 
-HEADER_TEXT_MAX = 60
-HEADER_PLACEHOLDERS_MAX = 1
-BODY_TEXT_MAX = 1024
-FOOTER_TEXT_MAX = 60
-CODE_EXPIRATION_MINUTES_MIN, CODE_EXPIRATION_MINUTES_MAX = 1, 90
-CAROUSEL_CARDS_MAX = 10
-CAROUSEL_CARD_BODY_MAX = 160
-CAROUSEL_CARD_BUTTONS_MAX = 2
-LIMITED_TIME_OFFER_TEXT_MAX = 16
-
 MEDIA_HEADER_FORMATS = ("IMAGE", "VIDEO", "DOCUMENT", "GIF")
 CAROUSEL_HEADER_FORMATS = ("IMAGE", "VIDEO", "PRODUCT")
 
-HeaderText = Annotated[str, BeforeValidator(strip_text), AfterValidator(max_chars(HEADER_TEXT_MAX))]
-BodyText = Annotated[str, BeforeValidator(strip_text), AfterValidator(max_chars(BODY_TEXT_MAX))]
-FooterText = Annotated[str, BeforeValidator(strip_text), AfterValidator(max_chars(FOOTER_TEXT_MAX))]
+HeaderText = Annotated[
+    str, BeforeValidator(strip_text), AfterValidator(max_chars(TEMPLATE_HEADER_TEXT_MAX))
+]
+BodyText = Annotated[
+    str, BeforeValidator(strip_text), AfterValidator(max_chars(TEMPLATE_BODY_TEXT_MAX))
+]
+FooterText = Annotated[
+    str, BeforeValidator(strip_text), AfterValidator(max_chars(TEMPLATE_FOOTER_TEXT_MAX))
+]
 OfferText = Annotated[
     str, BeforeValidator(strip_text), AfterValidator(max_chars(LIMITED_TIME_OFFER_TEXT_MAX))
 ]
@@ -100,7 +108,7 @@ class NamedParamExample(StrictModel):
     """Sample value of a named placeholder (``{"param_name": "first_name", "example": "Ana"}``)."""
 
     param_name: str
-    example: Annotated[str, AfterValidator(max_chars(BODY_TEXT_MAX))]
+    example: Annotated[str, AfterValidator(max_chars(TEMPLATE_BODY_TEXT_MAX))]
 
 
 # --- HEADER ---------------------------------------------------------------------------------
@@ -136,10 +144,10 @@ class HeaderComponent(StrictModel):
                 raise ValueError("format TEXT needs text")
             problems += [f"text {p}" for p in placeholder_problems(self.text)]
             names = self.placeholders
-            if len(names) > HEADER_PLACEHOLDERS_MAX:
+            if len(names) > TEMPLATE_HEADER_PLACEHOLDERS_MAX:
                 problems.append(
                     f"text has {len(names)} placeholders, over the limit of "
-                    f"{HEADER_PLACEHOLDERS_MAX}"
+                    f"{TEMPLATE_HEADER_PLACEHOLDERS_MAX}"
                 )
             elif not problems:
                 rows = [example.header_text] if example.header_text is not None else None

@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-PLACEHOLDER_RE = re.compile(r"\{\{([^{}]*)\}\}")
-POSITIONAL_NAME_RE = re.compile(r"[1-9][0-9]*\Z")
-NAMED_NAME_RE = re.compile(r"[a-z_][a-z0-9_]*\Z")
+from ..limits import (
+    NAMED_PLACEHOLDER_PATTERN,
+    PLACEHOLDER_PATTERN,
+    POSITIONAL_PLACEHOLDER_PATTERN,
+)
+
 _ADJACENT_RE = re.compile(r"\}\}\s*\{\{")
 
 
@@ -22,7 +25,7 @@ def upper(value: Any) -> Any:
 
 def raw_placeholders(text: str | None) -> list[str]:
     """Every ``{{...}}`` inner text in order of appearance, repeats included."""
-    return [match.group(1) for match in PLACEHOLDER_RE.finditer(text or "")]
+    return [match.group(1) for match in PLACEHOLDER_PATTERN.finditer(text or "")]
 
 
 def placeholder_names(text: str | None) -> list[str]:
@@ -31,14 +34,14 @@ def placeholder_names(text: str | None) -> list[str]:
     Positional ``{{n}}`` come in numeric order; named ones in order of first appearance.
     """
     distinct = list(dict.fromkeys(name.strip() for name in raw_placeholders(text)))
-    if distinct and all(POSITIONAL_NAME_RE.match(name) for name in distinct):
+    if distinct and all(POSITIONAL_PLACEHOLDER_PATTERN.fullmatch(name) for name in distinct):
         return sorted(distinct, key=int)
     return distinct
 
 
 def is_named(names: list[str]) -> bool:
     """True when the placeholders are ``{{name}}``-style rather than ``{{1}}``-style."""
-    return any(not POSITIONAL_NAME_RE.match(name) for name in names)
+    return any(not POSITIONAL_PLACEHOLDER_PATTERN.fullmatch(name) for name in names)
 
 
 def format_names(names: list[str] | tuple[str, ...]) -> str:
@@ -53,17 +56,23 @@ def placeholder_problems(text: str, *, edges_matter: bool = False) -> list[str]:
     """
     problems: list[str] = []
     names = raw_placeholders(text)
-    leftover = PLACEHOLDER_RE.sub("", text)
+    leftover = PLACEHOLDER_PATTERN.sub("", text)
     if "{{" in leftover or "}}" in leftover:
         problems.append("has an unmatched '{{' or '}}'")
-    invalid = [n for n in names if not (POSITIONAL_NAME_RE.match(n) or NAMED_NAME_RE.match(n))]
+    invalid = [
+        n
+        for n in names
+        if not (
+            POSITIONAL_PLACEHOLDER_PATTERN.fullmatch(n) or NAMED_PLACEHOLDER_PATTERN.fullmatch(n)
+        )
+    ]
     if invalid:
         problems.append(
             f"has an invalid placeholder {{{{{invalid[0]}}}}}: use {{{{1}}}}, {{{{2}}}}... "
             "or lower_snake_case names such as {{first_name}}"
         )
         return problems
-    positional = sorted({int(n) for n in names if POSITIONAL_NAME_RE.match(n)})
+    positional = sorted({int(n) for n in names if POSITIONAL_PLACEHOLDER_PATTERN.fullmatch(n)})
     if positional and len(positional) != len(set(names)):
         problems.append("mixes {{1}}-style and named placeholders")
     elif positional and positional != list(range(1, len(positional) + 1)):

@@ -1,4 +1,4 @@
-"""Button models of a template's BUTTONS component, each with its limits beside it."""
+"""Button models of a template's BUTTONS component; their limits come from ``limits.py``."""
 
 from __future__ import annotations
 
@@ -9,33 +9,26 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Discriminator, Tag, model_validator
 from typing_extensions import Self
 
+from ..limits import (
+    COUPON_CODE_MAX,
+    OTP_PACKAGE_NAME_MAX,
+    OTP_SIGNATURE_HASH_LENGTH,
+    OTP_SUPPORTED_APPS_MAX,
+    TEMPLATE_BUTTON_PHONE_NUMBER_MAX,
+    TEMPLATE_BUTTON_TEXT_MAX,
+    TEMPLATE_BUTTON_TYPE_MAX,
+    TEMPLATE_BUTTON_URL_MAX,
+    TEMPLATE_BUTTONS_MAX,
+)
 from ._base import StrictModel, max_chars, raise_problems, strip_text, type_tag
 from ._text import placeholder_names, upper
 
-# Meta's components page; the coupon limit was raised from 15 to 20 in December 2025.
-BUTTON_TEXT_MAX = 25
-BUTTONS_MAX = 10
-BUTTON_TYPE_MAX = {
-    "QUICK_REPLY": 10,
-    "URL": 2,
-    "PHONE_NUMBER": 1,
-    "COPY_CODE": 1,
-    "OTP": 1,
-    "FLOW": 1,
-    "CATALOG": 1,
-    "MPM": 1,
-    "SPM": 1,
-    "VOICE_CALL": 1,
-}
-URL_MAX = 2000
-PHONE_NUMBER_MAX = 20
-COUPON_CODE_MAX = 20
-OTP_SUPPORTED_APPS_MAX = 5
-OTP_PACKAGE_NAME_MAX = 224
-OTP_SIGNATURE_HASH_LENGTH = 11
-
-ButtonText = Annotated[str, BeforeValidator(strip_text), AfterValidator(max_chars(BUTTON_TEXT_MAX))]
-UrlText = Annotated[str, BeforeValidator(strip_text), AfterValidator(max_chars(URL_MAX))]
+ButtonText = Annotated[
+    str, BeforeValidator(strip_text), AfterValidator(max_chars(TEMPLATE_BUTTON_TEXT_MAX))
+]
+UrlText = Annotated[
+    str, BeforeValidator(strip_text), AfterValidator(max_chars(TEMPLATE_BUTTON_URL_MAX))
+]
 CouponCode = Annotated[str, BeforeValidator(strip_text), AfterValidator(max_chars(COUPON_CODE_MAX))]
 PackageName = Annotated[
     str, BeforeValidator(strip_text), AfterValidator(max_chars(OTP_PACKAGE_NAME_MAX))
@@ -90,7 +83,7 @@ class PhoneNumberButton(StrictModel):
     phone_number: Annotated[
         str,
         BeforeValidator(strip_text),
-        AfterValidator(max_chars(PHONE_NUMBER_MAX)),
+        AfterValidator(max_chars(TEMPLATE_BUTTON_PHONE_NUMBER_MAX)),
         AfterValidator(_check_phone),
     ]
 
@@ -221,7 +214,7 @@ Button = Annotated[
         type_tag,
         custom_error_type="button_type",
         custom_error_message="button type missing or unknown: use one of "
-        + ", ".join(BUTTON_TYPE_MAX),
+        + ", ".join(TEMPLATE_BUTTON_TYPE_MAX),
     ),
 ]
 
@@ -237,13 +230,15 @@ class ButtonsComponent(StrictModel):
         problems = []
         if not self.buttons:
             problems.append("buttons must hold at least 1 button")
-        if len(self.buttons) > BUTTONS_MAX:
-            problems.append(f"{len(self.buttons)} buttons, over the limit of {BUTTONS_MAX}")
+        if len(self.buttons) > TEMPLATE_BUTTONS_MAX:
+            problems.append(
+                f"{len(self.buttons)} buttons, over the limit of {TEMPLATE_BUTTONS_MAX}"
+            )
         for button_type, count in Counter(b.type for b in self.buttons).items():
-            if count > BUTTON_TYPE_MAX[button_type]:
+            if count > TEMPLATE_BUTTON_TYPE_MAX[button_type]:
                 problems.append(
                     f"{count} {button_type} buttons, over the limit of "
-                    f"{BUTTON_TYPE_MAX[button_type]}"
+                    f"{TEMPLATE_BUTTON_TYPE_MAX[button_type]}"
                 )
         is_quick_reply = [b.type == "QUICK_REPLY" for b in self.buttons]
         switches = sum(a != b for a, b in pairwise(is_quick_reply))

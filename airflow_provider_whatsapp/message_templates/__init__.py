@@ -1,4 +1,4 @@
-"""WhatsApp message templates: definitions, loading, send pre-flight and sync planning.
+"""WhatsApp message templates (not Airflow's Jinja templating): definitions, loading, send pre-flight and sync planning.
 
 Pure pydantic + the standard library (PyYAML and tabulate are imported only when used), so a
 DAG file importing an operator that imports this stays cheap.
