@@ -154,24 +154,33 @@ def phone_digits(phone: object) -> str:
     return digits
 
 
+def _tick(seconds: float) -> float:
+    """``seconds`` rounded to a multiple of 2**-20: exact in binary, so sums stay exact."""
+    return round(seconds * 1048576) / 1048576
+
+
 class Clock:
     """The emulator's time in seconds: the machine's monotonic clock until a test freezes
     it; :meth:`advance` moves it on, frozen or not. Every time rule reads it (the rate
     limit's sliding second, template reviews, the hourly creation limit, the 24-hour
-    window, media URL expiry), so a test checks them by moving it instead of sleeping."""
+    window, media URL expiry), so a test checks them by moving it instead of sleeping.
+
+    Readings are whole multiples of 2**-20 s (about a microsecond), so whole-second
+    advances add and subtract exactly: an hour after ``t`` is ``t + 3600`` to the bit,
+    not 3599.9999999999995 (which left an hourly limit shut at its boundary)."""
 
     def __init__(self) -> None:
         self._frozen_at: float | None = None
         self._offset = 0.0
 
     def __call__(self) -> float:
-        base = time.monotonic() if self._frozen_at is None else self._frozen_at
+        base = _tick(time.monotonic()) if self._frozen_at is None else self._frozen_at
         return base + self._offset
 
     def freeze(self) -> None:
         """Stop the clock where it is (until :meth:`advance` moves it)."""
         if self._frozen_at is None:
-            self._frozen_at = time.monotonic()
+            self._frozen_at = _tick(time.monotonic())
 
     def advance(self, seconds: float) -> None:
         """Move the clock ``seconds`` on (never back)."""

@@ -92,6 +92,22 @@ def test_a_frozen_clock_stops_arrivals_and_reset_restarts_it(
     assert second > first  # running again
 
 
+@pytest.mark.parametrize("machine_time", [4192096.8330435217, 12345.678901234])
+def test_whole_second_advances_are_exact_wherever_the_clock_froze(
+    emu: WhatsAppEmulator, gw: httpx.Client, monkeypatch: pytest.MonkeyPatch, machine_time: float
+) -> None:
+    # At 4192096.83...s of uptime (t + 3600) - t is 3599.9999999999995 in floats: the
+    # hourly template limit stayed shut at its boundary on a CI machine up that long.
+    monkeypatch.setattr("time.monotonic", lambda: machine_time)
+    emu.freeze_clock()
+    emu.open_window(TO)
+    emu.advance_clock(24 * 3600 - 1)
+    send = f"/{emu.phone_number_id}/messages"
+    assert gw.post(send, json=text_message()).status_code == 200
+    emu.advance_clock(1)
+    assert gw.post(send, json=text_message()).json()["error"]["code"] == 131047
+
+
 def test_constructor_templates_survive_reset() -> None:
     emulator = WhatsAppEmulator(templates=[{"name": "hello_world"}], review_delay=1)
     emulator.add_template("extra")
