@@ -61,6 +61,13 @@ def get_provider_info() -> dict[str, Any]:
                         "when that is https://api.maton.ai, else https://ctrl.maton.ai.",
                         "schema": {"type": ["string", "null"]},
                     },
+                    "allow_insecure_http": {
+                        "label": "Allow plain http (UNSAFE)",
+                        "description": "UNSAFE: lets a gateway or control URL that is not "
+                        "loopback use http, so the Maton key crosses the network in clear "
+                        "text. Only for a trusted proxy on your own network that speaks http.",
+                        "schema": {"type": ["boolean", "null"], "default": False},
+                    },
                     "timeout": {
                         "label": "Timeout (seconds)",
                         "schema": {"type": ["number", "null"], "default": 30},
