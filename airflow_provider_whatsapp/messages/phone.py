@@ -53,10 +53,10 @@ _COUNTRY_CODES = frozenset({
 })
 # fmt: on
 _HIDDEN = "\u2022"  # •, one per hidden character
-_MIN_HIDDEN = 4  # hidden characters at least (and half the number's): short ones stay hidden
+_HIDE_AT_LEAST = 4  # hidden characters at least (and half the number's): short ones stay hidden
 _TAIL = 4  # last characters shown
-_MAX_SHOWN = 32  # characters of a long value's mask; the rest is "…"
-_QUOTED_MAX = 40  # characters of a value with no digit (it holds no number) shown as written
+_BULLETS_SHOWN = 32  # characters of a long value's mask; the rest is "…"
+_QUOTED_CHARS = 40  # characters of a value with no digit (it holds no number) shown as written
 
 
 def _country_code(digits: str) -> str:
@@ -84,7 +84,7 @@ def mask_phone(value: object) -> str:
     text = str(value).strip()
     sign = "-" if text.startswith("-") else ""  # a negative integer
     if not any(char.isdigit() for char in text):
-        shown = text if len(text) <= _QUOTED_MAX else text[:_QUOTED_MAX] + "…"
+        shown = text if len(text) <= _QUOTED_CHARS else text[:_QUOTED_CHARS] + "…"
         return repr(shown)
     chars = "".join(char for char in text if char.isalnum())
     number = chars.isdigit() and chars.isascii()
@@ -100,13 +100,13 @@ def mask_phone(value: object) -> str:
     if text.startswith("+") and not number:  # written as international: its code shows
         lead = re.match(r"[0-9]+", rest)
         code = _country_code(lead.group()) if lead else ""
-    hidden = max(_MIN_HIDDEN, len(rest) // 2)
+    hidden = max(_HIDE_AT_LEAST, len(rest) // 2)
     head = prefix + code
     if len(chars) - hidden < len(head):
         head = ""
     tail = max(0, min(_TAIL, len(chars) - hidden - len(head)))
     middle = len(chars) - len(head) - tail
-    dots = _HIDDEN * min(middle, _MAX_SHOWN) + ("…" if middle > _MAX_SHOWN else "")
+    dots = _HIDDEN * min(middle, _BULLETS_SHOWN) + ("…" if middle > _BULLETS_SHOWN else "")
     return (sign or ("+" if plus else "")) + head + dots + (chars[-tail:] if tail else "")
 
 
