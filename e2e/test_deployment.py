@@ -9,6 +9,7 @@ wrote).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -258,6 +259,15 @@ def _kill_mid_bulk(deployment: Deployment, first: int, victims: tuple[str, ...])
     assert not never - ambiguous, f"{len(never - ambiguous)} recipients got no message"
     assert len(ambiguous) == summary["ambiguous"] <= KILL_CONCURRENCY
     assert summary["accepted"] + summary["skipped"] + summary["ambiguous"] == KILL_RECIPIENTS
+    if deployment.airflow_version() >= (3, 3):
+        # The record try 2 continued from was in the task's state store, which now holds
+        # its completion marker (with the deployment's retention); no Variable was written.
+        state = deployment.task_state_store(dag_id, run, "bulk")
+        assert list(state) == ["whatsapp_bulk_record"], sorted(state)
+        marker = json.loads(state["whatsapp_bulk_record"]["value"])
+        assert marker["done"] is True and marker["tries"] == 2, marker
+        assert state["whatsapp_bulk_record"]["expires_at"] is not None
+        assert deployment.variable_keys("whatsapp_bulk__") == []
 
 
 def test_d1_kill_task_runner_mid_bulk(deployment: Deployment) -> None:

@@ -144,6 +144,30 @@ def xcom_of(dr: Any, task_id: str, key: str = "return_value", map_index: int = -
         return None if row is None else XComModel.deserialize_value(row)
 
 
+def run_task_again(
+    dag: Any, run_id: str, task_id: str, monkeypatch: pytest.MonkeyPatch, map_index: int = -1
+) -> str:
+    """Run ``task_id`` of ``dag`` again inside its DAG run ``run_id`` (``airflow tasks
+    test``, in this process): what a retry, or a person clearing the task, runs. Task
+    state and XComs stay where the run keeps them; ``dag.test()`` with the same logical
+    date would replace the run, and its task state with it. Returns the task instance's
+    state."""
+    from airflow.cli import cli_parser
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    monkeypatch.setenv("AIRFLOW_TEST_MODE", "True")  # the command sets it: undone after the test
+    args = cli_parser.get_parser().parse_args(
+        ["tasks", "test", dag.dag_id, task_id, run_id, "--map-index", str(map_index)]
+    )
+    args.func(args, dag=dag)
+    with create_session() as session:
+        ti = session.query(TaskInstance).filter_by(
+            dag_id=dag.dag_id, run_id=run_id, task_id=task_id, map_index=map_index
+        )
+        return str(ti.one().state)
+
+
 def task_states(dr: Any) -> dict[str, str]:
     return {
         ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": str(ti.state)

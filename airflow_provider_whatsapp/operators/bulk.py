@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -12,92 +10,20 @@ from airflow.sdk import BaseOperator
 
 from .._airflow import fail_with_result
 from .._errors import WhatsAppValidationError
+from ..bulk.storage import VariableStore, delete_delivery_record, record_key
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..bulk.record import DeliveryRecord, RecordStorage
+    from ..bulk.record import DeliveryRecord
     from ..bulk.sender import BulkReport, Job
     from ..messages import Message
 
 
-RECORD_PREFIX = "whatsapp_bulk__"
-_PART = 48  # characters of each id kept readable in a record's key
-
-
-def _part(value: str) -> str:
-    """``value`` if short, else a readable start and a digest of the whole."""
-    if len(value) <= _PART:
-        return value
-    return f"{value[: _PART - 13]}~{hashlib.sha256(value.encode()).hexdigest()[:12]}"
-
-
-def record_key(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
-    """The Variable key of one task instance's delivery record.
-
-    At most ~190 characters whatever the ids (Airflow's key column holds 250, and
-    segments add ``.sN``): long ids keep a readable start and a digest; the last part
-    digests all four coordinates, so two task instances never share a key.
-    """
-    whole = hashlib.sha256(f"{dag_id}\0{run_id}\0{task_id}\0{map_index}".encode()).hexdigest()
-    return (
-        f"{RECORD_PREFIX}{_part(dag_id)}__{_part(task_id)}__{_part(run_id)}"
-        f"__{map_index}__{whole[:16]}"
-    )
-
-
-class VariableStore:
-    """Delivery-record storage (a ``RecordStorage``) in Airflow Variables: a retry may run
-    on another worker, and Variables are shared by all (in a worker each call goes to the
-    api-server)."""
-
-    def get(self, key: str) -> str | None:
-        from airflow.sdk import Variable
-
-        value = Variable.get(key, default=None)
-        return None if value is None else str(value)
-
-    def put(self, key: str, value: str) -> None:
-        from airflow.sdk import Variable
-
-        Variable.set(key, value, description="airflow-provider-whatsapp bulk delivery record")
-
-    def delete(self, key: str) -> None:
-        from airflow.sdk import Variable
-
-        Variable.delete(key)
-
-
-def delete_delivery_record(
-    dag_id: str,
-    run_id: str,
-    task_id: str,
-    map_index: int = -1,
-    *,
-    store: RecordStorage | None = None,
-) -> int:
-    """Delete one task instance's delivery record (head and segments); returns the
-    number of Variables removed. Run it from a task (or with Variables reachable)."""
-    store = store if store is not None else VariableStore()
-    key = record_key(dag_id, run_id, task_id, map_index)
-    head = store.get(key)
-    if head is None:
-        return 0
-    try:
-        segments = int(json.loads(head).get("segments", 0))
-    except (ValueError, AttributeError):
-        segments = 0
-    removed = 1
-    for n in range(segments + 1):  # +1: a segment a crash may have left uncounted
-        segment = f"{key}.s{n}"
-        if store.get(segment) is not None:
-            store.delete(segment)
-            removed += 1
-    store.delete(key)
-    return removed
-
-
 class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
-    """Delete the delivery records of bulk-send task instances (see README: cleanup).
+    """Delete the delivery records bulk-send task instances keep in Variables (see README:
+    Cleanup): every record on Airflow 3.1 and 3.2, those left from before an upgrade on
+    3.3+. On 3.3+ a bulk task keeps its record in its own task state store, which no other
+    task can reach: it goes with its DAG run, or by retention once the send succeeded.
 
     :param bulk_task_ids: the bulk task id(s) whose records go (templated).
     :param bulk_run_id: their DAG run (templated; default this run).
@@ -131,6 +57,14 @@ class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
             for index in self.map_indexes
         )
         self.log.info("Deleted %d delivery-record Variable(s)", removed)
+        from ..version_compat import HAS_TASK_STATE_STORE
+
+        if HAS_TASK_STATE_STORE:
+            self.log.info(
+                "Records in a bulk task's own state store (Airflow 3.3+) are out of reach "
+                "of other tasks: they go with their DAG run, a successful send's marker by "
+                "[state_store] default_retention_days (see README: Cleanup)"
+            )
         return removed
 
 
@@ -150,13 +84,14 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     sent. Sends run concurrently under ``rate_share`` of the connection's rate limit
     (default its ``bulk_rate_share`` extra, 0.8): the rest stays free for alerts.
 
-    A record of accepted recipients (keyed digests, no numbers) lives in Airflow
-    Variables: a retried task skips those already accepted, and reports recipients
-    whose request was in flight when an earlier try died as ``ambiguous`` instead of
-    resending them (``resend_ambiguous=True`` to resend). When the task succeeds the
-    record shrinks to a small completion marker (a cleared re-run then sends nothing);
-    :func:`delete_delivery_record` or :class:`WhatsAppDeleteDeliveryRecordOperator`
-    removes it. The task fails when the share of failed and invalid recipients exceeds
+    A record of accepted recipients (keyed digests, no numbers) lives in the task's
+    state store on Airflow 3.3+, in Variables before: a retried task skips those already
+    accepted, and reports recipients whose request was in flight when an earlier try
+    died as ``ambiguous`` instead of resending them (``resend_ambiguous=True`` to
+    resend). When the task succeeds the record shrinks to a small completion marker (a
+    cleared re-run then sends nothing while it lasts: see README, Cleanup);
+    :class:`WhatsAppDeleteDeliveryRecordOperator` removes records kept in Variables.
+    The task fails when the share of failed and invalid recipients exceeds
     ``max_failure_ratio``, and at once on an account-level error (revoked key, no Maton
     connection, locked or spam-limited account): the send stops, recipients never sent
     are reported ``not_sent`` and a retry sends them. Per-recipient results go to
@@ -316,6 +251,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         from ..bulk.recipients import is_recipient_file
         from ..bulk.record import DeliveryRecord
         from ..bulk.sender import preview
+        from ..bulk.storage import open_record_storage
         from ..client.config import check_rate_share
 
         recipients = self.recipients
@@ -329,12 +265,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             if self.rate_share in (None, "")
             else check_rate_share(self.rate_share, "rate_share")
         )
-        ti = context["ti"]
-        key = record_key(
-            ti.dag_id, context.get("run_id") or ti.run_id, ti.task_id, getattr(ti, "map_index", -1)
-        )
+        # The task state store on Airflow 3.3+ (a record left in Variables before an
+        # upgrade is moved there first), Variables before.
+        storage, key = open_record_storage(context, self.log, VariableStore)
         # Digests keyed by the Maton key: only a holder of the key can match a number.
-        record = DeliveryRecord(VariableStore(), key, self.hook.config.api_key.encode())
+        record = DeliveryRecord(storage, key, self.hook.config.api_key.encode())
         if record.completed:
             self.log.info(
                 "Try %d: this send completed in an earlier run; nothing is sent", record.tries

@@ -21,9 +21,14 @@ from airflow_provider_whatsapp.bulk.recipients import iter_recipients
 from airflow_provider_whatsapp.bulk.record import DeliveryRecord
 from airflow_provider_whatsapp.bulk.sender import Job, preview
 from airflow_provider_whatsapp.messages import TextMessage
-from airflow_provider_whatsapp.operators.bulk import record_key
-from tests.helpers import connections_to, task_states, xcom_of
-from tests.operators.test_bulk import NOTICE, emu_dag_test, stored_variables, unthrottled
+from tests.helpers import connections_to, run_task_again, task_states, xcom_of
+from tests.operators.test_bulk import (
+    NOTICE,
+    bulk_dag,
+    delivery_record,
+    emu_dag_test,
+    unthrottled,
+)
 
 TEMPLATES = "/message_templates"
 
@@ -75,8 +80,7 @@ def test_misspelled_template_fails_before_any_message_and_the_fixed_run_sends_ea
     log = capfd.readouterr().out
     assert "template 'notcie' does not exist in language 'en_US'" in log
     # The pre-flight wrote nothing: the record of this task instance does not exist.
-    key = record_key("bulk_send_test", dr.run_id, "bulk")
-    assert not [k for k in stored_variables() if k.startswith(key)]
+    assert delivery_record(dr) == {}
 
     # The name fixed, the same task instance sends to everyone, once.
     dr = emu_dag_test({**conf, "template": "notice"}, when)
@@ -90,8 +94,7 @@ def test_misspelled_template_fails_before_any_message_and_the_fixed_run_sends_ea
     # left to send, so the pre-flight does not stand in the way of the record's marker.
     emu.set_template_status("notice", "PAUSED")
     before = len(emu.messages)
-    dr = emu_dag_test({**conf, "template": "notice"}, when)
-    assert dr.state == "success"
+    assert run_task_again(bulk_dag(), dr.run_id, "bulk", monkeypatch) == "success"
     assert {r["status"] for r in xcom_of(dr, "bulk")["results"]} == {"skipped"}
     assert len(emu.messages) == before
 
