@@ -123,7 +123,7 @@ def test_failed_bulk_run_keeps_its_results_in_return_value(
     result = bulk_xcom(dr)
     assert result["summary"]["accepted"] == 1
     assert result["summary"]["failed"] == 2
-    assert {r["to"]: r["status"] for r in result["results"]} == {
+    assert {numbers[r["index"]]: r["status"] for r in result["results"]} == {
         "16505550201": "accepted",
         "16505550202": "failed",
         "16505550203": "failed",
@@ -156,7 +156,9 @@ def test_bulk_1000_mixed_recipients_exact_results(
     dr = emu_dag_test({"recipients": str(source)})
     assert dr.state == "success", "failure ratio 9% is under max_failure_ratio 20%"
     result = bulk_xcom(dr)
-    got = {r["to"]: r["status"] for r in result["results"]}
+    # Rows name recipients by position (their numbers are not in XCom by default).
+    assert all("to" not in r for r in result["results"])
+    got = {rows[r["index"]]["to"]: r["status"] for r in result["results"]}
     assert got == expected
     assert result["summary"]["accepted"] == sum(v == "accepted" for v in expected.values())
     assert result["summary"]["failed"] == len(blocked)
@@ -168,7 +170,7 @@ def test_bulk_1000_mixed_recipients_exact_results(
     assert all(r["message_id"].startswith("wamid.") for r in accepted)
     # Exactly what the template needs, once per accepted recipient.
     counts = collections.Counter(m.to for m in emu.messages)
-    assert set(counts) == {r["to"] for r in accepted}
+    assert set(counts) == {rows[r["index"]]["to"] for r in accepted}
     assert set(counts.values()) == {1}
     sample = emu.sent_to("16505550001")[0].payload["template"]
     assert sample["components"] == [
@@ -266,7 +268,7 @@ def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
     assert statuses["skipped"] + statuses["ambiguous"] >= sent_in_first
     # At most what was really in flight (concurrency 8), and nothing left unsent.
     assert statuses["ambiguous"] <= 8
-    ambiguous = {r["to"] for r in result["results"] if r["status"] == "ambiguous"}
+    ambiguous = {numbers[r["index"]] for r in result["results"] if r["status"] == "ambiguous"}
     assert ambiguous <= set(numbers)
     # Every recipient either got exactly one message or is reported ambiguous (never resent).
     never = set(numbers) - set(counts)
@@ -352,7 +354,7 @@ def test_locked_account_stops_the_task_and_a_rerun_sends_only_the_not_sent(
     result = xcom_of(dr, "bulk")  # return_value, pushed before the failure
     by_status = collections.defaultdict(set)
     for row in result["results"]:
-        by_status[row["status"]].add(row["to"])
+        by_status[row["status"]].add(numbers[row["index"]])
     assert len(by_status["accepted"]) == len(emu.messages) == 50
     assert 1 <= len(by_status["failed"]) <= 8  # concurrency 8: only what was on its way
     assert len(by_status["not_sent"]) == 300 - 50 - len(by_status["failed"])
@@ -365,7 +367,7 @@ def test_locked_account_stops_the_task_and_a_rerun_sends_only_the_not_sent(
     emu.restore_account()
     assert run_task_again(bulk_dag(), dr.run_id, "bulk", monkeypatch) == "success"
     again = bulk_xcom(dr)
-    statuses = {r["to"]: r["status"] for r in again["results"]}
+    statuses = {numbers[r["index"]]: r["status"] for r in again["results"]}
     assert {to for to, s in statuses.items() if s == "skipped"} == by_status["accepted"]
     assert {to for to, s in statuses.items() if s == "accepted"} == (
         by_status["not_sent"] | by_status["failed"]
