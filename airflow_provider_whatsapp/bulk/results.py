@@ -33,7 +33,6 @@ __all__ = ["ResultsFile", "check_results_path", "results_path"]
 
 _BULLET = "\u2022"
 _LOCAL = ("", "file", "local")  # ObjectStoragePath's protocols for this machine's disk
-_MIN_DIGITS = 7  # fewer: not a phone number worth hiding in a text
 _CHUNK = 1 << 20
 
 

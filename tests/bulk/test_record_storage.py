@@ -59,15 +59,16 @@ def record_variables(dr: Any, task_id: str = "bulk") -> dict[str, str]:
     return {k: v for k, v in stored_variables().items() if k.startswith(key)}
 
 
-def statuses(result: dict[str, Any]) -> dict[str, str]:
-    return {r["to"]: r["status"] for r in result["results"]}
+def statuses(result: dict[str, Any], numbers: list[str]) -> dict[str, str]:
+    """Each recipient's status; XCom names recipients by position, not number."""
+    return {numbers[r["index"]]: r["status"] for r in result["results"]}
 
 
 def exactly_once(emu: Any, numbers: list[str], result: dict[str, Any]) -> collections.Counter[str]:
     """The verdict at the emulator: nobody messaged twice, everyone messaged once or
     reported ambiguous (no more than could be in flight); returns the status counts."""
     counts = collections.Counter(m.to for m in emu.messages)
-    status = statuses(result)
+    status = statuses(result, numbers)
     assert sorted(status) == sorted(numbers)
     assert [to for to in numbers if counts[to] > 1] == [], "a recipient was messaged twice"
     ambiguous = {to for to, s in status.items() if s == "ambiguous"}
@@ -216,7 +217,7 @@ def test_an_upgrade_to_3_3_between_tries_continues_from_the_variables_record(
     monkeypatch.setattr(version_compat, "HAS_TASK_STATE_STORE", False)
     dr = emu_dag_test(conf)
     assert dr.state == "failed" and the_try(dr) == 1, "a locked account is not retried"
-    first = statuses(xcom_of(dr, "bulk"))
+    first = statuses(xcom_of(dr, "bulk"), numbers)
     accepted_first = {to for to, s in first.items() if s == "accepted"}
     assert len(accepted_first) == 100
     assert len(record_variables(dr)) == 2, "a head and its first segment (64 acceptances)"
@@ -227,7 +228,7 @@ def test_an_upgrade_to_3_3_between_tries_continues_from_the_variables_record(
 
     assert run_task_again(dag, dr.run_id, "bulk", monkeypatch) == "success"
 
-    again = statuses(xcom_of(dr, "bulk"))
+    again = statuses(xcom_of(dr, "bulk"), numbers)
     assert {to for to, s in again.items() if s == "skipped"} == accepted_first
     counts = collections.Counter(m.to for m in emu.messages)
     assert set(counts) == set(numbers) and set(counts.values()) == {1}, "a duplicate"
@@ -260,7 +261,7 @@ def test_a_cleared_rerun_of_a_successful_send(
     assert dr.state == "success" and list(task_state(dr)) == [STATE_KEY]
     assert run_task_again(dag, dr.run_id, "bulk", monkeypatch) == "success"
     assert len(emu.messages) == len(numbers), "the marker: nobody sent again"
-    assert set(statuses(xcom_of(dr, "bulk")).values()) == {"skipped"}
+    assert set(statuses(xcom_of(dr, "bulk"), numbers).values()) == {"skipped"}
 
     emu.reset()
     numbers, conf = notice_send(emu, monkeypatch, tmp_path, numbers)
