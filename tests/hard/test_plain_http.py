@@ -27,6 +27,7 @@ from airflow_provider_whatsapp.client import ClientConfig, WhatsAppClient
 from airflow_provider_whatsapp.client.errors import WhatsAppConfigError
 from airflow_provider_whatsapp.hooks.whatsapp import WhatsAppHook
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_PLUS
 from tests.helpers import TO, set_connection, task_states
 
 pytestmark = pytest.mark.emu(open_window=[TO])
@@ -331,9 +332,10 @@ def test_the_task_fails_without_retry_naming_the_field(
     [ti] = dr.get_task_instances()
     assert ti.try_number == 1, "no retry can fix an http host"
     named = "host" if field == "host" else "extra 'ctrl_host'"
-    [failure] = FAILURES
-    assert f"connection 'whatsapp_default': {named} '{url}' is plain http" in failure
-    assert emu.api_key not in failure
+    if AIRFLOW_V_3_3_PLUS:  # dag.test() before 3.3 puts no exception in callback contexts
+        [failure] = FAILURES
+        assert f"connection 'whatsapp_default': {named} '{url}' is plain http" in failure
+        assert emu.api_key not in failure
     assert emu.requests == [] and names.lookups == []
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from airflow_provider_whatsapp.messages import mask_phone
 from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_3_PLUS
 from tests.helpers import task_states, xcom_of
 from tests.operators.test_bulk import NOTICE, unthrottled
 
@@ -229,7 +230,8 @@ def test_results_path_goes_through_the_connection_objectstoragepath_names(
         path = f"file://results_store@/whatsapp-test-{tmp_path.name}/run.jsonl"
     dr = dag_test({"recipients": phones, "results_path": path})
     assert dr.state == "success"
-    assert xcom_of(dr, "bulk")["results_path"] == path
+    # 3.1's ObjectStoragePath writes ``memory:///...`` for ``memory://...``: the same place.
+    assert xcom_of(dr, "bulk")["results_path"].replace(":///", "://") == path
     rows = read_rows(read_store(path))
     assert sorted(r["index"] for r in rows) == list(range(10))
     if store == "file-connection":
@@ -273,7 +275,8 @@ def test_a_results_path_that_cannot_be_written_fails_before_any_message(
     [ti] = dr.get_task_instances()
     assert ti.try_number == tries
     assert emu.messages == [] and [r for r in emu.requests if r.method == "POST"] == []
-    assert expected.format(tmp=tmp_path) in capfd.readouterr().out
+    if AIRFLOW_V_3_3_PLUS:  # earlier dag.test() does not echo every task log line here
+        assert expected.format(tmp=tmp_path) in capfd.readouterr().out
 
 
 @pytest.mark.dag
