@@ -71,6 +71,14 @@ def get_provider_info() -> dict[str, Any]:
                         "Connection-management host. Empty: the gateway URL "
                         "when that is https://api.maton.ai, else https://ctrl.maton.ai.",
                     ),
+                    "allow_insecure_http": _conn_field(
+                        "Allow plain http (UNSAFE)",
+                        "boolean",
+                        "UNSAFE: lets a gateway or control URL that is not loopback use http, "
+                        "so the Maton key crosses the network in clear text. Only for a "
+                        "trusted proxy on your own network that speaks http.",
+                        default=False,
+                    ),
                     "timeout": _conn_field("Timeout (seconds)", "number", default=30),
                     "rate_limit": _conn_field(
                         "Rate limit (requests/second)",

@@ -113,7 +113,8 @@ class MessageValidationError(WhatsAppValidationError):
     constructor or ``model_validate()``, or assigned to): pydantic's ``ValidationError``
     as a ``WhatsAppError``.
 
-    The text is pydantic's (each field path, the rule broken, the value given); the
+    The text is pydantic's (each field path, the rule broken; not the value, which may
+    be a recipient's number: the models hide it, a phone error masks it); the
     pydantic error is ``__cause__`` and ``validation_error``; ``errors()`` and ``title``
     are its own, so code written for pydantic's error reads this one the same way.
     """

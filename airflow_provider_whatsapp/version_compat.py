@@ -25,6 +25,10 @@ AIRFLOW_V_3_3_PLUS = AIRFLOW_VERSION >= (3, 3, 0)
 # that masks with it. Before, ``BaseHook.aget_connection`` masks with a blocking supervisor
 # call, which raises DeadlockImminentError on a busy event loop.
 AIRFLOW_V_3_3_2_PLUS = AIRFLOW_VERSION >= (3, 3, 2)
+# 3.3 gives each task instance a state store (``context["task_state_store"]``) kept across
+# retries: the bulk delivery record lives there; before, in Variables. Read at run time, so
+# a test can take the older path.
+HAS_TASK_STATE_STORE = AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
     from airflow.sdk import conf
@@ -45,11 +49,19 @@ else:  # 3.1: the task SDK has no exceptions module nor conf yet
         TaskDeferred,
     )
 
+if TYPE_CHECKING or AIRFLOW_V_3_3_PLUS:
+    # ``retention=NEVER_EXPIRE`` for ``task_state_store.set`` (compared by identity).
+    from airflow.sdk.execution_time.context import NEVER_EXPIRE
+else:
+    NEVER_EXPIRE = None
+
 __all__ = [
     "AIRFLOW_VERSION",
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "HAS_TASK_STATE_STORE",
+    "NEVER_EXPIRE",
     "AirflowException",
     "AirflowFailException",
     "AirflowSensorTimeout",

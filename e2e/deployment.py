@@ -506,6 +506,26 @@ class Deployment:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
         return self.api("GET", path, params={"deserialize": "true"})["value"]
 
+    def airflow_version(self) -> tuple[int, int]:
+        """The deployment's Airflow (major, minor), as its REST API reports it (this
+        process does not import Airflow)."""
+        major, minor = self.api("GET", "/api/v2/version")["version"].split(".")[:2]
+        return int(major), int(minor)
+
+    def task_state_store(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        """A task instance's task state store (Airflow 3.3+): key -> its entry (``value``,
+        ``expires_at``, ``updated_at``)."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/state-store"
+        entries = self.api("GET", path, params={"limit": 100})["task_state_store"]
+        return {e["key"]: e for e in entries}
+
+    def variable_keys(self, prefix: str) -> list[str]:
+        """The keys of the Variables starting with ``prefix``."""
+        found = self.api(
+            "GET", "/api/v2/variables", params={"variable_key_pattern": prefix, "limit": 100}
+        )
+        return sorted(v["key"] for v in found["variables"] if v["key"].startswith(prefix))
+
     # -- processes and files ---------------------------------------------------------------
     def worker_pids(self, ti_id: str) -> dict[str, int]:
         """``{"runner": pid, "supervisor": pid}`` of a task try, found by process title."""

@@ -1,27 +1,32 @@
-"""The provider in a real Airflow deployment (``make e2e``): cases a-f of issue 10, g of 13.
+"""The provider in a real Airflow deployment (``make e2e``): cases a-f of issue 10, g of 13,
+h of 18.
 
 Every DAG is triggered through the REST API and judged from the emulator's record, the
-REST API and the log files; every wait is bounded. The cases run in this order (the key
-scan, f, comes last so that it sees everything the others wrote).
+REST API and the log files; every wait is bounded. The cases run in this order (the scans,
+h for phone numbers and f for the key, come last so that they see everything the others
+wrote).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import time
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
+from airflow_provider_whatsapp.messages import mask_phone
 from demo.run import DEMO_DAGS, example_constant
 from e2e.cases import alert_during_bulk, dag_constant, sends
 from e2e.deployment import Deployment, wait_for
-from tests.helpers import digits
+from tests.helpers import digits, number_leaks
 
 KILL_RECIPIENTS = 300
 KILL_AFTER = 100  # answers seen at the emulator before the SIGKILL
@@ -254,6 +259,15 @@ def _kill_mid_bulk(deployment: Deployment, first: int, victims: tuple[str, ...])
     assert not never - ambiguous, f"{len(never - ambiguous)} recipients got no message"
     assert len(ambiguous) == summary["ambiguous"] <= KILL_CONCURRENCY
     assert summary["accepted"] + summary["skipped"] + summary["ambiguous"] == KILL_RECIPIENTS
+    if deployment.airflow_version() >= (3, 3):
+        # The record try 2 continued from was in the task's state store, which now holds
+        # its completion marker (with the deployment's retention); no Variable was written.
+        state = deployment.task_state_store(dag_id, run, "bulk")
+        assert list(state) == ["whatsapp_bulk_record"], sorted(state)
+        marker = json.loads(state["whatsapp_bulk_record"]["value"])
+        assert marker["done"] is True and marker["tries"] == 2, marker
+        assert state["whatsapp_bulk_record"]["expires_at"] is not None
+        assert deployment.variable_keys("whatsapp_bulk__") == []
 
 
 def test_d1_kill_task_runner_mid_bulk(deployment: Deployment) -> None:
@@ -308,10 +322,73 @@ def test_g_missed_deadline_alerts_from_the_triggerer_while_the_task_runs(
     assert lines[-1] == f"Link: {deployment.api_url}/dags/{dag_id}/runs/{quote(run)}"
     # The triggerer sent it: its output logs the send.
     log = (deployment.outputs / "triggerer.log").read_text(errors="replace")
-    assert f"WhatsApp notification sent to {phone}" in log, log[-3000:]
+    assert f"WhatsApp notification sent to {mask_phone(phone)}" in log, log[-3000:]
     # One alert per missed deadline; the run itself still succeeds.
     assert deployment.wait_run(dag_id, run, 120) == "success"
     assert [m["to"] for m in emulator.messages()].count(phone) == 1
+
+
+# -- h. phone numbers only masked in logs and outputs -------------------------------------------
+def _scanned_text(path: Path) -> str:
+    return path.read_text(errors="replace")
+
+
+def test_h_no_full_phone_number_in_any_log_or_output(deployment: Deployment) -> None:
+    """Every number the e2e DAGs sent to (the emulator's record of every send: accepted,
+    refused, or in flight when a worker was killed) and those ``e2e_numbers`` holds that
+    are never sent (invalid), in any form (``+44 7700 900201``, ``447700900201``, spaced,
+    dashed, its national part), in no task log, no dag-processor or triggerer log under
+    ``AIRFLOW_HOME/logs``, no component's output and not in the emulator's own output."""
+    emulator = deployment.emulator
+    assert emulator is not None
+    dag_id = "e2e_numbers"
+    opened = [digits(n) for n in dag_constant(dag_id, "OPEN")]
+    emulator.control("windows", {"phones": opened})
+    run = deployment.trigger(dag_id)
+    assert deployment.wait_run(dag_id, run) == "failed"
+    assert deployment.task_states(dag_id, run) == {
+        "send_text": "success",
+        "send_template": "success",
+        "bulk": "failed",
+        "send_closed_window": "failed",
+    }
+    task_alert = digits(dag_constant(dag_id, "TASK_ALERT")[0])
+    dag_alert = digits(dag_constant(dag_id, "DAG_ALERT")[0])
+    wait_for(  # the DAG-level alert comes from the dag-processor after the run ended
+        "both alerts at the emulator",
+        lambda: {task_alert, dag_alert} <= {m["to"] for m in emulator.messages()},
+        60,
+    )
+    requests = sends(emulator.requests())
+    sent_to = {r["json"]["to"] for r in requests if isinstance(r["json"].get("to"), str)}
+    sent_to |= {m["to"] for m in emulator.messages()}
+    assert set(opened) | {digits(dag_constant(dag_id, "CLOSED"))} <= sent_to
+    invalid = dag_constant(dag_id, "INVALID")
+    numbers = sent_to | set(invalid)
+
+    # The provider wrote about them, masked (the scan below reads the real thing).
+    def task_log(task_id: str) -> str:
+        try_number = deployment.task_instance(dag_id, run, task_id)["try_number"]
+        return deployment.task_log(dag_id, run, task_id, try_number)
+
+    log = task_log("bulk")
+    assert f"phone number {mask_phone(invalid[1])} is too short for country +44" in log, log
+    log = task_log("send_text")
+    assert f"Sent text message to {mask_phone(opened[0])}" in log, log
+
+    files = [p for p in (deployment.home / "logs").rglob("*") if p.is_file()]
+    files += [*deployment.output_files(), deployment.workdir / "emulator.log"]
+    assert any(f"dag_id={dag_id}" in str(p) for p in files)  # the scan sees this run's logs
+    leaks: dict[str, list[str]] = {}
+    for path in files:
+        found = number_leaks(_scanned_text(path), numbers)
+        if found:
+            leaks[str(path.relative_to(deployment.workdir))] = sorted(found)[:5]
+    deployment.say(
+        f"h. {len(numbers)} numbers (sent to: {len(sent_to)}) looked for in {len(files)} "
+        f"log files and outputs: {leaks or 'none found'}"
+    )
+    assert not leaks, f"numbers in full: {leaks}"
 
 
 # -- f. the key stays secret ----------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,47 @@ def digits(phone: str) -> str:
     return re.sub(r"\D", "", phone)
 
 
+# A run of digits as a number may be written: spaces, dashes and parentheses between them
+# (not dots, which would join a log's timestamps and durations into long runs).
+_NUMBER_RUN = re.compile(r"\d(?:[ \t\-()]*\d)*")
+
+
+def number_leaks(text: str, numbers: Iterable[str]) -> set[str]:
+    """The numbers of ``numbers`` that ``text`` shows in full: as written, or their digits
+    (or their national part, what follows the country code, when of 7 digits or more)
+    inside a run of digits that spaces, dashes or parentheses may separate
+    (``+44 7700 900123``, ``44-7700-900123``, ``(07700) 900123``). A masked number
+    (``+44••••••0123``) shows neither. One pass over the text for any count of numbers:
+    it scans a deployment's logs for every number an e2e sent to. Country codes come from
+    ``phonenumbers``, not from the provider's masking (the code under test)."""
+    import phonenumbers
+
+    codes = {str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE}
+    by_digits: dict[str, set[str]] = {}
+    found: set[str] = set()
+    for number in set(numbers):
+        whole = digits(number)
+        if number != whole and number in text:  # a written form (spaces, +, letters)
+            found.add(number)
+        code = next((whole[:n] for n in (1, 2, 3) if whole[:n] in codes), "")
+        for part in {whole, whole[len(code) :]}:
+            if len(part) >= 7:
+                by_digits.setdefault(part, set()).add(number)
+    lengths = sorted({len(part) for part in by_digits})
+    if not lengths:
+        return found
+    for match in _NUMBER_RUN.finditer(text):
+        if match.end() - match.start() < lengths[0]:
+            continue  # too short to hold any of them (most runs: times, counts, ids)
+        run = re.sub(r"\D", "", match.group())
+        for size in lengths:
+            for start in range(len(run) - size + 1):
+                hit = by_digits.get(run[start : start + size])
+                if hit:
+                    found |= hit
+    return found
+
+
 def free_port() -> int:
     """A loopback port nobody listens on (bound, then released)."""
     with socket.socket() as sock:
@@ -100,6 +142,30 @@ def xcom_of(dr: Any, task_id: str, key: str = "return_value", map_index: int = -
         )
         row = session.scalars(stmt).first()
         return None if row is None else XComModel.deserialize_value(row)
+
+
+def run_task_again(
+    dag: Any, run_id: str, task_id: str, monkeypatch: pytest.MonkeyPatch, map_index: int = -1
+) -> str:
+    """Run ``task_id`` of ``dag`` again inside its DAG run ``run_id`` (``airflow tasks
+    test``, in this process): what a retry, or a person clearing the task, runs. Task
+    state and XComs stay where the run keeps them; ``dag.test()`` with the same logical
+    date would replace the run, and its task state with it. Returns the task instance's
+    state."""
+    from airflow.cli import cli_parser
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    monkeypatch.setenv("AIRFLOW_TEST_MODE", "True")  # the command sets it: undone after the test
+    args = cli_parser.get_parser().parse_args(
+        ["tasks", "test", dag.dag_id, task_id, run_id, "--map-index", str(map_index)]
+    )
+    args.func(args, dag=dag)
+    with create_session() as session:
+        ti = session.query(TaskInstance).filter_by(
+            dag_id=dag.dag_id, run_id=run_id, task_id=task_id, map_index=map_index
+        )
+        return str(ti.one().state)
 
 
 def task_states(dr: Any) -> dict[str, str]:

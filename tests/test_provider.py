@@ -34,6 +34,7 @@ CONNECTION_EXTRAS = {
     "waba_id",
     "api_version",
     "ctrl_host",
+    "allow_insecure_http",
     "timeout",
     "rate_limit",
     "bulk_rate_share",
@@ -128,6 +129,7 @@ def test_conn_fields_are_valid_schemas_for_the_design_extras(info: dict[str, Any
         "rate_limit": ClientConfig.rate_limit,
         "bulk_rate_share": ClientConfig.bulk_rate_share,
         "max_retries": ClientConfig.max_retries,
+        "allow_insecure_http": ClientConfig.allow_insecure_http,
     }
     for name, field in fields.items():
         assert field["label"], name

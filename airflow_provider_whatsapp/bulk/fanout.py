@@ -49,7 +49,7 @@ class Log(Protocol):
 @dataclass(frozen=True)
 class Screened:
     """The recipients a message can go to (API digits), and a line for each other one:
-    ``recipient 3 of 5 (+999•••••9999): has no such country code`` (numbers masked)."""
+    ``recipient 3 of 5 (+••••••••9999): has no such country code`` (numbers masked)."""
 
     valid: list[str]
     invalid: list[str]
@@ -104,13 +104,18 @@ def message_id(answer: Any) -> str | None:
 
 
 def _record(fanout: Fanout, message: RecipientMessage, result: Any, log: Log, what: str) -> None:
-    """Add one outcome and log it: every recipient's send is reported, none swallowed."""
+    """Add one outcome and log it: every recipient's send is reported, none swallowed,
+    the number masked (in the error's text too, should the service have echoed it)."""
+    from ..messages.phone import mask_phone, mask_phone_in
+
+    shown = mask_phone(message.to)
     if isinstance(result, BaseException):
-        log.error("%s to %s failed: %s", what, message.to, result)
-        fanout.outcomes.append(Outcome(message.to, error=str(result)))
+        error = mask_phone_in(str(result), message.to)
+        log.error("%s to %s failed: %s", what, shown, error)
+        fanout.outcomes.append(Outcome(message.to, error=error))
     else:
         sent_id = message_id(result)
-        log.info("%s sent to %s: %s", what, message.to, sent_id or "no message id")
+        log.info("%s sent to %s: %s", what, shown, sent_id or "no message id")
         fanout.outcomes.append(Outcome(message.to, message_id=sent_id))
 
 

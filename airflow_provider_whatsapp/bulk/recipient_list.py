@@ -47,7 +47,7 @@ def split_recipients(value: Any) -> list[Any]:
 
 
 def syntax_problems(items: Sequence[Any]) -> list[str]:
-    """``recipient 1 of 3, '12ab', contains letters`` for each literal item that can never
+    """``recipient 1 of 3, ••••••••56ef, contains letters`` for each literal item that can never
     be a number, judged without country data (so without importing ``phonenumbers``): what
     a DAG file's parse can afford. Jinja and non-numbers are left to the send."""
     from ..messages.phone import PhoneNumberError, check_phone_syntax

@@ -1,7 +1,8 @@
 """The delivery record of a bulk send: who was accepted, who was in flight, across tries.
 
 Only the standard library here. :mod:`airflow_provider_whatsapp.bulk` drives it; the bulk
-operator imports it when it runs (its Variable store only fits :class:`RecordStorage`).
+operator imports it when it runs (its storages, in :mod:`~airflow_provider_whatsapp.bulk.storage`,
+only fit :class:`RecordStorage`).
 """
 
 from __future__ import annotations
@@ -39,25 +40,32 @@ class RecordKeyError(RuntimeError):
 
 class RecordStorage(Protocol):
     """Where a :class:`DeliveryRecord` keeps its values: string keys, string values.
-    Calls are blocking: the record makes them off the event loop."""
+    Calls are blocking: the record makes them off the event loop.
+
+    ``expiring``: the value is the completion marker, which a storage with retention may
+    let expire (then a cleared re-run sends everyone again); every other value must last
+    until deleted: one that expired between tries would resend who it recorded.
+    """
 
     def get(self, key: str) -> str | None: ...
 
-    def put(self, key: str, value: str) -> None: ...
+    def put(self, key: str, value: str, *, expiring: bool = False) -> None: ...
 
     def delete(self, key: str) -> None: ...
 
 
 class RecordStore:
     """A :class:`RecordStorage` in memory (one try, or tests and benchmarks); the
-    operator's keeps the values in Airflow Variables. ``writes`` / ``bytes_written``
-    count what a send costs its storage.
+    operator's keeps the values in the task state store (Airflow 3.3+) or Variables.
+    ``writes`` / ``bytes_written`` count what a send costs its storage; ``expiring``
+    holds the keys last written as allowed to expire.
     """
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
         self.writes = 0
         self.bytes_written = 0
+        self.expiring: set[str] = set()
 
     def get(self, key: str) -> str | None:
         return self.values.get(key)
@@ -67,12 +75,17 @@ class RecordStore:
 
     def delete(self, key: str) -> None:
         self.values.pop(key, None)
+        self.expiring.discard(key)
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str, *, expiring: bool = False) -> None:
         """:meth:`set`, counted."""
         self.set(key, value)
         self.writes += 1
         self.bytes_written += len(key) + len(value)
+        if expiring:
+            self.expiring.add(key)
+        else:
+            self.expiring.discard(key)
 
 
 class DeliveryRecord:
@@ -201,7 +214,7 @@ class DeliveryRecord:
             "segments": self._segments,
             "finished_at": int(time.time()),
         }
-        self.store.put(self.key, json.dumps(marker))
+        self.store.put(self.key, json.dumps(marker), expiring=True)
         for n in range(self._segments + 1):  # +1: one a crash may have left uncounted
             self.store.delete(self._segment_key(n))
         self.completed = True

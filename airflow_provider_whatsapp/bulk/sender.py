@@ -86,18 +86,16 @@ class RecipientResult:
     code: int | None = None
     reason: str | None = None
     where: str | None = None
+    """Where it is in the input (``r.csv line 4``)."""
+    index: int | None = None
+    """Its position among the input's entries (0-based): names it without its number."""
 
-    def to_dict(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"to": self.to, "status": self.status}
-        if self.message_id:
-            row["message_id"] = self.message_id
-        if self.code is not None:
-            row["code"] = self.code
-        if self.reason:
-            row["reason"] = self.reason
-        if self.where:
-            row["where"] = self.where
-        return row
+    def to_dict(self, *, include_recipient: bool = False) -> dict[str, Any]:
+        """Its row for XCom or a results file: position and masked number, the number in
+        clear only with ``include_recipient`` (personal data: others read XCom)."""
+        from .results import recipient_row
+
+        return recipient_row(self, include_recipient)
 
 
 @dataclass
@@ -113,6 +111,22 @@ class BulkReport:
     """False: counts and reasons only (a :func:`preview` of a large send)."""
     reasons: dict[str, list[Any]] = field(default_factory=dict)
     """Reason -> [count, first positions]: what went wrong, tallied for the task log."""
+    sink: Callable[[RecipientResult], None] | None = None
+    """Also handed each result as it is added, kept or not (a results file's writer)."""
+    _positions: dict[str, tuple[int, str]] = field(default_factory=dict, init=False, repr=False)
+    """Recipients on their way (screened, not yet answered) -> their position in the input."""
+
+    @property
+    def wants_rows(self) -> bool:
+        """Whether each result is kept or written (a preview's report wants neither)."""
+        return self.keep_results or self.sink is not None
+
+    def expect(self, job: Job, to: str) -> None:
+        """``job``, about to be sent to ``to``: its result, added later by ``to`` alone,
+        gets the job's position (a send holds each number once: duplicates are screened
+        out). Only the recipients on their way are held."""
+        if self.wants_rows:
+            self._positions[to] = (job.index, job.where)
 
     def add(
         self, result: RecipientResult, *, retryable: bool = False, cause: str | None = None
@@ -120,8 +134,6 @@ class BulkReport:
         """Count ``result``; ``cause`` is its reason as tallied (default its code and
         reason), the same for every recipient that failed the same way."""
         self.counts[result.status] += 1
-        if self.keep_results:
-            self.results.append(result)
         if retryable:
             self.retryable_failures += 1
         if result.status in _TALLIED:
@@ -131,8 +143,17 @@ class BulkReport:
                 cause = f"{result.status}: {cause}"
             tally = self.reasons.setdefault(cause or result.status, [0, []])
             tally[0] += 1
-            if result.where and len(tally[1]) < _EXAMPLES:
-                tally[1].append(result.where)
+            if result.where and result.status == "invalid" and len(tally[1]) < _EXAMPLES:
+                tally[1].append(result.where)  # an input line to fix
+        if result.index is None and self._positions:
+            position = self._positions.pop(result.to, None)
+            if position is not None:
+                result.index, where = position
+                result.where = result.where or where or None
+        if self.keep_results:
+            self.results.append(result)
+        if self.sink is not None:
+            self.sink(result)
 
     def reason_lines(self, limit: int = 10) -> list[str]:
         """``20 x 132001 Template name does not exist in the translation``, most frequent
@@ -203,19 +224,34 @@ class Screen:
             report.add(self._invalid(job, job.to, exc))
             return None
         to = message.to or job.to
+        where, index = job.where or None, job.index  # its position, in its result
         if to in self._seen:
-            report.add(RecipientResult(to, "duplicate", reason="already in this send"))
+            report.add(
+                RecipientResult(
+                    to, "duplicate", reason="already in this send", where=where, index=index
+                )
+            )
             return None
         self._seen.add(to)
         record = self.record
         if record.completed:
             report.add(
-                RecipientResult(to, "skipped", reason="the send completed in an earlier run")
+                RecipientResult(
+                    to,
+                    "skipped",
+                    reason="the send completed in an earlier run",
+                    where=where,
+                    index=index,
+                )
             )
             return None
         digest = record.digest(to)
         if digest in record.accepted:
-            report.add(RecipientResult(to, "skipped", reason="accepted in an earlier try"))
+            report.add(
+                RecipientResult(
+                    to, "skipped", reason="accepted in an earlier try", where=where, index=index
+                )
+            )
             return None
         if digest in record.unknown and not self.resend_unknown:
             report.add(
@@ -223,6 +259,8 @@ class Screen:
                     to,
                     "ambiguous",
                     reason="an earlier try stopped while sending: may have been delivered",
+                    where=where,
+                    index=index,
                 )
             )
             return None
@@ -232,12 +270,13 @@ class Screen:
             except ValueError as exc:
                 report.add(self._invalid(job, to, exc))
                 return None
+        report.expect(job, to)
         return to, digest, message
 
     @staticmethod
     def _invalid(job: Job, to: str, exc: ValueError) -> RecipientResult:
         return RecipientResult(
-            to, "invalid", reason=_exception_summary(exc), where=job.where or None
+            to, "invalid", reason=_exception_summary(exc), where=job.where or None, index=job.index
         )
 
 

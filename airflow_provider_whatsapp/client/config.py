@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
+
+from .errors import WhatsAppConfigError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_GATEWAY_URL = "https://gateway.maton.ai"
 DEFAULT_CTRL_URL = "https://ctrl.maton.ai"
@@ -43,6 +49,85 @@ def _check_url(name: str, value: str) -> str:
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_loopback_host(name: str | None) -> bool:
+    """Whether ``name`` is a loopback host by its letters alone: ``localhost`` (also
+    ``localhost.``), an IPv4 address in 127.0.0.0/8 or ``::1`` (brackets allowed).
+
+    Never resolved through DNS: a name that merely resolves to 127.0.0.1 today is not
+    trusted to stay on the machine tomorrow.
+    """
+    if not name:
+        return False
+    name = name.strip().lower().removeprefix("[").removesuffix("]")
+    if name in ("localhost", "localhost."):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1
+    return address.is_loopback
+
+
+def without_credentials(url: str) -> str:
+    """``url`` fit for an error text: scheme, host, port and path, never a
+    ``user:password@`` part, a query or a fragment (either may hold a secret)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else host + parts.path
+
+
+def is_plain_http(url: str) -> bool:
+    """Whether the key would cross the network in clear text to ``url``: plain http to a
+    host that is not loopback (:func:`is_loopback_host`)."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname)
+
+
+def check_secure_url(field: str, url: str, *, allowed: bool, switch: str, where: str = "") -> None:
+    """Refuse plain http to a non-loopback ``url`` unless ``allowed``.
+
+    ``field`` names the setting in the user's terms (``host``, ``extra 'ctrl_host'``,
+    ``base_url``), ``switch`` how to allow http (an extra, an argument), ``where`` what
+    holds it (``"connection 'x': "``), put before the error's text. Raises a
+    :class:`WhatsAppConfigError` before any request is built; allowed, it logs a warning.
+    """
+    if not is_plain_http(url):
+        return
+    shown = without_credentials(url)
+    if allowed:
+        _warn_insecure(f"{where}{field}", shown)
+        return
+    secure = "https" + shown[len("http") :]
+    raise WhatsAppConfigError(
+        f"{where}{field} {shown!r} is plain http: the Maton key would cross the network in clear "
+        "text on every request",
+        hint=(
+            f"Use https ({secure!r}); only a loopback host (localhost, 127.0.0.1, ::1) may "
+            f"use http. If a trusted proxy on your network really speaks http, set {switch} "
+            "(unsafe: anyone on the way can read the key)"
+        ),
+    )
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_insecure(field: str, shown: str) -> None:
+    """One warning per URL in a process: the hook's check (in the connection's terms)
+    and the config's, or a config copied for a bulk send or a test call, do not repeat it."""
+    if shown in _WARNED:
+        return
+    _WARNED.add(shown)
+    log.warning(
+        "%s %r is plain http, allowed by allow_insecure_http: the Maton key crosses the "
+        "network in clear text on every request (unsafe; use https)",
+        field,
+        shown,
+    )
 
 
 def _host(url: str) -> str:
@@ -86,6 +171,10 @@ class ClientConfig:
     unbounded) caps the total wait between attempts of one call, ``Retry-After`` included:
     no retry starts whose wait would pass it. ``bulk_rate_share`` is the share of
     ``rate_limit`` a bulk send uses (:meth:`for_bulk`).
+
+    The key never travels in clear: a plain-http ``base_url`` or ``ctrl_url`` is refused
+    (a :class:`WhatsAppConfigError` naming it) unless its host is loopback (the emulator,
+    a local proxy) or ``allow_insecure_http`` is set, which is unsafe and logged.
     """
 
     api_key: str = field(repr=False)
@@ -104,6 +193,7 @@ class ClientConfig:
     retry_ambiguous: bool = False
     retry_budget: float | None = None
     bulk_rate_share: float = DEFAULT_BULK_RATE_SHARE
+    allow_insecure_http: bool = False
 
     def __post_init__(self) -> None:
         if not self.api_key or not self.api_key.strip():
@@ -111,6 +201,17 @@ class ClientConfig:
         object.__setattr__(self, "base_url", _check_url("base_url", self.base_url))
         ctrl_url = self.ctrl_url.strip() or default_ctrl_url(self.base_url)
         object.__setattr__(self, "ctrl_url", _check_url("ctrl_url", ctrl_url))
+        if not isinstance(self.allow_insecure_http, bool):
+            raise ValueError(
+                f"allow_insecure_http must be True or False, got {self.allow_insecure_http!r}"
+            )
+        for name in ("base_url", "ctrl_url"):
+            check_secure_url(
+                name,
+                getattr(self, name),
+                allowed=self.allow_insecure_http,
+                switch="allow_insecure_http=True",
+            )
         if not self.api_version.startswith("v"):
             raise ValueError(f"api_version looks like 'v21.0', got {self.api_version!r}")
         if self.timeout <= 0:
@@ -144,12 +245,22 @@ class ClientConfig:
         :meth:`trusts` for every request before it adds the ``Authorization`` header, so
         a URL from an answer (Meta's media CDN) never gets the key.
         """
-        return frozenset(_host(url) for url in (self.base_url, self.ctrl_url))
+        return frozenset(host for _, host in self._trusted_origins)
+
+    @cached_property
+    def _trusted_origins(self) -> frozenset[tuple[str, str]]:
+        """(scheme, host) of the gateway and the ctrl host: http only where configured."""
+        return frozenset(
+            (urlsplit(url).scheme.lower(), _host(url)) for url in (self.base_url, self.ctrl_url)
+        )
 
     def trusts(self, url: str) -> bool:
-        """Whether a request to ``url`` may carry the key: its host is a trusted one."""
+        """Whether a request to ``url`` may carry the key: its host is a trusted one, by
+        the scheme configured for it (``http://`` to an https gateway's host, a URL an
+        answer may hold, would carry the key in clear)."""
         host = _host(url)
-        return bool(host) and host in self.trusted_hosts
+        scheme = urlsplit(url).scheme.lower()
+        return bool(host) and (scheme, host) in self._trusted_origins
 
     def for_bulk(self, share: float | None = None) -> ClientConfig:
         """This config with ``rate_limit`` cut to ``share`` (default ``bulk_rate_share``)."""

@@ -287,12 +287,14 @@ def error_from_response(
     headers: Mapping[str, str] | None = None,
     *,
     redact: str | None = None,
+    recipient: str | None = None,
     max_retry_after: float = 60.0,
 ) -> WhatsAppError:
     """Classify any error answer (Graph JSON, Maton's own bodies, text, HTML, empty).
 
     Never raises: whatever the body, a ``WhatsAppError`` comes back.
-    ``redact`` (the API key) is blanked out of anything the server echoed.
+    ``redact`` (the API key) is blanked out of anything the server echoed;
+    ``recipient`` (the number a message went to) is masked in it (``+44••••••0123``).
     """
     headers = headers or {}
     retry_after = parse_retry_after(headers.get("retry-after"), max_retry_after)
@@ -321,6 +323,11 @@ def error_from_response(
     if redact:
         message = message.replace(redact, "***")
         details = details.replace(redact, "***") if details else None
+    if recipient:
+        from ..messages.phone import mask_phone_in
+
+        message = mask_phone_in(message, recipient)
+        details = mask_phone_in(details, recipient) if details else None
     message = message or f"HTTP {status} with no explanation"
 
     cls: type[WhatsAppError]

@@ -161,11 +161,13 @@ class Transport:
                 return response.json()
             except ValueError:
                 return {"raw": response.text[:1000]}
+        to = request.json.get("to") if isinstance(request.json, dict) else None
         error = error_from_response(
             response.status_code,
             response.content,
             response.headers,
             redact=self.config.api_key,
+            recipient=to if isinstance(to, str) else None,  # a service may echo it
             max_retry_after=self.config.max_retry_after,
         )
         if response.status_code == 429 and self.limiter is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import math
 import os
 from functools import cached_property
@@ -18,6 +17,8 @@ from ..client.config import (
     DEFAULT_GATEWAY_URL,
     ClientConfig,
     check_rate_share,
+    check_secure_url,
+    is_loopback_host,
 )
 from ..client.errors import WhatsAppConfigError
 from ..version_compat import AIRFLOW_V_3_3_2_PLUS, AIRFLOW_V_3_3_PLUS
@@ -60,18 +61,20 @@ def _extra_number(extra: dict[str, Any], name: str, default: float, conn_id: str
     return int(number) if whole else number
 
 
-def _is_loopback(name: str | None) -> bool:
-    """``localhost`` or a loopback address (``127.0.0.1``, ``::1``): traffic never leaves
-    the machine (a local emulator or proxy)."""
-    if not name:
+def _extra_bool(extra: dict[str, Any], name: str, conn_id: str) -> bool:
+    """A boolean extra: JSON true/false, or the text ``"true"``/``"false"`` a URI's query
+    gives; empty is false. Anything else (``1``, ``"yes"``) is an error naming the field:
+    a switch that weakens security is never guessed on."""
+    value = extra.get(name)
+    if value in (None, ""):
         return False
-    name = name.lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise WhatsAppConfigError(
+        f"connection {conn_id!r}: extra {name!r} must be true or false, got {value!r}"
+    )
 
 
 def _with_scheme(url: str, scheme: str | None = None) -> str:
@@ -85,7 +88,7 @@ def _with_scheme(url: str, scheme: str | None = None) -> str:
     if authority.count(":") > 1 and not authority.startswith("["):
         authority = f"[{authority}]"
     if scheme is None:
-        scheme = "http" if _is_loopback(urlsplit(f"//{authority}").hostname) else "https"
+        scheme = "http" if is_loopback_host(urlsplit(f"//{authority}").hostname) else "https"
     return f"{scheme}://{authority}{slash}{path}"
 
 
@@ -191,6 +194,17 @@ def config_from_connection(
     host = gateway_url(conn)
     ctrl_host = str(extra.get("ctrl_host") or "").strip()
     ctrl = _with_scheme(ctrl_host) if ctrl_host else ""  # "": ClientConfig's default_ctrl_url
+    insecure = _extra_bool(extra, "allow_insecure_http", conn.conn_id)
+    # Checked here first so the error names the connection's fields (ClientConfig checks
+    # again in its own terms, for users of the bare client).
+    for field, url in (("host", host), ("extra 'ctrl_host'", ctrl)):
+        check_secure_url(
+            field,
+            url,
+            allowed=insecure,
+            switch="the connection's extra allow_insecure_http to true",
+            where=f"connection {conn.conn_id!r}: ",
+        )
     rate = _extra_number(extra, "rate_limit", 10, conn.conn_id)
     share = extra.get("bulk_rate_share")
     try:
@@ -209,6 +223,7 @@ def config_from_connection(
         "rate_limit": rate if rate > 0 else None,
         "max_retries": _extra_number(extra, "max_retries", 5, conn.conn_id),
         "bulk_rate_share": share,
+        "allow_insecure_http": insecure,
     }
     settings.update({k: v for k, v in overrides.items() if v is not None})
     try:
@@ -393,12 +408,19 @@ class WhatsAppHook(BaseHook):
         its own light versions of them when flask-appbuilder is not installed."""
         from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
         from flask_babel import lazy_gettext
-        from wtforms import IntegerField, StringField
+        from wtforms import BooleanField, IntegerField, StringField
         from wtforms.validators import Optional
 
         widgets: dict[str, Any] = {}
         for name, field in _connection_type()["conn-fields"].items():
             types = field["schema"]["type"]
+            if "boolean" in types:  # a checkbox: no text widget
+                widgets[name] = BooleanField(
+                    lazy_gettext(field["label"]),
+                    description=field.get("description", ""),
+                    default=field["schema"].get("default", False),
+                )
+                continue
             # 3.1 knows no float field: numbers go in as text, which the hook parses
             kind = IntegerField if "integer" in types else StringField
             default = field["schema"].get("default")

@@ -75,15 +75,19 @@ class ApiModel(BaseModel):
     """A JSON object of the API. Unknown keys are errors: the API rejects them too.
 
     ``defer_build`` keeps imports cheap (a DAG file imports this at every parse); the
-    validators are built on first use.
+    validators are built on first use. ``hide_input_in_errors``: pydantic's error text
+    names the field and the rule but not the value (``input_value='447700900123'``), as
+    a recipient's number in it would reach the task log in full.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True, hide_input_in_errors=True
+    )
 
     # Each way input becomes or changes a model (``create()`` and ``parse_message`` end in
     # ``model_validate``; the constructor; an assignment) refuses it with
     # ``MessageValidationError``: the provider's refusals are one ``WhatsAppError`` branch
-    # (also a ``ValueError``), with pydantic's text (field paths, rule, value), its
+    # (also a ``ValueError``), with pydantic's text (field paths, rule; no input value), its
     # ``errors()``, and pydantic's error chained. Nested models are validated by pydantic's
     # core, which calls none of these: their errors keep their place in the outer one.
 

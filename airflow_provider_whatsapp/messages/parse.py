@@ -62,7 +62,8 @@ def _error(location: tuple[str, ...], value: Any, message: str) -> MessageValida
         "loc": location,
         "input": value,
     }
-    cause = ValidationError.from_exception_data("Message", [detail])
+    # The text names the field, not the value: a dict's value holds the recipient.
+    cause = ValidationError.from_exception_data("Message", [detail], hide_input=True)
     error = MessageValidationError(cause)
     error.__cause__ = cause
     return error

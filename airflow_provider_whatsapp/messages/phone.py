@@ -4,6 +4,9 @@ Two stages. ``check_phone_syntax`` is cheap (characters, prefixes, 7 to 15 digit
 runs where a DAG file is parsed (the notifier's constructor), so it imports nothing.
 ``normalize_phone`` adds the country code and the length that country's numbers have,
 from ``phonenumbers`` (Google's libphonenumber metadata), imported only when it runs.
+
+Numbers are personal data: every log line and error text the provider writes shows them
+through ``mask_phone`` (``+44••••••0123``), this module's errors included.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ __all__ = [
     "MIN_PHONE_DIGITS",
     "PhoneNumberError",
     "check_phone_syntax",
+    "mask_phone",
+    "mask_phone_in",
     "normalize_phone",
 ]
 
@@ -26,15 +31,104 @@ MAX_PHONE_DIGITS = 15
 # Separators people write inside numbers; removed before checking what is left.
 _SEPARATORS = re.compile(r"[\s\-.()]+")
 _DIGITS = re.compile(r"[0-9]+")
-_MASK = "•••••"
+
+# -- masking ------------------------------------------------------------------------------
+#: ITU-T E.164 country calling codes (those ``phonenumbers`` knows; a test keeps them
+#: equal). No code is the start of another, so the one a number starts with is unique.
+# fmt: off
+_COUNTRY_CODES = frozenset({
+    1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51,
+    52, 53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92,
+    93, 94, 95, 98, 211, 212, 213, 216, 218, 220, 221, 222, 223, 224, 225, 226, 227,
+    228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244,
+    245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 260, 261, 262,
+    263, 264, 265, 266, 267, 268, 269, 290, 291, 297, 298, 299, 350, 351, 352, 353, 354,
+    355, 356, 357, 358, 359, 370, 371, 372, 373, 374, 375, 376, 377, 378, 380, 381, 382,
+    383, 385, 386, 387, 389, 420, 421, 423, 500, 501, 502, 503, 504, 505, 506, 507, 508,
+    509, 590, 591, 592, 593, 594, 595, 596, 597, 598, 599, 670, 672, 673, 674, 675, 676,
+    677, 678, 679, 680, 681, 682, 683, 685, 686, 687, 688, 689, 690, 691, 692, 800, 808,
+    850, 852, 853, 855, 856, 870, 878, 880, 881, 882, 883, 886, 888, 960, 961, 962, 963,
+    964, 965, 966, 967, 968, 970, 971, 972, 973, 974, 975, 976, 977, 979, 992, 993, 994,
+    995, 996, 998
+})
+# fmt: on
+_HIDDEN = "\u2022"  # •, one per hidden character
+_HIDE_AT_LEAST = 4  # hidden characters at least (and half the number's): short ones stay hidden
+_TAIL = 4  # last characters shown
+_BULLETS_SHOWN = 32  # characters of a long value's mask; the rest is "…"
+_QUOTED_CHARS = 40  # characters of a value with no digit (it holds no number) shown as written
+
+
+def _country_code(digits: str) -> str:
+    """The calling code ``digits`` starts with (``44`` of ``447700900123``), else ""."""
+    if not digits[:1].isdigit() or digits.startswith("0"):
+        return ""
+    return next((digits[:n] for n in (1, 2, 3) if int(digits[:n]) in _COUNTRY_CODES), "")
+
+
+def mask_phone(value: object) -> str:
+    """``value`` as a log line or an error text may show it: ``+44••••••0123``.
+
+    The country code and the last 4 characters, every other digit a ``•`` (one each):
+    enough for its owner to find it in a list, not enough to call it. Separators are
+    dropped. What is not a number is masked the same way if it holds any digit, letters
+    included (``+44 7700 9OO123`` is a typo of a real number: ``+44••••••O123``); no ``+``
+    unless written or the value is a number, no country code unless it is. Short values
+    keep at least half (and at least 4) of their characters hidden, the country code and
+    the last characters giving way first. A value without a digit holds no number: it is
+    shown quoted, as written (``'oncall'``); one that is neither text nor an integer by
+    its type (``<list>``). Imports nothing: cheap wherever it runs.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return f"<{type(value).__name__}>"
+    text = str(value).strip()
+    sign = "-" if text.startswith("-") else ""  # a negative integer
+    if not any(char.isdigit() for char in text):
+        shown = text if len(text) <= _QUOTED_CHARS else text[:_QUOTED_CHARS] + "…"
+        return repr(shown)
+    chars = "".join(char for char in text if char.isalnum())
+    number = chars.isdigit() and chars.isascii()
+    if number and chars.startswith("00"):  # international prefix, then the country code
+        prefix = "00"
+    elif number and chars.startswith("0"):  # a national number: no country code in it
+        prefix = "0"
+    else:
+        prefix = ""
+    rest = chars[len(prefix) :]
+    code = _country_code(rest) if number and prefix != "0" else ""
+    plus = text.startswith("+") or (number and not prefix and not sign)
+    if text.startswith("+") and not number:  # written as international: its code shows
+        lead = re.match(r"[0-9]+", rest)
+        code = _country_code(lead.group()) if lead else ""
+    hidden = max(_HIDE_AT_LEAST, len(rest) // 2)
+    head = prefix + code
+    if len(chars) - hidden < len(head):
+        head = ""
+    tail = max(0, min(_TAIL, len(chars) - hidden - len(head)))
+    middle = len(chars) - len(head) - tail
+    dots = _HIDDEN * min(middle, _BULLETS_SHOWN) + ("…" if middle > _BULLETS_SHOWN else "")
+    return (sign or ("+" if plus else "")) + head + dots + (chars[-tail:] if tail else "")
+
+
+def mask_phone_in(text: str, phone: object) -> str:
+    """``text`` with every writing of ``phone``'s digits (separators between them allowed,
+    a ``+`` in front) replaced by :func:`mask_phone`: for texts others wrote, such as an
+    API error that echoes the recipient. ``phone`` with fewer than 7 digits: unchanged."""
+    digits = "".join(char for char in str(phone) if char.isdigit())
+    if len(digits) < MIN_PHONE_DIGITS:
+        return text
+    spaced = r"[\s\-.()]*".join(map(re.escape, digits))
+    pattern = re.compile(rf"(?<![0-9])\+?{spaced}(?![0-9])")
+    return pattern.sub(lambda _: mask_phone(digits), text)
 
 
 class PhoneNumberError(WhatsAppValidationError):
     """A phone number that cannot be sent to; the message says why and how to write it.
 
-    ``problem`` says what is wrong without the number (for a line that names the
-    recipient its own way); ``shown`` is the value as a log may show it: as written when
-    it is not a phone number at all, masked (``+44•••••0123``) when it looks like one.
+    The text shows the value masked (:func:`mask_phone`), never in full: it reaches task
+    logs and failed callbacks that anyone reading the DAG's logs sees. ``problem`` says
+    what is wrong without the value (for a line that names the recipient its own way);
+    ``shown`` is the value as masked.
     """
 
     def __init__(self, message: str, *, problem: str | None = None, shown: str = "") -> None:
@@ -43,8 +137,9 @@ class PhoneNumberError(WhatsAppValidationError):
         self.shown = shown
 
 
-def _syntax_error(text: str, problem: str) -> PhoneNumberError:
-    return PhoneNumberError(f"phone number {text!r} {problem}", problem=problem, shown=repr(text))
+def _error(value: object, problem: str) -> PhoneNumberError:
+    shown = mask_phone(value)
+    return PhoneNumberError(f"phone number {shown} {problem}", problem=problem, shown=shown)
 
 
 def check_phone_syntax(value: str | int) -> str:
@@ -58,9 +153,9 @@ def check_phone_syntax(value: str | int) -> str:
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         problem = f"must be a string or an integer, got {type(value).__name__}"
-        raise PhoneNumberError(f"phone number {problem}", problem=problem, shown=repr(value))
+        raise PhoneNumberError(f"phone number {problem}", problem=problem, shown=mask_phone(value))
     if isinstance(value, int) and value < 0:
-        raise _syntax_error(str(value), "is negative")
+        raise _error(value, "is negative")
     text = str(value).strip()
     if not text:
         raise PhoneNumberError("phone number is empty", problem="is empty", shown=repr(text))
@@ -68,21 +163,21 @@ def check_phone_syntax(value: str | int) -> str:
     if digits.startswith("+"):
         digits = digits[1:]
     if not _DIGITS.fullmatch(digits):
-        raise _syntax_error(text, _explain_bad_characters(digits))
+        raise _error(text, _explain_bad_characters(digits))
     if digits.startswith("00"):
-        international = digits[2:]
-        raise _syntax_error(
+        raise _error(
             text,
-            f"starts with the international prefix 00: write +{international} or {international}",
+            "starts with the international prefix 00: write + in its place, or nothing "
+            "(+44..., not 0044...)",
         )
     if digits.startswith("0"):
-        raise _syntax_error(
+        raise _error(
             text,
             "starts with 0, a national number: write it in international form with the "
             "country code and without the leading 0 (UK 07911 123456 -> 447911123456)",
         )
     if not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS:
-        raise _syntax_error(
+        raise _error(
             text,
             f"has {len(digits)} digits: an international number (country code included) "
             f"has {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS}",
@@ -124,7 +219,6 @@ def _check_country_and_length(digits: str, text: str) -> None:
 
     if _WHATSAPP_MEXICO.fullmatch(digits):
         return
-    shown = _masked(digits)
     try:
         number = phonenumbers.parse("+" + digits)
     except phonenumbers.NumberParseException as exc:
@@ -136,9 +230,7 @@ def _check_country_and_length(digits: str, text: str) -> None:
             )
         else:  # too short or too long once the country code is read
             problem = f"cannot be read as an international number ({exc})"
-        raise PhoneNumberError(
-            f"phone number {text!r} {problem}", problem=problem, shown=shown
-        ) from None
+        raise _error(text, problem) from None
     code = number.country_code or 0
     reason = phonenumbers.is_possible_number_with_reason(number)
     problem = ""
@@ -149,8 +241,7 @@ def _check_country_and_length(digits: str, text: str) -> None:
         if e164 != digits:  # read without something after the country code: +44 (0)20 ...
             problem = _prefix_problem(digits, e164, code)
     if problem:
-        shown = _masked(digits, code)
-        raise PhoneNumberError(f"phone number {text!r} {problem}", problem=problem, shown=shown)
+        raise _error(text, problem)
 
 
 def _length_problem(digits: str, code: int, reason: int) -> str:
@@ -197,15 +288,10 @@ def _prefix_problem(digits: str, e164: str, code: int) -> str:
     if not prefix or digits != cc + prefix + e164[len(cc) :]:
         return ""
     return (
-        f"has the national prefix {prefix} after the country code +{cc}: write +{e164} "
-        "(country code, then the number without its national prefix)"
+        f"has the national prefix {prefix} after the country code +{cc}: leave it out "
+        f"(+{cc} {prefix}... -> +{cc} ...: the country code, then the number without its "
+        "national prefix)"
     )
-
-
-def _masked(digits: str, country_code: int | None = None) -> str:
-    """``+44•••••0123``: enough for its owner to find the number in a list, no more."""
-    head = str(country_code) if country_code is not None else digits[:3]
-    return f"+{head}{_MASK}{digits[-4:]}"
 
 
 def _explain_bad_characters(digits: str) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -12,92 +10,21 @@ from airflow.sdk import BaseOperator
 
 from .._airflow import fail_with_result
 from .._errors import WhatsAppValidationError
+from ..bulk.storage import VariableStore, delete_delivery_record, record_key
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
-    from ..bulk.record import DeliveryRecord, RecordStorage
+    from ..bulk.record import DeliveryRecord
+    from ..bulk.results import ResultsFile
     from ..bulk.sender import BulkReport, Job
     from ..messages import Message
 
 
-RECORD_PREFIX = "whatsapp_bulk__"
-_PART = 48  # characters of each id kept readable in a record's key
-
-
-def _part(value: str) -> str:
-    """``value`` if short, else a readable start and a digest of the whole."""
-    if len(value) <= _PART:
-        return value
-    return f"{value[: _PART - 13]}~{hashlib.sha256(value.encode()).hexdigest()[:12]}"
-
-
-def record_key(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
-    """The Variable key of one task instance's delivery record.
-
-    At most ~190 characters whatever the ids (Airflow's key column holds 250, and
-    segments add ``.sN``): long ids keep a readable start and a digest; the last part
-    digests all four coordinates, so two task instances never share a key.
-    """
-    whole = hashlib.sha256(f"{dag_id}\0{run_id}\0{task_id}\0{map_index}".encode()).hexdigest()
-    return (
-        f"{RECORD_PREFIX}{_part(dag_id)}__{_part(task_id)}__{_part(run_id)}"
-        f"__{map_index}__{whole[:16]}"
-    )
-
-
-class VariableStore:
-    """Delivery-record storage (a ``RecordStorage``) in Airflow Variables: a retry may run
-    on another worker, and Variables are shared by all (in a worker each call goes to the
-    api-server)."""
-
-    def get(self, key: str) -> str | None:
-        from airflow.sdk import Variable
-
-        value = Variable.get(key, default=None)
-        return None if value is None else str(value)
-
-    def put(self, key: str, value: str) -> None:
-        from airflow.sdk import Variable
-
-        Variable.set(key, value, description="airflow-provider-whatsapp bulk delivery record")
-
-    def delete(self, key: str) -> None:
-        from airflow.sdk import Variable
-
-        Variable.delete(key)
-
-
-def delete_delivery_record(
-    dag_id: str,
-    run_id: str,
-    task_id: str,
-    map_index: int = -1,
-    *,
-    store: RecordStorage | None = None,
-) -> int:
-    """Delete one task instance's delivery record (head and segments); returns the
-    number of Variables removed. Run it from a task (or with Variables reachable)."""
-    store = store if store is not None else VariableStore()
-    key = record_key(dag_id, run_id, task_id, map_index)
-    head = store.get(key)
-    if head is None:
-        return 0
-    try:
-        segments = int(json.loads(head).get("segments", 0))
-    except (ValueError, AttributeError):
-        segments = 0
-    removed = 1
-    for n in range(segments + 1):  # +1: a segment a crash may have left uncounted
-        segment = f"{key}.s{n}"
-        if store.get(segment) is not None:
-            store.delete(segment)
-            removed += 1
-    store.delete(key)
-    return removed
-
-
 class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
-    """Delete the delivery records of bulk-send task instances (see README: cleanup).
+    """Delete the delivery records bulk-send task instances keep in Variables (see README:
+    Cleanup): every record on Airflow 3.1 and 3.2, those left from before an upgrade on
+    3.3+. On 3.3+ a bulk task keeps its record in its own task state store, which no other
+    task can reach: it goes with its DAG run, or by retention once the send succeeded.
 
     :param bulk_task_ids: the bulk task id(s) whose records go (templated).
     :param bulk_run_id: their DAG run (templated; default this run).
@@ -131,6 +58,14 @@ class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
             for index in self.map_indexes
         )
         self.log.info("Deleted %d delivery-record Variable(s)", removed)
+        from ..version_compat import HAS_TASK_STATE_STORE
+
+        if HAS_TASK_STATE_STORE:
+            self.log.info(
+                "Records in a bulk task's own state store (Airflow 3.3+) are out of reach "
+                "of other tasks: they go with their DAG run, a successful send's marker by "
+                "[state_store] default_retention_days (see README: Cleanup)"
+            )
         return removed
 
 
@@ -150,18 +85,24 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     sent. Sends run concurrently under ``rate_share`` of the connection's rate limit
     (default its ``bulk_rate_share`` extra, 0.8): the rest stays free for alerts.
 
-    A record of accepted recipients (keyed digests, no numbers) lives in Airflow
-    Variables: a retried task skips those already accepted, and reports recipients
-    whose request was in flight when an earlier try died as ``ambiguous`` instead of
-    resending them (``resend_ambiguous=True`` to resend). When the task succeeds the
-    record shrinks to a small completion marker (a cleared re-run then sends nothing);
-    :func:`delete_delivery_record` or :class:`WhatsAppDeleteDeliveryRecordOperator`
-    removes it. The task fails when the share of failed and invalid recipients exceeds
+    A record of accepted recipients (keyed digests, no numbers) lives in the task's
+    state store on Airflow 3.3+, in Variables before: a retried task skips those already
+    accepted, and reports recipients whose request was in flight when an earlier try
+    died as ``ambiguous`` instead of resending them (``resend_ambiguous=True`` to
+    resend). When the task succeeds the record shrinks to a small completion marker (a
+    cleared re-run then sends nothing while it lasts: see README, Cleanup);
+    :class:`WhatsAppDeleteDeliveryRecordOperator` removes records kept in Variables.
+    The task fails when the share of failed and invalid recipients exceeds
     ``max_failure_ratio``, and at once on an account-level error (revoked key, no Maton
     connection, locked or spam-limited account): the send stops, recipients never sent
-    are reported ``not_sent`` and a retry sends them. Per-recipient results go to
-    ``return_value`` XCom either way (pushed before the task fails: ``AirflowException``
-    when a retry may help, ``AirflowFailException`` when not).
+    are reported ``not_sent`` and a retry sends them. The result goes to ``return_value``
+    XCom either way (pushed before the task fails: ``AirflowException`` when a retry may
+    help, ``AirflowFailException`` when not): the summary, and one row per recipient
+    naming it by position (``index``, ``where``) and masked number (``to_masked``), its
+    number in clear only with ``include_recipients=True`` (personal data). A send of more
+    than ``max_xcom_results`` recipients keeps only the summary in XCom; ``results_path``
+    writes every row to a JSON Lines file instead (any ``ObjectStoragePath``: local,
+    ``s3://conn_id@bucket/key``...), XCom then holding the summary and the path.
 
     :param recipients: list, XCom value, comma-separated string, or file path; a relative
         path is tried as given, then beside the DAG file (templated).
@@ -173,7 +114,19 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     :param concurrency: requests in flight at once.
     :param rate_share: share (0, 1] of the connection's rate limit to use (templated;
         default the connection's ``bulk_rate_share``, 0.8).
-    :param include_results: push per-recipient results to XCom (summary only when False).
+    :param include_results: push per-recipient rows to XCom (summary only when False),
+        for a send of at most ``max_xcom_results`` recipients.
+    :param max_xcom_results: above this many recipients XCom holds the summary only (and
+        a note to set ``results_path``): XCom lives in the metadata database.
+    :param results_path: write every recipient's row to this JSON Lines file instead of
+        XCom: an absolute path or a URL ``ObjectStoragePath`` opens, its connection in the
+        URL (``s3://my_aws@bucket/whatsapp/{{ run_id }}.jsonl``) or an ``ObjectStoragePath``
+        (templated). Written once the send is over; created empty before the first message
+        (a destination that cannot be written fails the task with nothing sent).
+    :param include_recipients: put each recipient's number in clear (``to``) in its row, in
+        XCom and the results file. Phone numbers are personal data and XCom is readable by
+        anyone who can see the DAG run: default False (position and masked number only).
+        Not templated: what a send discloses is the DAG author's decision.
     :param validate_template: check the template (exists, APPROVED, placeholders) first.
     """
 
@@ -186,6 +139,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         "parameters",
         "components",
         "rate_share",
+        "results_path",
     )
 
     def __init__(
@@ -204,6 +158,9 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         progress_every: float = 5.0,
         rate_share: float | str | None = None,
         validate_template: bool = True,
+        max_xcom_results: int = 1000,
+        results_path: Any = None,
+        include_recipients: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -213,6 +170,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             raise ValueError(f"max_failure_ratio must be within 0..1, got {max_failure_ratio}")
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        if max_xcom_results < 0:
+            raise ValueError(f"max_xcom_results must be 0 or more, got {max_xcom_results}")
         self.recipients = recipients
         self.message = message
         self.template_name = template_name
@@ -223,6 +182,9 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         self.concurrency = concurrency
         self.resend_ambiguous = resend_ambiguous
         self.include_results = include_results
+        self.max_xcom_results = max_xcom_results
+        self.results_path = results_path
+        self.include_recipients = include_recipients
         self.progress_every = progress_every
         self.rate_share = rate_share
         self.validate_template = validate_template
@@ -230,6 +192,10 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             from ..client.config import check_rate_share  # only when given: parse stays cheap
 
             check_rate_share(rate_share, "rate_share")
+        if results_path not in (None, "") and not _templated(results_path):
+            from ..bulk.results import check_results_path  # only when given: parse stays cheap
+
+            check_results_path(results_path)
 
     # -- building ---------------------------------------------------------------------
     def _builder(self) -> Any:
@@ -315,7 +281,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         from .._airflow import resolve_local_path
         from ..bulk.recipients import is_recipient_file
         from ..bulk.record import DeliveryRecord
-        from ..bulk.sender import preview
+        from ..bulk.sender import BulkReport, preview
+        from ..bulk.storage import open_record_storage
         from ..client.config import check_rate_share
 
         recipients = self.recipients
@@ -329,12 +296,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             if self.rate_share in (None, "")
             else check_rate_share(self.rate_share, "rate_share")
         )
-        ti = context["ti"]
-        key = record_key(
-            ti.dag_id, context.get("run_id") or ti.run_id, ti.task_id, getattr(ti, "map_index", -1)
-        )
+        # The task state store on Airflow 3.3+ (a record left in Variables before an
+        # upgrade is moved there first), Variables before.
+        storage, key = open_record_storage(context, self.log, VariableStore)
         # Digests keyed by the Maton key: only a holder of the key can match a number.
-        record = DeliveryRecord(VariableStore(), key, self.hook.config.api_key.encode())
+        record = DeliveryRecord(storage, key, self.hook.config.api_key.encode())
         if record.completed:
             self.log.info(
                 "Try %d: this send completed in an earlier run; nothing is sent", record.tries
@@ -355,18 +321,82 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             self._jobs(recipients, build), record, resend_unknown=self.resend_ambiguous, check=check
         )
         self._log_preview(ahead)
+        results_file = self._results_file()  # written empty now: nothing sent if it cannot be
+        in_xcom = results_file is None and self.include_results
+        rows_in_xcom = in_xcom and ahead.total <= self.max_xcom_results
+        report = BulkReport(
+            keep_results=rows_in_xcom, sink=results_file.write if results_file else None
+        )
         jobs = self._jobs(recipients, build)
-        report = asyncio.run(self._send(jobs, record, ahead.total, share, check))
-        summary = report.summary()
-        self.log.info("Bulk send summary: %s", summary)
-        for line in report.reason_lines():  # one event each: the task log greps well
-            self.log.warning("Not accepted: %s", line)
-        result: dict[str, Any] = {"summary": summary, "delivery_record": key}
-        if self.include_results:
-            result["results"] = [r.to_dict() for r in report.results]
+        try:
+            report = asyncio.run(self._send(jobs, record, ahead.total, share, check, report))
+            summary = report.summary()
+            self.log.info("Bulk send summary: %s", summary)
+            for line in report.reason_lines():  # one event each: the task log greps well
+                self.log.warning("Not accepted: %s", line)
+            result: dict[str, Any] = {"summary": summary, "delivery_record": key}
+            if results_file is not None:
+                self._publish(results_file, report, context, result)
+            elif rows_in_xcom:
+                result["results"] = [
+                    r.to_dict(include_recipient=self.include_recipients) for r in report.results
+                ]
+            elif in_xcom:
+                result["results_note"] = (
+                    f"{ahead.total} recipients, more than max_xcom_results "
+                    f"({self.max_xcom_results}): per-recipient rows are not in XCom; set "
+                    "results_path to write them to a file"
+                )
+                self.log.warning("%s", result["results_note"])
+        finally:
+            if results_file is not None:
+                results_file.close()
         self._check(report, context, result)
         record.complete()  # only a successful send shrinks the record to its marker
         return result
+
+    def _results_file(self) -> ResultsFile | None:
+        """The rendered ``results_path``, probed (written empty) before the first message."""
+        if self.results_path in (None, ""):
+            return None
+        from ..bulk.results import ResultsFile, results_path
+
+        results_file = ResultsFile(
+            results_path(self.results_path), include_recipients=self.include_recipients
+        )
+        try:
+            results_file.probe()
+        except BaseException:
+            results_file.close()
+            raise
+        return results_file
+
+    def _publish(
+        self, results_file: ResultsFile, report: BulkReport, context: Any, result: dict[str, Any]
+    ) -> None:
+        """Copy the rows to ``results_path``; XCom names it. The messages are sent by now: if
+        the copy fails, the summary still reaches XCom and the task fails (retryable: a
+        retry sends nobody twice and writes the file again)."""
+        path = str(results_file.path)
+        try:
+            size = results_file.publish()
+        except Exception as exc:
+            result["results_path"] = path
+            result["results_error"] = f"{type(exc).__name__}: {exc}"
+            fail_with_result(
+                context,
+                result,
+                f"Bulk send done ({report.counts['accepted']} accepted of {report.total}) but "
+                f"its per-recipient results could not be written to {path} "
+                f"({result['results_error']}); a retry sends nobody twice and writes them "
+                "again (recipients accepted now are then 'skipped')",
+                retry_may_help=True,
+            )
+        self.log.info(
+            "Wrote %d per-recipient row(s), %d bytes, to %s", results_file.rows, size, path
+        )
+        result["results_path"] = path
+        result["results_rows"] = results_file.rows
 
     def _log_preview(self, ahead: BulkReport) -> None:
         counts = ahead.counts
@@ -390,6 +420,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         total: int | None,
         share: float | None,
         check: Callable[[Message], None] | None = None,
+        report: BulkReport | None = None,
     ) -> BulkReport:
         from ..bulk.sender import BulkSender
 
@@ -407,6 +438,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 logger=self.log,
                 check=check,
             )
+            if report is not None:  # what to keep of each result, and where else it goes
+                sender.report = report
             return await sender.run(jobs)
         finally:
             await client.aclose()
@@ -421,7 +454,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 f"{report.counts['not_sent']} recipient(s) were not sent "
                 f"({report.counts['accepted']} accepted, {report.counts['failed']} failed "
                 "before the stop); once the account is fixed, retry or clear this task: it "
-                "sends only those not accepted. See XCom 'return_value' for each recipient"
+                f"sends only those not accepted. See {_results_hint(result)}"
             )
             # A retry can help only if the error may pass by itself (Maton's 500).
             fail_with_result(context, result, message, retry_may_help=stopped.retryable)
@@ -429,12 +462,20 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         message = (
             f"{report.counts['failed']} failed and {report.counts['invalid']} invalid of "
             f"{report.total} recipients ({report.failure_ratio:.1%} > max_failure_ratio "
-            f"{self.max_failure_ratio:.1%}): {reasons}; see XCom 'return_value' for each "
-            "recipient"
+            f"{self.max_failure_ratio:.1%}): {reasons}; see {_results_hint(result)}"
         )
         if report.retryable_failures:  # a retry resends only to those not accepted
             message += f"; {report.retryable_failures} may succeed on retry"
         fail_with_result(context, result, message, retry_may_help=bool(report.retryable_failures))
+
+
+def _results_hint(result: dict[str, Any]) -> str:
+    """Where a failure message sends the reader for each recipient's outcome."""
+    if "results_path" in result:
+        return f"{result['results_path']} for each recipient"
+    if "results" in result:
+        return "XCom 'return_value' for each recipient"
+    return "XCom 'return_value' for the summary (results_path keeps each recipient's row)"
 
 
 def _templated(value: Any) -> bool:

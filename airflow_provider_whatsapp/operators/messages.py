@@ -40,10 +40,13 @@ class _SendOperator(WhatsAppBaseOperator):
         self.preflight(message)
         answer = self.hook.client.send_message(message)
         result = send_result(message, answer)
+        from ..messages.phone import mask_phone  # the number is personal data: masked
+
+        to = getattr(message, "to", None)
         self.log.info(
             "Sent %s message to %s: %s",
             getattr(message, "type", "a"),
-            result["to"],
+            mask_phone(to) if to else None,
             result["message_id"],
         )
         return result

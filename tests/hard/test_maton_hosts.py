@@ -5,6 +5,9 @@ Real HTTP through the hook's clients to the emulator. The Maton host names canno
 resolved here, so name resolution (only that) is pointed at loopback for them: every
 request still leaves by its own URL, and the emulator records the ``Host`` it was sent
 to. The media CDN stays on ``localhost``: a host the key must never reach.
+
+The emulator speaks http only, and a Maton name is no loopback host by its letters, so
+these connections say ``allow_insecure_http`` (their traffic never leaves the machine).
 """
 
 from __future__ import annotations
@@ -46,7 +49,12 @@ def connect(
             "conn_type": "whatsapp",
             "host": host,
             "password": emu.api_key,
-            "extra": {"phone_number_id": emu.phone_number_id, "waba_id": emu.waba_id, **extra},
+            "extra": {
+                "phone_number_id": emu.phone_number_id,
+                "waba_id": emu.waba_id,
+                "allow_insecure_http": True,  # http to a Maton name: see the module docstring
+                **extra,
+            },
         },
     )
 

@@ -99,7 +99,14 @@ def test_the_async_client_reaches_the_emulator_through_a_uri(
     ("conn", "expected"),
     [
         ({"host": "gateway.example.com", "port": 8443}, "https://gateway.example.com:8443"),
-        ({"host": "gateway.example.com", "schema": "http"}, "http://gateway.example.com"),
+        (
+            {
+                "host": "gateway.example.com",
+                "schema": "http",
+                "extra": {"allow_insecure_http": True},
+            },
+            "http://gateway.example.com",
+        ),
         ({"host": "HTTPS://gateway.example.com", "schema": "https"}, "https://gateway.example.com"),
         ({"host": "proxy.example.com/maton", "port": 99}, "https://proxy.example.com:99/maton"),
         ({"host": "::1", "port": 8080}, "http://[::1]:8080"),

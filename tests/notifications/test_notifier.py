@@ -134,7 +134,8 @@ def test_a_refused_send_is_logged_and_the_other_callbacks_still_send(failure_run
     ]
     assert [r.status for r in to_closed] == [400]
     assert not failure_run.texts_to(nf.CLOSED)
-    assert f"WhatsApp notification to {digits(nf.CLOSED)} failed:" in failure_run.log
+    assert "WhatsApp notification to +1••••••0009 failed:" in failure_run.log  # masked
+    assert digits(nf.CLOSED) not in failure_run.log
     assert "131047" in failure_run.log and "Send a template" in failure_run.log
     # Callbacks listed after the refused one ran and delivered.
     assert failure_run.texts_to(nf.ONCALL)[-1].startswith("❌ Airflow task failed")
@@ -358,7 +359,8 @@ def test_a_send_the_gateway_refuses_is_logged_not_raised(
     WhatsAppNotifier(to=TWO, text="x")({})  # window closed: refused
     asyncio.run(WhatsAppNotifier(to=TWO, text="x").async_notify({}))
     out = capfd.readouterr().out
-    assert out.count(f"WhatsApp notification to {TWO} failed:") == 2
+    assert out.count("WhatsApp notification to +1••••••0004 failed:") == 2
+    assert TWO not in out  # masked, also where the API's error text repeats it
     assert [r.status for r in whatsapp_emulator_connection.requests] == [400, 400]
     assert not whatsapp_emulator_connection.messages
 
@@ -384,7 +386,7 @@ def test_emulator_down_or_connection_missing_is_logged_not_raised(
     assert missing({}) is None
     asyncio.run(missing.async_notify({}))
     out = capfd.readouterr().out
-    assert out.count(f"WhatsApp notification to {TWO} failed:") == 2
+    assert out.count("WhatsApp notification to +1••••••0004 failed:") == 2
     assert "Connection refused" in out or "ConnectError" in out
     assert out.count("WhatsApp notification not sent: connection unusable:") == 2
     assert "no_such_connection" in out
@@ -405,7 +407,7 @@ def test_a_gateway_in_trouble_holds_the_callback_briefly(
     notifier = WhatsAppNotifier(to=TWO, text="x", max_retries=2)
     notifier({})
     assert [r.status for r in whatsapp_emulator_connection.requests] == [503, 503, 503]
-    assert f"WhatsApp notification to {TWO} failed:" in capfd.readouterr().out
+    assert "WhatsApp notification to +1••••••0004 failed:" in capfd.readouterr().out
     patient = WhatsAppNotifier(to=TWO, text="x", timeout=None, max_retries=None, retry_budget=None)
     config = patient.hook.config
     assert (config.timeout, config.max_retries, config.retry_budget) == (30.0, 5, None)

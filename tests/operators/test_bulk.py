@@ -20,7 +20,7 @@ from airflow_provider_whatsapp.bulk.recipients import iter_recipients
 from airflow_provider_whatsapp.bulk.sender import BulkReport, RecipientResult
 from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator, record_key
 from airflow_provider_whatsapp.version_compat import AirflowException, AirflowFailException
-from tests.helpers import FakeTI, task_states, xcom_of
+from tests.helpers import FakeTI, run_task_again, task_states, xcom_of
 
 REPO = Path(__file__).resolve().parents[2]
 NOTICE = [
@@ -123,7 +123,7 @@ def test_failed_bulk_run_keeps_its_results_in_return_value(
     result = bulk_xcom(dr)
     assert result["summary"]["accepted"] == 1
     assert result["summary"]["failed"] == 2
-    assert {r["to"]: r["status"] for r in result["results"]} == {
+    assert {numbers[r["index"]]: r["status"] for r in result["results"]} == {
         "16505550201": "accepted",
         "16505550202": "failed",
         "16505550203": "failed",
@@ -156,7 +156,9 @@ def test_bulk_1000_mixed_recipients_exact_results(
     dr = emu_dag_test({"recipients": str(source)})
     assert dr.state == "success", "failure ratio 9% is under max_failure_ratio 20%"
     result = bulk_xcom(dr)
-    got = {r["to"]: r["status"] for r in result["results"]}
+    # Rows name recipients by position (their numbers are not in XCom by default).
+    assert all("to" not in r for r in result["results"])
+    got = {rows[r["index"]]["to"]: r["status"] for r in result["results"]}
     assert got == expected
     assert result["summary"]["accepted"] == sum(v == "accepted" for v in expected.values())
     assert result["summary"]["failed"] == len(blocked)
@@ -168,7 +170,7 @@ def test_bulk_1000_mixed_recipients_exact_results(
     assert all(r["message_id"].startswith("wamid.") for r in accepted)
     # Exactly what the template needs, once per accepted recipient.
     counts = collections.Counter(m.to for m in emu.messages)
-    assert set(counts) == {r["to"] for r in accepted}
+    assert set(counts) == {rows[r["index"]]["to"] for r in accepted}
     assert set(counts.values()) == {1}
     sample = emu.sent_to("16505550001")[0].payload["template"]
     assert sample["components"] == [
@@ -253,8 +255,10 @@ def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
     sent_in_first = len(emu.messages)
     assert 150 <= sent_in_first < 600, "kill must land half way"
 
-    dr = emu_dag_test(conf, when)
-    assert dr.state == "success"
+    # Airflow retries the task in the same DAG run (dag.test() again would replace the
+    # run, and the task state store with it).
+    dr = dag_run("bulk_send_test", when)
+    assert run_task_again(bulk_dag(), dr.run_id, "bulk", monkeypatch) == "success"
     result = bulk_xcom(dr)
     statuses = collections.Counter(r["status"] for r in result["results"])
     counts = collections.Counter(m.to for m in emu.messages)
@@ -264,38 +268,42 @@ def test_killed_bulk_task_retried_sends_each_accepted_recipient_once(
     assert statuses["skipped"] + statuses["ambiguous"] >= sent_in_first
     # At most what was really in flight (concurrency 8), and nothing left unsent.
     assert statuses["ambiguous"] <= 8
-    ambiguous = {r["to"] for r in result["results"] if r["status"] == "ambiguous"}
+    ambiguous = {numbers[r["index"]] for r in result["results"] if r["status"] == "ambiguous"}
     assert ambiguous <= set(numbers)
     # Every recipient either got exactly one message or is reported ambiguous (never resent).
     never = set(numbers) - set(counts)
     assert never <= ambiguous
     assert statuses["skipped"] + statuses["ambiguous"] <= sent_in_first + 8
-    # The record's Variables hold no number in clear, and a success shrank them to a marker.
-    stored = stored_variables()
-    assert [k for k in stored if k.startswith(result["delivery_record"])] == [
-        result["delivery_record"]
-    ]
+    # The record holds no number in clear, and a success shrank it to a marker.
+    stored = delivery_record(dr)
+    assert list(stored) == [result["delivery_record"]]
     marker = json.loads(stored[result["delivery_record"]])
     assert marker["done"] is True and marker["accepted"] >= 600 - statuses["ambiguous"]
     assert not any(p[-7:] in v for p in numbers for v in stored.values())
 
     # A cleared, re-run task sends nothing: the marker says the send completed.
     before = len(emu.messages)
-    rerun = bulk_xcom(emu_dag_test(conf, when))
+    assert run_task_again(bulk_dag(), dr.run_id, "bulk", monkeypatch) == "success"
+    rerun = bulk_xcom(dr)
     assert len(emu.messages) == before
     assert {r["status"] for r in rerun["results"]} == {"skipped"}
 
-    # One task deletes the record (head, segments): the Variable is gone.
-    from tests.dags.bulk_send import cleanup
 
-    when2 = datetime(2026, 1, 2, 3, 4, 6, tzinfo=timezone.utc)
-    run_id = marker_run_id(result["delivery_record"], stored)
-    dr = cleanup.test(
-        logical_date=when2, run_after=when2, run_conf={"run_id": run_id, "dag_id": "bulk_send_test"}
-    )
-    assert dr.state == "success"
-    assert xcom_of(dr, "delete_record") == 1
-    assert result["delivery_record"] not in stored_variables()
+def bulk_dag() -> Any:
+    from tests.dags.bulk_send import dag
+
+    return dag
+
+
+def dag_run(dag_id: str, when: datetime) -> Any:
+    """The DAG run of ``dag_id`` at logical date ``when`` (from the DB, not guessed)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        run = session.query(DagRun).filter_by(dag_id=dag_id, logical_date=when).one()
+        session.expunge(run)
+        return run
 
 
 def stored_variables() -> dict[str, str]:
@@ -307,15 +315,22 @@ def stored_variables() -> dict[str, str]:
         return {v.key: v.val for v in session.query(Variable).all()}
 
 
-def marker_run_id(key: str, stored: dict[str, str]) -> str:
-    """The run id of the dag.test() run that wrote ``key`` (from the DB, not guessed)."""
-    from airflow.models.dagrun import DagRun
+def delivery_record(dr: Any, task_id: str = "bulk") -> dict[str, str]:
+    """The delivery record of ``task_id`` in run ``dr``, key -> value, where this Airflow
+    keeps it: the task's state store (3.3+), else Variables."""
+    from airflow_provider_whatsapp.version_compat import HAS_TASK_STATE_STORE
+
+    if not HAS_TASK_STATE_STORE:
+        key = record_key(dr.dag_id, dr.run_id, task_id)
+        return {k: v for k, v in stored_variables().items() if k.startswith(key)}
+    from airflow.models.task_state_store import TaskStateStoreModel
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        runs = [r.run_id for r in session.query(DagRun).filter(DagRun.dag_id == "bulk_send_test")]
-    [run_id] = [r for r in runs if record_key("bulk_send_test", r, "bulk") == key]
-    return run_id
+        rows = session.query(TaskStateStoreModel).filter_by(
+            dag_id=dr.dag_id, run_id=dr.run_id, task_id=task_id, map_index=-1
+        )
+        return {r.key: json.loads(r.value) for r in rows if r.key.startswith("whatsapp_bulk")}
 
 
 @pytest.mark.dag
@@ -339,7 +354,7 @@ def test_locked_account_stops_the_task_and_a_rerun_sends_only_the_not_sent(
     result = xcom_of(dr, "bulk")  # return_value, pushed before the failure
     by_status = collections.defaultdict(set)
     for row in result["results"]:
-        by_status[row["status"]].add(row["to"])
+        by_status[row["status"]].add(numbers[row["index"]])
     assert len(by_status["accepted"]) == len(emu.messages) == 50
     assert 1 <= len(by_status["failed"]) <= 8  # concurrency 8: only what was on its way
     assert len(by_status["not_sent"]) == 300 - 50 - len(by_status["failed"])
@@ -350,8 +365,9 @@ def test_locked_account_stops_the_task_and_a_rerun_sends_only_the_not_sent(
     assert "once the account is fixed, retry or clear this task" in log  # the fix
 
     emu.restore_account()
-    again = bulk_xcom(emu_dag_test(conf, when))
-    statuses = {r["to"]: r["status"] for r in again["results"]}
+    assert run_task_again(bulk_dag(), dr.run_id, "bulk", monkeypatch) == "success"
+    again = bulk_xcom(dr)
+    statuses = {numbers[r["index"]]: r["status"] for r in again["results"]}
     assert {to for to, s in statuses.items() if s == "skipped"} == by_status["accepted"]
     assert {to for to, s in statuses.items() if s == "accepted"} == (
         by_status["not_sent"] | by_status["failed"]
