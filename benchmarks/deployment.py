@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from benchmarks._common import ROOT, banner, check, save, table, verdict
-from e2e.cases import alert_during_bulk
+from e2e.cases import alert_during_bulk, bulk_conf
 from e2e.deployment import Deployment, e2e_deployment
 
 DAG_ID = "e2e_bulk_bench"
@@ -41,7 +41,7 @@ def throughput(deployment: Deployment, first: int, count: int) -> dict[str, floa
 
 
 def through_deployment(deployment: Deployment, first: int, count: int) -> dict[str, float]:
-    run = deployment.trigger(DAG_ID, {"first": first, "count": count})
+    run = deployment.trigger(DAG_ID, bulk_conf(first, count))
     state = deployment.wait_run(DAG_ID, run, 600)
     if state != "success":
         raise RuntimeError(f"{DAG_ID} run ended {state}")
@@ -60,7 +60,7 @@ def through_dag_test(deployment: Deployment, first: int, count: int) -> dict[str
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
     }
     log = deployment.outputs / "dags-test.log"
-    conf = json.dumps({"first": first, "count": count})
+    conf = json.dumps(bulk_conf(first, count))
     with log.open("wb") as out:
         for args in (["db", "migrate"], ["dags", "test", DAG_ID, "-c", conf]):
             rc = subprocess.run(

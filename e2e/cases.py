@@ -15,6 +15,15 @@ def dag_constant(module: str, name: str) -> Any:
     return example_constant(module, name, E2E_DAGS)
 
 
+def bulk_conf(first: int, count: int) -> dict[str, int]:
+    """The conf of an ``e2e_bulk_*`` run sending to ``first .. first + count - 1``: the
+    block of 10,000 ``first`` opens, never a whole number (Airflow logs a run's conf)."""
+    block, offset = divmod(first, 10_000)
+    if offset:
+        raise ValueError(f"first must open a block of 10,000, got one ending {offset:04d}")
+    return {"block": block, "count": count}
+
+
 def sends(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Message sends (not read receipts) among the emulator's requests."""
     return [
@@ -46,7 +55,7 @@ def alert_during_bulk(
     emulator.control("windows", {"phones": [alert_phone]})
     numbers = {str(n) for n in range(first, first + count)}
     before = sum(1 for m in emulator.messages() if m["to"] == alert_phone)
-    bulk_run = deployment.trigger("e2e_bulk_default", {"first": first, "count": count})
+    bulk_run = deployment.trigger("e2e_bulk_default", bulk_conf(first, count))
     wait_for(
         "the bulk send's first answer",
         lambda: any(m["to"] in numbers for m in emulator.messages()),

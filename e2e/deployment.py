@@ -298,9 +298,14 @@ class Deployment:
             "dag-processor": self._airflow("dag-processor"),
             "triggerer": self._airflow("triggerer"),
         }
+        # The api-server first, answering, then the rest: a scheduled run the scheduler
+        # starts at once (the @daily examples, unpaused at creation) would otherwise reach
+        # a worker whose first call to the Execution API is refused, and fail unstarted.
+        self._http = httpx.Client(base_url=self.api_url, timeout=120)
         for name, cmd in commands.items():
             self.components[name] = Process(name, cmd, self.outputs / f"{name}.log").start(self.env)
-        self._http = httpx.Client(base_url=self.api_url, timeout=120)
+            if name == "api-server":
+                wait_for("the api-server to answer", self._api_answers, timeout=180, every=0.5)
         wait_for("every component to report healthy", self._healthy, timeout=180, every=1)
         self.say(
             f"deployment up: api-server {self.api_url}, emulator {self.emulator.url}, "
@@ -384,6 +389,16 @@ class Deployment:
         env["WHATSAPP_EXAMPLE_POKE_INTERVAL"] = "1"
         env.update(self.extra_env)
         return env
+
+    def _api_answers(self) -> bool:
+        api = self.components["api-server"]
+        if not api.running:
+            raise RuntimeError(f"api-server exited:\n{tail(api.log_path)}")
+        assert self._http is not None
+        try:
+            return self._http.get("/api/v2/monitor/health", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def _healthy(self) -> bool:
         for name, process in self.components.items():

@@ -24,7 +24,7 @@ import pytest
 
 from airflow_provider_whatsapp.messages import mask_phone
 from demo.run import DEMO_DAGS, example_constant
-from e2e.cases import alert_during_bulk, dag_constant, sends
+from e2e.cases import alert_during_bulk, bulk_conf, dag_constant, sends
 from e2e.deployment import Deployment, wait_for
 from tests.helpers import digits, number_leaks
 
@@ -210,7 +210,7 @@ def _kill_mid_bulk(deployment: Deployment, first: int, victims: tuple[str, ...])
     emulator.configure(rate_limit=None)  # the connection paces at 20/s itself
     numbers = {str(n) for n in range(first, first + KILL_RECIPIENTS)}
     dag_id = "e2e_bulk_kill"
-    run = deployment.trigger(dag_id, {"first": first, "count": KILL_RECIPIENTS})
+    run = deployment.trigger(dag_id, bulk_conf(first, KILL_RECIPIENTS))
 
     def answered() -> int | None:
         n = sum(1 for m in emulator.messages() if m["to"] in numbers)
@@ -237,7 +237,8 @@ def _kill_mid_bulk(deployment: Deployment, first: int, victims: tuple[str, ...])
     assert (state, ti["state"], ti["try_number"]) == ("success", "success", 2), ti
     result = deployment.xcom(dag_id, run, "bulk")
     summary = result["summary"]
-    ambiguous = {r["to"] for r in result["results"] if r["status"] == "ambiguous"}
+    # Rows name recipients by position (XCom holds no numbers): recipient i is first + i.
+    ambiguous = {str(first + r["index"]) for r in result["results"] if r["status"] == "ambiguous"}
     per_number = Counter(m["to"] for m in emulator.messages() if m["to"] in numbers)
     duplicates = sorted(n for n, c in per_number.items() if c > 1)
     never = set(numbers - set(per_number))

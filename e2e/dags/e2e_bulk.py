@@ -1,4 +1,6 @@
-"""Bulk sends of the ``e2e_notice`` template to ``conf["count"]`` numbers from ``conf["first"]``.
+"""Bulk sends of the ``e2e_notice`` template to ``conf["count"]`` numbers from
+``conf["block"] * 10000`` (the conf names a block, never a whole number: Airflow writes a
+run's conf into component logs, which case h scans for the numbers the e2e sent to).
 
 - ``e2e_bulk_kill`` (case d): 20/s through ``whatsapp_kill``, 16 in flight, one retry
   at once: the test SIGKILLs the worker half way and judges the retry.
@@ -16,8 +18,8 @@ from airflow.sdk import DAG
 from airflow_provider_whatsapp.operators.bulk import WhatsAppBulkSendOperator
 
 RECIPIENTS = (
-    "{{ range(dag_run.conf['first'], dag_run.conf['first'] + dag_run.conf['count'])"
-    " | map('string') | list }}"
+    "{{ range(dag_run.conf['block'] * 10000, dag_run.conf['block'] * 10000"
+    " + dag_run.conf['count']) | map('string') | list }}"
 )
 TEMPLATE = "e2e_notice"  # the emulator's --template: "Hello {{1}}"
 
