@@ -300,9 +300,15 @@ class EmulatorApp:
         assert self.closing is not None
         gone = asyncio.ensure_future(receive())
         stop = asyncio.ensure_future(self.closing.wait())
-        done, pending = await asyncio.wait(
-            {gone, stop}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
-        )
-        for task in pending:
-            task.cancel()
-        return not done
+        end = time.monotonic() + seconds  # never shorter, as in _pause
+        try:
+            while (left := end - time.monotonic()) > 0:
+                done, _ = await asyncio.wait(
+                    {gone, stop}, timeout=left, return_when=asyncio.FIRST_COMPLETED
+                )
+                if done:
+                    return False
+            return True
+        finally:
+            for task in (gone, stop):
+                task.cancel()
