@@ -290,6 +290,7 @@ class Deployment:
         if migrate.proc.wait(300) != 0:
             raise RuntimeError(f"airflow db migrate failed:\n{tail(migrate.log_path)}")
         self.say(f"airflow db migrate on {self.database}: {time.monotonic() - t0:.1f}s")
+        self._create_account_pools()
         commands = {
             "api-server": self._airflow(
                 "api-server", "--host", "127.0.0.1", "--port", str(self.api_port), "--workers", "2"
@@ -311,6 +312,22 @@ class Deployment:
             f"deployment up: api-server {self.api_url}, emulator {self.emulator.url}, "
             f"database {self.database}, AIRFLOW_HOME {self.home}"
         )
+
+    def _create_account_pools(self) -> None:
+        """One pool of one slot per WhatsApp connection, as README's set-up asks: bulk
+        sends run in the pool named like their connection (``account_pool``)."""
+        pools = {
+            conn_id: {"slots": 1, "description": "WhatsApp bulk sends", "include_deferred": False}
+            for conn_id in ("whatsapp_default", *self.connections)
+        }
+        path = self.workdir / "pools.json"
+        path.write_text(json.dumps(pools))
+        done = subprocess.run(
+            self._airflow("pools", "import", str(path)),
+            env=self.env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"airflow pools import failed:\n{done.stdout}{done.stderr}")
 
     def _database(self) -> str:
         """Postgres when it starts; SQLite (said loudly) only when it cannot."""

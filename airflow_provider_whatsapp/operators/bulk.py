@@ -11,6 +11,7 @@ from airflow.sdk import BaseOperator
 from .._airflow import fail_with_result
 from .._errors import WhatsAppValidationError
 from ..bulk.storage import VariableStore, delete_delivery_record, record_key
+from ..hooks import DEFAULT_CONN_ID
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
@@ -18,6 +19,19 @@ if TYPE_CHECKING:
     from ..bulk.results import ResultsFile
     from ..bulk.sender import BulkReport, Job
     from ..messages import Message
+
+
+def account_pool(whatsapp_conn_id: str) -> str | None:
+    """The Airflow pool a bulk send through ``whatsapp_conn_id`` runs in unless told
+    otherwise: one per connection, named like it (``whatsapp_default``).
+
+    Maton limits each account, not each task: bulk tasks that send at once through one
+    account (mapped, or from several DAGs, on several workers) each take their full share
+    and make the gateway answer 429, unfairly and at alerts too. A pool of one slot makes
+    them take turns, each at the full share, with the rest of the rate free for alerts.
+    ``None`` (Airflow's ``default_pool``) for a templated connection id, known only at
+    run time."""
+    return None if "{{" in whatsapp_conn_id else whatsapp_conn_id
 
 
 class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
@@ -104,6 +118,12 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     writes every row to a JSON Lines file instead (any ``ObjectStoragePath``: local,
     ``s3://conn_id@bucket/key``...), XCom then holding the summary and the path.
 
+    Bulk sends run in the Airflow pool named like their connection (``whatsapp_default``;
+    :func:`account_pool`), which must exist, with one slot (``airflow pools set
+    whatsapp_default 1 "WhatsApp bulk sends"``; Airflow flags a DAG whose pool is missing
+    and does not schedule its task): bulk tasks sharing the account's rate take turns
+    instead of fighting over it. ``pool=`` chooses another (``"default_pool"``: none).
+
     :param recipients: list, XCom value, comma-separated string, or file path; a relative
         path is tried as given, then beside the DAG file (templated).
     :param message: a message model or API-shaped dict sent to everyone (``to`` is replaced).
@@ -163,6 +183,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         include_recipients: bool = False,
         **kwargs: Any,
     ) -> None:
+        if kwargs.get("pool") is None and not (kwargs.get("default_args") or {}).get("pool"):
+            kwargs["pool"] = account_pool(kwargs.get("whatsapp_conn_id", DEFAULT_CONN_ID))
         super().__init__(**kwargs)
         if (message is None) == (template_name is None):
             raise ValueError("give exactly one of message or template_name")
@@ -196,6 +218,16 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             from ..bulk.results import check_results_path  # only when given: parse stays cheap
 
             check_results_path(results_path)
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``BaseOperator.partial``, with the account pool as default (the scheduler reads a
+        mapped task's pool from here, before any instance is built)."""
+        partial = super().partial(**kwargs)
+        if partial.kwargs.get("pool") is None:
+            conn_id = partial.kwargs.get("whatsapp_conn_id", DEFAULT_CONN_ID)
+            partial.kwargs["pool"] = account_pool(conn_id)
+        return partial
 
     # -- building ---------------------------------------------------------------------
     def _builder(self) -> Any:
