@@ -54,7 +54,6 @@ def alert_during_bulk(
     alert_phone = dag_constant("e2e_alert_during_bulk", "ALERT_PHONE")
     emulator.control("windows", {"phones": [alert_phone]})
     numbers = {str(n) for n in range(first, first + count)}
-    before = sum(1 for m in emulator.messages() if m["to"] == alert_phone)
     bulk_run = deployment.trigger("e2e_bulk_default", bulk_conf(first, count))
     wait_for(
         "the bulk send's first answer",
@@ -63,18 +62,34 @@ def alert_during_bulk(
         every=0.1,
     )
     time.sleep(alert_after)
-    alert_run = deployment.trigger("e2e_alert_during_bulk")
-    assert deployment.wait_run("e2e_alert_during_bulk", alert_run) == "failed"
+    alert = alert_now(deployment)
     bulk_state = deployment.wait_run("e2e_bulk_default", bulk_run, 180)
     assert bulk_state == "success"
-    alerts = [m for m in emulator.messages() if m["to"] == alert_phone][before:]
-    if not alerts:
-        return None
-    assert len(alerts) == 1, f"{len(alerts)} alerts for one failure"
+    return alert["delay_s"]
+
+
+def alert_now(deployment: Deployment) -> dict[str, Any]:
+    """Fail ``e2e_alert_during_bulk``'s task now; its alert's ``delay_s`` from the task's
+    failure to the emulator (None when it never arrived) and the ``429s`` it met first.
+    The alert phone's window must be open (``alert_during_bulk`` opens it)."""
+    emulator = deployment.emulator
+    assert emulator is not None
+    alert_phone = dag_constant("e2e_alert_during_bulk", "ALERT_PHONE")
+    mine = [r for r in sends(emulator.requests()) if r["json"]["to"] == alert_phone]
+    alert_run = deployment.trigger("e2e_alert_during_bulk")
+    assert deployment.wait_run("e2e_alert_during_bulk", alert_run) == "failed"
+    attempts = [r for r in sends(emulator.requests()) if r["json"]["to"] == alert_phone]
+    attempts = attempts[len(mine) :]
+    accepted = [r for r in attempts if r["status"] == 200]
+    met_429 = sum(1 for r in attempts if r["status"] == 429)
+    if not accepted:
+        return {"delay_s": None, "429s": met_429}
+    assert len(accepted) == 1, f"{len(accepted)} alerts for one failure"
     # The failure: when the task logged its exception (the callback runs after that, in
     # the same process, before the try's end_date is written).
     events = deployment.task_log_events("e2e_alert_during_bulk", alert_run, "fail_now", 1)
     failed_at = next(
         e["timestamp"] for e in events if "Task failed with exception" in str(e.get("event"))
     )
-    return float(alerts[0]["received_at"]) - to_monotonic(failed_at)
+    delay = float(accepted[0]["received_at"]) - to_monotonic(failed_at)
+    return {"delay_s": delay, "429s": met_429}

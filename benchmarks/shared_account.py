@@ -1,0 +1,194 @@
+"""One Maton account shared by 1, 2, 4, 8 bulk tasks at once, in a real deployment.
+
+``e2e_shared_account`` (e2e/dags) maps ``--per-send`` recipients over N bulk tasks on one
+connection, triggered through the REST API and run by a LocalExecutor worker pool of 8,
+the emulator limiting the account at Maton's 10/s. ``--alert-after`` seconds into each
+send a task of another DAG fails and its WhatsApp alert goes out. Per run and N:
+
+- aggregate msg/s: accepted messages / first to last acceptance (the bulk share is
+  8/s: 10/s x ``bulk_rate_share`` 0.8; target >= 0.95 of it, 7.6/s);
+- 429s: answers 429 among the bulk requests (target <= 1 %);
+- fairness: Jain's index over the tasks' own rates (each task's accepted messages / its
+  first to last acceptance; 1.0 = equal);
+- the alert: 429s it met before being accepted (target 0) and its delay from the task's
+  failure to the emulator.
+
+Ours: each bulk task in the pool named like its connection (one slot: the tasks take
+turns). Baseline, same run: ``e2e_shared_account_unpooled`` (``pool="default_pool"``:
+every task at once, each limiting only itself, the behaviour before account pools).
+
+Run: ``.venv/bin/python -m benchmarks.shared_account --tasks 1,2,4,8 --runs 10`` (root or
+a working PostgreSQL; ~2.5 minutes a run of ours on 2 cores). Figures:
+``benchmarks/results/shared_account.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from typing import Any
+
+from benchmarks._common import ROOT, banner, save, table, verdict
+from e2e.cases import alert_now, dag_constant, sends
+from e2e.deployment import Deployment, e2e_deployment, wait_for
+
+LIMIT = 10.0
+SHARE = 0.8
+TARGET_RATE = 0.95 * LIMIT * SHARE  # 7.6/s
+VARIANTS = {"ours": "e2e_shared_account", "baseline": "e2e_shared_account_unpooled"}
+
+
+def jain(rates: list[float]) -> float:
+    """Jain's fairness index: 1.0 when every rate is the same, 1/n when one takes all."""
+    return sum(rates) ** 2 / (len(rates) * sum(r * r for r in rates)) if rates else 0.0
+
+
+def quiet(deployment: Deployment) -> None:
+    """Until no DAG run is queued or running (the examples' scheduled runs at start-up)."""
+
+    def idle() -> bool:
+        found = deployment.api(
+            "GET", "/api/v2/dags/~/dagRuns", params={"state": ["queued", "running"]}
+        )
+        return int(found["total_entries"]) == 0
+
+    wait_for("no DAG run in progress", idle, 600, every=1)
+
+
+def one_send(
+    deployment: Deployment, dag_id: str, block: int, tasks: int, per_send: int, alert_after: float
+) -> dict[str, Any]:
+    """One send of ``per_send`` recipients over ``tasks`` mapped bulk tasks; its figures."""
+    emulator = deployment.emulator
+    assert emulator is not None
+    per_task = per_send // tasks
+    first = block * 10000
+    numbers = {str(first + i): i // per_task for i in range(per_task * tasks)}
+    run = deployment.trigger(dag_id, {"block": block, "tasks": tasks, "per_task": per_task})
+    wait_for(
+        "the first answer",
+        lambda: any(m["to"] in numbers for m in emulator.messages()),
+        300,
+        every=0.1,
+    )
+    time.sleep(alert_after)
+    alert = alert_now(deployment)
+    state = deployment.wait_run(dag_id, run, 900)
+    requests = [r for r in sends(emulator.requests()) if r["json"]["to"] in numbers]
+    accepted = sorted(
+        (m["received_at"], m["to"]) for m in emulator.messages() if m["to"] in numbers
+    )
+    per_number = defaultdict(int)
+    by_task: dict[int, list[float]] = defaultdict(list)
+    for at, to in accepted:
+        per_number[to] += 1
+        by_task[numbers[to]].append(at)
+    span = accepted[-1][0] - accepted[0][0] if len(accepted) > 1 else 0.0
+    rates = [
+        (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+        for times in by_task.values()
+    ]
+    got_429 = sum(1 for r in requests if r["status"] == 429)
+    return {
+        "state": state,
+        "delivered": len(per_number),
+        "duplicates": sum(1 for c in per_number.values() if c > 1),
+        "msg_s": round(len(accepted) / span, 2) if span else 0.0,
+        "requests": len(requests),
+        "429s": got_429,
+        "429_pct": round(100 * got_429 / max(len(requests), 1), 2),
+        "jain": round(jain(rates), 3),
+        "task_rates": [round(r, 2) for r in rates],
+        "alert_429s": alert["429s"],
+        "alert_delay_s": None if alert["delay_s"] is None else round(alert["delay_s"], 2),
+    }
+
+
+def met(r: dict[str, Any], per_send: int) -> dict[str, bool]:
+    return {
+        "all once": r["state"] == "success" and r["delivered"] == per_send and not r["duplicates"],
+        "rate": r["msg_s"] >= TARGET_RATE,
+        "429s": r["429_pct"] <= 1.0,
+        "alert": r["alert_429s"] == 0 and r["alert_delay_s"] is not None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.shared_account")
+    parser.add_argument("--tasks", default="1,2,4,8", help="bulk tasks at once, e.g. 1,2,4,8")
+    parser.add_argument("--runs", type=int, default=10, help="runs of ours per task count")
+    parser.add_argument("--baseline-runs", type=int, default=1, help="baseline runs per count")
+    parser.add_argument("--per-send", type=int, default=240, help="recipients per send")
+    parser.add_argument("--alert-after", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    counts = [int(n) for n in args.tasks.split(",")]
+    banner(f"One account, {args.tasks} bulk tasks at once: {args.per_send} recipients a send")
+    rows: list[dict[str, Any]] = []
+    block = 1_655_100
+    with e2e_deployment(ROOT.parent / ".e2e-shared") as deployment:
+        assert deployment.emulator is not None
+        deployment.emulator.configure(rate_limit=LIMIT, latency=0.0)
+        alert_phone = dag_constant("e2e_alert_during_bulk", "ALERT_PHONE")
+        deployment.emulator.control("windows", {"phones": [alert_phone]})
+        quiet(deployment)
+        plan = [("baseline", n) for n in counts for _ in range(args.baseline_runs)]
+        plan += [("ours", n) for _ in range(args.runs) for n in counts]
+        for i, (variant, n) in enumerate(plan, 1):
+            result = one_send(
+                deployment, VARIANTS[variant], block, n, args.per_send, args.alert_after
+            )
+            block += 1
+            result.update(variant=variant, tasks=n)
+            result["met"] = met(result, args.per_send)
+            rows.append(result)
+            print(
+                f"[{i}/{len(plan)}] {variant} {n} task(s): {result['msg_s']} msg/s, "
+                f"{result['429s']} x 429 of {result['requests']} ({result['429_pct']} %), "
+                f"Jain {result['jain']} {result['task_rates']}, alert after "
+                f"{result['alert_429s']} x 429 in {result['alert_delay_s']} s, "
+                f"{result['delivered']} delivered, {result['duplicates']} duplicates "
+                f"{verdict(all(result['met'].values()))}",
+                flush=True,
+            )
+        database = deployment.database
+    print(
+        table(
+            [
+                "variant",
+                "tasks",
+                "runs",
+                "msg/s min-max",
+                "429 % max",
+                "Jain min",
+                "alert 429s max",
+                "all met",
+            ],
+            [
+                [
+                    variant,
+                    n,
+                    len(sel),
+                    f"{min(r['msg_s'] for r in sel)}-{max(r['msg_s'] for r in sel)}",
+                    max(r["429_pct"] for r in sel),
+                    min(r["jain"] for r in sel),
+                    max(r["alert_429s"] for r in sel),
+                    f"{sum(all(r['met'].values()) for r in sel)}/{len(sel)}",
+                ]
+                for variant in VARIANTS
+                for n in counts
+                if (sel := [r for r in rows if r["variant"] == variant and r["tasks"] == n])
+            ],
+        )
+    )
+    ours = [r for r in rows if r["variant"] == "ours"]
+    ok = all(all(r["met"].values()) for r in ours)
+    print(f"targets (>= {TARGET_RATE}/s, <= 1 % 429s, alert at first attempt) in every run "
+          f"of ours: {verdict(ok)}; database: {database}")  # fmt: skip
+    save("shared_account", {"per_send": args.per_send, "database": database, "runs": rows})
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
