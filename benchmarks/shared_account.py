@@ -25,12 +25,14 @@ a working PostgreSQL; ~2.5 minutes a run of ours on 2 cores). Figures:
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections import defaultdict
 from typing import Any
 
 from benchmarks._common import ROOT, banner, save, table, verdict
+from demo.run import DEMO_DAGS
 from e2e.cases import alert_now, dag_constant, sends
 from e2e.deployment import Deployment, e2e_deployment, wait_for
 
@@ -46,15 +48,20 @@ def jain(rates: list[float]) -> float:
 
 
 def quiet(deployment: Deployment) -> None:
-    """Until no DAG run is queued or running (the examples' scheduled runs at start-up)."""
+    """Until the examples' scheduled runs (which would share the account) are over, then
+    the examples paused (a paused DAG's runs would not progress: pause after)."""
+    for dag_id in (*(d.dag_id for d in DEMO_DAGS), *VARIANTS.values(), "e2e_alert_during_bulk"):
+        deployment.wait_for_dag(dag_id)
+    time.sleep(5)  # the scheduler creates the @daily examples' runs once they are parsed
 
     def idle() -> bool:
-        found = deployment.api(
-            "GET", "/api/v2/dags/~/dagRuns", params={"state": ["queued", "running"]}
-        )
+        states = {"state": ["queued", "running"]}
+        found = deployment.api("GET", "/api/v2/dags/~/dagRuns", params=states)
         return int(found["total_entries"]) == 0
 
     wait_for("no DAG run in progress", idle, 600, every=1)
+    for demo in DEMO_DAGS:
+        deployment.api("PATCH", f"/api/v2/dags/{demo.dag_id}", json={"is_paused": True})
 
 
 def one_send(
@@ -91,6 +98,26 @@ def one_send(
         for times in by_task.values()
     ]
     got_429 = sum(1 for r in requests if r["status"] == 429)
+    starts: dict[int, float] = {}
+    for r in requests:
+        starts.setdefault(numbers[r["json"]["to"]], r["received_at"])
+    # Where the 429s fell: (task, seconds after that task's first request).
+    where_429 = [
+        (numbers[r["json"]["to"]], round(r["received_at"] - starts[numbers[r["json"]["to"]]], 2))
+        for r in requests
+        if r["status"] == 429
+    ]
+    others = [
+        (
+            round(r["received_at"] - min(starts.values()), 2),
+            r["method"],
+            r["path"][-30:],
+            r["status"],
+        )
+        for r in emulator.requests()
+        if r["received_at"] >= min(starts.values())
+        and not (isinstance(r["json"], dict) and r["json"].get("to") in numbers)
+    ]
     return {
         "state": state,
         "delivered": len(per_number),
@@ -101,6 +128,9 @@ def one_send(
         "429_pct": round(100 * got_429 / max(len(requests), 1), 2),
         "jain": round(jain(rates), 3),
         "task_rates": [round(r, 2) for r in rates],
+        "task_starts_s": sorted(round(t - min(starts.values()), 2) for t in starts.values()),
+        "where_429": where_429,
+        "other_requests": others[:40],
         "alert_429s": alert["429s"],
         "alert_delay_s": None if alert["delay_s"] is None else round(alert["delay_s"], 2),
     }
@@ -115,6 +145,10 @@ def met(r: dict[str, Any], per_send: int) -> dict[str, bool]:
     }
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.shared_account")
     parser.add_argument("--tasks", default="1,2,4,8", help="bulk tasks at once, e.g. 1,2,4,8")
@@ -123,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-send", type=int, default=240, help="recipients per send")
     parser.add_argument("--alert-after", type=float, default=3.0)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)  # the deployment stops on kill, as on Ctrl-C
     counts = [int(n) for n in args.tasks.split(",")]
     banner(f"One account, {args.tasks} bulk tasks at once: {args.per_send} recipients a send")
     rows: list[dict[str, Any]] = []

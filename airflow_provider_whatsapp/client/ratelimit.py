@@ -3,7 +3,10 @@
 Why not a token bucket: a bucket whose burst equals the rate lets twice the rate
 through in its first second, and a gateway that counts a sliding window answers that
 with 429s. Here the n-th previous request's start plus the window is the earliest
-moment the next may start, so no window of that length ever holds more than n.
+moment the next may start, so no window of that length ever holds more than n. Starts
+are also spaced evenly (window / n apart), never n at once: the next bulk task of an
+account pool, starting a moment after the last one's final requests, then adds to the
+gateway's window only as the other's requests age out of it.
 
 It also adapts: when the gateway answers 429 anyway (other workers share the account),
 :meth:`penalize` halves the rate and pauses everyone for ``Retry-After``; successes
@@ -54,6 +57,7 @@ class SlidingWindowLimiter:
         self._paused_until = 0.0
         self._rate = self.max_rate
         self._last_raise = 0.0
+        self._last_grant = -math.inf
         self.penalties = 0
 
     @property
@@ -80,7 +84,14 @@ class SlidingWindowLimiter:
                 starts.popleft()
             if len(starts) >= n:
                 return max(starts[-n] + window - now, 0.0005), 0.0
+            # Evenly spaced, not n at once: a task starting right after another on the
+            # same account (an account pool's next task) then never fills a gateway window
+            # with its first burst on top of the other's last second. Spaced from the last
+            # grant: a departure held back (restamp) must not slow every later request.
+            if (wait := self._last_grant + window / n - now) > 0:
+                return wait, 0.0
             starts.append(now)
+            self._last_grant = now
             return 0.0, now
 
     def acquire(self) -> float:

@@ -70,12 +70,26 @@ def test_no_window_holds_more_than_rate_with_a_fake_clock() -> None:
     assert rate >= 9.5  # wastes little: at least 95 % of the limit
 
 
-def test_first_second_is_not_a_double_burst() -> None:
+def test_starts_are_evenly_spaced_not_a_burst() -> None:
     limiter, clock = fake_limiter(10)
     start = clock.now
     starts = [limiter.acquire() for _ in range(30)]
-    assert starts[:10] == [start] * 10  # the first ten at once, no wait
-    assert clock.sleeps[0] > 0 and starts[10] >= start + 1.0  # the 11th a window later
+    assert starts[0] == start  # the first at once
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) == pytest.approx(1.03 / 10)  # the window (with its safety) / 10
+    assert starts[10] >= start + 1.0 and max_in_any_window(starts) == 10
+
+
+def test_the_next_task_on_the_account_does_not_burst_into_the_last_ones_second() -> None:
+    """An account pool's tasks run one after the other, each with its own limiter at 8/s
+    of the account's 10: the second starts 0.2 s after the first's last request. Evenly
+    spaced, no gateway second holds more than 10 (bursts of 8 would put 16 in one)."""
+    first, clock = fake_limiter(8)
+    starts = [first.acquire() for _ in range(40)]
+    clock.now += 0.2
+    second = SlidingWindowLimiter(8, clock=clock, sleep=clock.sleep)
+    starts += [second.acquire() for _ in range(40)]
+    assert max_in_any_window(starts) <= 10
 
 
 def test_threads_share_the_limit() -> None:
@@ -164,13 +178,13 @@ def test_restamp_moves_a_late_slot_to_its_departure() -> None:
     clock.now += 0.05
     assert limiter.restamp(first) == first + 0.05
     clock.now += 0.1
-    second = limiter.acquire()
+    second = limiter.acquire()  # half a second (1 / rate) after the first's grant
+    assert second == pytest.approx(first + 0.5)
     assert limiter.restamp(second) == second  # left at once: unchanged
-    clock.now = first + 1.0
-    assert limiter.acquire() == first + 1.05  # not before a second after the departure
-    # In the window now: second and the third; the restamped first slot aged out.
-    assert limiter.acquire() == second + 1.0
-    assert clock.sleeps == [pytest.approx(0.05), pytest.approx(0.1)]
+    third = limiter.acquire()
+    assert third == pytest.approx(first + 1.05)  # a second after the first's departure
+    # In the window now: second and third; the restamped first slot aged out.
+    assert limiter.acquire() == pytest.approx(third + 0.5)
 
 
 def test_restamp_of_a_slot_already_aged_out_still_counts_the_departure() -> None:
