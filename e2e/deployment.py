@@ -705,12 +705,8 @@ class Deployment:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
         return list(self.api("GET", path, params={"limit": 100})["task_instances"])
 
-    def task_instance(
-        self, dag_id: str, run_id: str, task_id: str, map_index: int | None = None
-    ) -> dict[str, Any]:
+    def task_instance(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
-        if map_index is not None:
-            path += f"/{map_index}"
         return dict(self.api("GET", path))
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
