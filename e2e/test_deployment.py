@@ -87,14 +87,17 @@ def test_a_example_dags_end_as_designed(deployment: Deployment) -> None:
     statuses = Counter(r["status"] for r in sends(emulator.requests()))
     deployment.say(f"a. answers to the examples' sends: {dict(statuses)}")
     assert set(statuses) <= {200, 429}, statuses
-    # The sync created release_notice once (its scheduled run and ours share the account)
-    # and the deferred sensors saw it approved.
-    created = [
-        r["json"]["name"]
+    # The sync created release_notice once (its scheduled run and ours share the account:
+    # when both plan at the same moment both ask, and the API refuses the second, 400
+    # "already exists", as Meta does) and the deferred sensors saw it approved.
+    creates = [
+        r
         for r in emulator.requests()
         if r["method"] == "POST" and r["path"].endswith("/message_templates")
     ]
-    assert created == ["release_notice"]
+    refused = sum(1 for r in creates if r["status"] != 200)
+    deployment.say(f"a. template creates: {len(creates)} asked, {refused} refused")
+    assert [r["json"]["name"] for r in creates if r["status"] == 200] == ["release_notice"]
     status = {t["name"]: t["status"] for t in emulator.templates()}
     assert status["release_notice"] == "APPROVED"
 
