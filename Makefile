@@ -10,7 +10,7 @@ AIRFLOW_MATRIX := $(sort $(patsubst constraints/airflow-%.txt,%,$(wildcard const
 AIRFLOW        ?=
 AF_VENV        := .venv-airflow-$(AIRFLOW)
 
-.PHONY: install test test-matrix test-airflow print-airflow-matrix lint demo bench e2e clean
+.PHONY: install test test-matrix test-airflow print-airflow-matrix lint demo bench e2e e2e-celery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,11 +48,15 @@ demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
 
 e2e: $(STAMP)  ## the real deployment: Postgres, api-server, scheduler, dag-processor, triggerer
 	$(BIN)/pip install --quiet -e ".[e2e]"
-	$(BIN)/python -m pytest -q -p no:cacheprovider -s e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s e2e/test_deployment.py $(PYTEST_ARGS)
+
+e2e-celery: $(STAMP)  ## the same on CeleryExecutor: Redis (apt-get when missing), two workers
+	$(BIN)/pip install --quiet -e ".[e2e,celery]"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s e2e/test_celery.py $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/results/
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .venv-airflow-* .airflow-test .demo .e2e .e2e-bench .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-airflow-* .airflow-test .demo .e2e .e2e-celery .e2e-bench .pytest_cache .mypy_cache .ruff_cache

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         results["ratio"] = round(ratio, 3)
         deployment.emulator.configure(latency=0.0)
         delays = [
-            alert_during_bulk(deployment, 16_503_000_000 + 1000 * i) for i in range(args.alerts)
+            alert_during_bulk(deployment, 16_503_000_000 + 10_000 * i) for i in range(args.alerts)
         ]
         results["alert_delays_s"] = [None if d is None else round(d, 2) for d in delays]
     delivered = [d for d in delays if d is not None]

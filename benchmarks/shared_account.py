@@ -33,7 +33,7 @@ from typing import Any
 
 from benchmarks._common import ROOT, banner, save, table, verdict
 from demo.run import DEMO_DAGS
-from e2e.cases import alert_now, dag_constant, sends
+from e2e.cases import alert_while_sending, dag_constant, sends
 from e2e.deployment import Deployment, e2e_deployment, wait_for
 
 LIMIT = 10.0
@@ -74,14 +74,7 @@ def one_send(
     first = block * 10000
     numbers = {str(first + i): i // per_task for i in range(per_task * tasks)}
     run = deployment.trigger(dag_id, {"block": block, "tasks": tasks, "per_task": per_task})
-    wait_for(
-        "the first answer",
-        lambda: any(m["to"] in numbers for m in emulator.messages()),
-        300,
-        every=0.1,
-    )
-    time.sleep(alert_after)
-    alert = alert_now(deployment)
+    alert = alert_while_sending(deployment, set(numbers), alert_after)
     state = deployment.wait_run(dag_id, run, 900)
     requests = [r for r in sends(emulator.requests()) if r["json"]["to"] in numbers]
     accepted = sorted(
@@ -131,8 +124,8 @@ def one_send(
         "task_starts_s": sorted(round(t - min(starts.values()), 2) for t in starts.values()),
         "where_429": where_429,
         "other_requests": others[:40],
-        "alert_429s": alert["429s"],
-        "alert_delay_s": None if alert["delay_s"] is None else round(alert["delay_s"], 2),
+        "alert_429s": alert.throttled,
+        "alert_delay_s": None if alert.delay is None else round(alert.delay, 2),
     }
 
 

@@ -10,21 +10,29 @@ One description of it, used by ``e2e/conftest.py`` (the session fixture) and
 - a throwaway ``AIRFLOW_HOME``, LocalExecutor, ``airflow db migrate``, then
   ``api-server``, ``scheduler``, ``dag-processor`` and ``triggerer`` as separate
   processes, each in its own process group with its output in ``components/<name>.log``;
+- or CeleryExecutor (``make e2e-celery``): the same, plus Redis from the distribution's
+  packages (installed like PostgreSQL) as the broker on a free port, no persistence, the
+  result backend in the same PostgreSQL, and :data:`CELERY_WORKERS` ``airflow celery
+  worker`` components, each naming itself in a task instance's ``hostname``
+  (``[core] hostname_callable`` is :func:`e2e.hostname.hostname`);
 - the emulator in its own process (every component must reach it), with a distinctive
   Maton key that must end up nowhere in Airflow's files, output or database.
 
 Two DAG bundles: the provider's example DAGs as users copy them, and ``e2e/dags``.
 :meth:`Deployment.stop` ends every process group it started (also on failure, Ctrl-C or
-SIGTERM: it is registered with ``atexit``) and stops the cluster.
+SIGTERM: it is registered with ``atexit``), every process those started (a task runner
+has a process group of its own), and stops the cluster and Redis.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import glob
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -45,6 +53,12 @@ REPO = Path(__file__).resolve().parent.parent
 E2E_DAGS = Path(__file__).resolve().parent / "dags"
 EXAMPLE_DAGS = REPO / "example_dags"
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+EXECUTORS = ("LocalExecutor", "CeleryExecutor")
+#: The Celery leg's workers: each a component of this name, and the ``hostname`` a task
+#: instance it ran shows in the REST API. The other components call themselves CONTROL.
+CELERY_WORKERS = ("worker-1", "worker-2")
+CELERY_CONCURRENCY = 4
+CONTROL_HOSTNAME = "e2e-control"
 FINAL_STATES = frozenset({"success", "failed"})
 T = TypeVar("T")
 
@@ -98,10 +112,12 @@ class Process:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, grace: float = 15.0) -> None:
-        """SIGTERM the group, SIGKILL what is left after ``grace`` seconds."""
+        """SIGTERM the group, SIGKILL what is left after ``grace`` seconds, then every
+        descendant still alive (a task runner puts itself in a group of its own)."""
         if self.proc is None:
             return
         pgid = self.proc.pid  # start_new_session: the group id is the leader's pid
+        offspring = descendants(pgid)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, sig)
@@ -114,7 +130,64 @@ class Process:
                     break
             except subprocess.TimeoutExpired:
                 continue
+        kill_all(offspring)
         self.proc = None
+
+    def kill(self) -> list[int]:
+        """SIGKILL the leader and every descendant at once, as a machine losing power
+        would: nothing gets to clean up. The pids killed."""
+        if self.proc is None:
+            return []
+        pids = [self.proc.pid, *descendants(self.proc.pid)]
+        kill_all(pids)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(10)
+        wait_for(f"every process of {self.name} to end", lambda: not any(map(alive, pids)), 10, 0.1)
+        self.proc = None
+        return pids
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process (from ``/proc``)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+    return parents
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children first found, then theirs)."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie, dead but not yet reaped, is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def kill_all(pids: Sequence[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -125,6 +198,17 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def apt_install(package: str, what: str, say: Callable[[str], None]) -> None:
+    """``apt-get install -y package`` (root with apt only): the project's own files install
+    what the e2e needs on a fresh machine."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise RuntimeError(f"{what} is not installed and cannot be (needs root + apt)")
+    say(f"{what} missing: apt-get install -y {package}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
 
 
 # -- PostgreSQL --------------------------------------------------------------------------
@@ -160,12 +244,7 @@ class Postgres:
         self.bindir = self._find_bindir()
         if self.bindir is not None:
             return
-        if os.geteuid() != 0 or shutil.which("apt-get") is None:
-            raise RuntimeError("PostgreSQL is not installed and cannot be (needs root + apt)")
-        say("PostgreSQL missing: apt-get install -y postgresql")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+        apt_install("postgresql", "PostgreSQL", say)
         self.bindir = self._find_bindir()
         if self.bindir is None:
             raise RuntimeError("apt-get installed postgresql but no pg_ctl was found")
@@ -212,13 +291,67 @@ class Postgres:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+# -- Redis (the Celery broker) -------------------------------------------------------------
+class Redis:
+    """A throwaway Redis on a free loopback port, nothing persisted, in its own folder."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.dir = workdir / "redis"
+        self.process: Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def log_path(self) -> Path:
+        return self.dir / "redis.log"
+
+    def install(self, say: Callable[[str], None]) -> str:
+        """The ``redis-server`` binary; ``apt-get install -y redis-server`` when missing."""
+        found = shutil.which("redis-server")
+        if found is None:
+            apt_install("redis-server", "Redis", say)
+            found = shutil.which("redis-server")
+        if found is None:
+            raise RuntimeError("apt-get installed redis-server but no redis-server was found")
+        return found
+
+    def start(self, say: Callable[[str], None]) -> None:
+        binary = self.install(say)
+        self.dir.mkdir(parents=True)
+        cmd = [
+            binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", str(self.dir), "--daemonize", "no",
+        ]  # fmt: skip
+        self.process = Process("redis", cmd, self.log_path).start(os.environ)
+        wait_for("Redis to answer PING", self._pong, timeout=30, every=0.2)
+
+    def _pong(self) -> bool:
+        if self.process is None or not self.process.running:
+            raise RuntimeError(f"redis-server exited:\n{tail(self.log_path)}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop(grace=5)
+            self.process = None
+
+
 # -- Airflow ------------------------------------------------------------------------------
 class Deployment:
     """Postgres + the four Airflow components + the emulator, started by :meth:`start`.
 
     ``connections`` are extra Airflow connections (``conn id -> extra fields``) pointing at
     the same emulator, e.g. ``{"whatsapp_fast": {"rate_limit": 0}}``; ``whatsapp_default``
-    is the emulator's own, at the connection's default settings.
+    is the emulator's own, at the connection's default settings. ``executor`` is one of
+    :data:`EXECUTORS`; CeleryExecutor adds Redis and the :data:`CELERY_WORKERS`.
     """
 
     def __init__(
@@ -230,7 +363,11 @@ class Deployment:
         env: Mapping[str, str] | None = None,
         seed: Callable[[EmulatorProcess], None] | None = None,
         say: Callable[[str], None] | None = None,
+        executor: str = "LocalExecutor",
     ) -> None:
+        if executor not in EXECUTORS:
+            raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
+        self.executor = executor
         self.workdir = workdir.resolve()
         self.home = self.workdir / "airflow"
         self.outputs = self.workdir / "components"
@@ -242,6 +379,7 @@ class Deployment:
         self.api_port = free_port()
         self.database = "none"
         self.postgres: Postgres | None = None
+        self.redis: Redis | None = None
         self.emulator: EmulatorProcess | None = None
         self.components: dict[str, Process] = {}
         self.env: dict[str, str] = {}
@@ -255,6 +393,15 @@ class Deployment:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def celery(self) -> bool:
+        return self.executor == "CeleryExecutor"
+
+    @property
+    def workers(self) -> tuple[str, ...]:
+        """The Celery workers' names (none on LocalExecutor)."""
+        return CELERY_WORKERS if self.celery else ()
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> Deployment:
@@ -274,6 +421,11 @@ class Deployment:
         self.home.mkdir(parents=True)
         self.outputs.mkdir()
         sql_conn = self._database()
+        if self.celery:
+            if self.postgres is None:
+                raise RuntimeError(f"CeleryExecutor needs PostgreSQL, not {self.database}")
+            self.redis = Redis(self.workdir)
+            self.redis.start(self.say)
         self.emulator = EmulatorProcess(
             "--port", "0", "--api-key", self.api_key, *self.emulator_options,
             env=self._base_env(), log_path=self.workdir / "emulator.log",
@@ -307,10 +459,15 @@ class Deployment:
             self.components[name] = Process(name, cmd, self.outputs / f"{name}.log").start(self.env)
             if name == "api-server":
                 wait_for("the api-server to answer", self._api_answers, timeout=180, every=0.5)
+        for name in self.workers:
+            self.start_worker(name, wait=False)
         wait_for("every component to report healthy", self._healthy, timeout=180, every=1)
+        for name in self.workers:
+            wait_for(f"Celery {name} to be ready", functools.partial(self._worker_ready, name), 180)
+        broker = f", Redis {self.redis.url}" if self.redis is not None else ""
         self.say(
-            f"deployment up: api-server {self.api_url}, emulator {self.emulator.url}, "
-            f"database {self.database}, AIRFLOW_HOME {self.home}"
+            f"deployment up ({self.executor}{broker}): api-server {self.api_url}, "
+            f"emulator {self.emulator.url}, database {self.database}, AIRFLOW_HOME {self.home}"
         )
 
     def _create_account_pools(self) -> None:
@@ -328,6 +485,41 @@ class Deployment:
         )  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(f"airflow pools import failed:\n{done.stdout}{done.stderr}")
+
+    # -- Celery workers ------------------------------------------------------------------
+    def start_worker(self, name: str, *, wait: bool = True) -> Process:
+        """Start (or restart) the Celery worker ``name``: its own hostname (a task instance
+        it runs shows it) and log-server port; ``wait`` until it takes tasks."""
+        if name not in self.workers:
+            raise ValueError(f"no Celery worker {name!r} in this deployment ({self.workers})")
+        cmd = self._airflow(
+            "celery", "worker", "--concurrency", str(CELERY_CONCURRENCY), "-H", f"{name}@%h"
+        )
+        env = {
+            **self.env,
+            "E2E_WORKER_HOSTNAME": name,
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        }
+        log = self.outputs / f"{name}.log"
+        if log.exists():  # a restart: keep what the killed one wrote
+            log.rename(log.with_name(f"{name}.{time.monotonic_ns()}.log"))
+        process = self.components[name] = Process(name, cmd, log).start(env)
+        if wait:
+            wait_for(f"Celery {name} to be ready", lambda: self._worker_ready(name), 180, 1)
+        return process
+
+    def _worker_ready(self, name: str) -> bool:
+        worker = self.components[name]
+        if not worker.running:
+            raise RuntimeError(f"{name} exited:\n{tail(worker.log_path)}")
+        # Celery's own line: "worker-1@<host> ready."
+        ready = re.compile(rf"\b{re.escape(name)}@\S+ ready\.")
+        return ready.search(worker.log_path.read_text(errors="replace")) is not None
+
+    def kill_worker(self, name: str) -> list[int]:
+        """SIGKILL the Celery worker ``name`` and every process below it (its pool, the
+        task supervisors and runners): the pids killed."""
+        return self.components[name].kill()
 
     def _database(self) -> str:
         """Postgres when it starts; SQLite (said loudly) only when it cannot."""
@@ -404,7 +596,30 @@ class Deployment:
         for conn_id, extra in self.connections.items():
             env.update(self.emulator.connection_env(conn_id, **extra))
         env["WHATSAPP_EXAMPLE_POKE_INTERVAL"] = "1"
+        if self.celery:
+            env.update(self._celery_env())
         env.update(self.extra_env)
+        return env
+
+    def _celery_env(self) -> dict[str, str]:
+        """CeleryExecutor, Redis as broker, results in the same PostgreSQL; every component
+        names itself through ``e2e.hostname`` (``CONTROL_HOSTNAME`` but for a worker)."""
+        assert self.redis is not None and self.postgres is not None
+        settings = {
+            "CORE__EXECUTOR": "CeleryExecutor",
+            "CORE__HOSTNAME_CALLABLE": "e2e.hostname.hostname",
+            "CELERY__BROKER_URL": self.redis.url,
+            "CELERY__RESULT_BACKEND": f"db+{self.postgres.url}",
+            "CELERY__WORKER_CONCURRENCY": str(CELERY_CONCURRENCY),
+            # Airflow's default, said explicitly (else every component warns about it).
+            "CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "86400",
+        }
+        env = {f"AIRFLOW__{k}": v for k, v in settings.items()}
+        env["E2E_WORKER_HOSTNAME"] = CONTROL_HOSTNAME
+        # Every component imports the hostname callable from this repository's e2e package.
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
+        )
         return env
 
     def _api_answers(self) -> bool:
@@ -437,6 +652,8 @@ class Deployment:
             self._http = None
         if self.emulator is not None:
             self.emulator.stop()
+        if self.redis is not None:
+            self.redis.stop()
         if self.postgres is not None:
             self.postgres.stop()
         with contextlib.suppress(Exception):
@@ -534,9 +751,19 @@ class Deployment:
             for e in self.task_log_events(dag_id, run_id, task_id, try_number)
         )
 
-    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+    def xcom(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        key: str = "return_value",
+        map_index: int | None = None,
+    ) -> Any:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
-        return self.api("GET", path, params={"deserialize": "true"})["value"]
+        params = {"deserialize": "true"}
+        if map_index is not None:
+            params["map_index"] = str(map_index)
+        return self.api("GET", path, params=params)["value"]
 
     def airflow_version(self) -> tuple[int, int]:
         """The deployment's Airflow (major, minor), as its REST API reports it (this
@@ -592,6 +819,8 @@ class Deployment:
         parts.append(f"--- emulator.log ---\n{emulator}")
         if self.postgres is not None:
             parts.append(f"--- postgres.log ---\n{tail(self.postgres.log_path, 20)}")
+        if self.redis is not None:
+            parts.append(f"--- redis.log ---\n{tail(self.redis.log_path, 20)}")
         return "\n".join(parts)
 
 
@@ -620,3 +849,8 @@ def e2e_deployment(workdir: Path, **kwargs: Any) -> Deployment:
     kwargs.setdefault("connections", CONNECTIONS)
     kwargs.setdefault("seed", seed_examples)
     return Deployment(workdir, emulator_options=options, **kwargs)
+
+
+def celery_deployment(workdir: Path, **kwargs: Any) -> Deployment:
+    """The deployment of ``make e2e-celery``: ``make e2e``'s on CeleryExecutor."""
+    return e2e_deployment(workdir, executor="CeleryExecutor", **kwargs)
