@@ -111,6 +111,13 @@ class TemplateError(InvalidRequestError):
     default_hint = "Check the template name, language, status and parameters"
 
 
+class TemplateExistsError(TemplateError):
+    """A template of this name and language exists already (Graph 100, subcode 2388024):
+    another run created it between our listing and our create, or it is being deleted."""
+
+    SUBCODE = 2388024
+
+
 class RecipientError(InvalidRequestError):
     default_hint = "The recipient cannot receive this message"
 
@@ -337,6 +344,8 @@ def error_from_response(
         cls, retryable, hint = _GRAPH_CODES[code]
         if code == 100 and subcode == 33:
             cls, hint = NotFoundError, None
+        elif code == 100 and subcode == TemplateExistsError.SUBCODE:
+            cls, hint = TemplateExistsError, None
     elif code is not None and 200 <= code <= 299:
         cls = PermissionDeniedError
     elif status == 401:

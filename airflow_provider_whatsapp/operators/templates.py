@@ -361,7 +361,7 @@ class _Applier:
         return self._call(action, entry)
 
     def _call(self, action: SyncAction, entry: dict[str, Any]) -> dict[str, Any]:
-        from ..client.errors import RateLimitError, WhatsAppError
+        from ..client.errors import RateLimitError, TemplateExistsError, WhatsAppError
 
         hook, log = self.operator.hook, self.operator.log
         try:
@@ -378,6 +378,10 @@ class _Applier:
             else:
                 hook.client.delete_template(action.name, action.language)
                 entry.update(outcome="deleted", reason=f"deleted (id {action.template_id})")
+        except TemplateExistsError as exc:
+            if action.action != "create" or action.definition is None:
+                raise
+            return self._created_meanwhile(action.definition, entry, exc)
         except WhatsAppError as exc:
             log.error("%s %s (%s) failed: %s", action.action, action.name, action.language, exc)
             entry.update(outcome="failed", reason=str(exc), retryable=exc.retryable)
@@ -387,6 +391,28 @@ class _Applier:
                 self.stop_creating = f"the account's creation limit was reached: {exc}"
             return entry
         log.info("%s %s (%s): %s", action.action, action.name, action.language, entry["reason"])
+        return entry
+
+    def _created_meanwhile(
+        self, definition: TemplateDefinition, entry: dict[str, Any], exc: Exception
+    ) -> dict[str, Any]:
+        """Our create met a template made since we listed them (two syncs of one account
+        at once, e.g. a scheduled and a triggered run): judge it as if we had listed it."""
+        from ..message_templates.sync import plan_sync
+
+        hook, log = self.operator.hook, self.operator.log
+        remote = hook.client.get_template(definition.name, definition.language)
+        if remote is None:  # being deleted: a create may succeed once it is gone
+            entry.update(outcome="failed", reason=str(exc), retryable=True)
+            return entry
+        (action,) = plan_sync([definition], [remote]).actions
+        entry.update(
+            action=action.action,
+            outcome=action.action if action.action in ("unchanged", "differs") else "failed",
+            reason=f"created meanwhile by another run: {action.reason}",
+            id=str(remote.get("id")) if remote.get("id") is not None else None,
+        )
+        log.info("create %s (%s): %s", definition.name, definition.language, entry["reason"])
         return entry
 
 

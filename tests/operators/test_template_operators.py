@@ -140,6 +140,38 @@ def test_sync_creates_missing_templates_then_changes_nothing(emulator: Any) -> N
     assert all("PENDING" in r["reason"] for r in again["results"])
 
 
+def test_a_template_created_meanwhile_by_another_sync_is_judged_not_failed(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two syncs of one account at once (a scheduled and a triggered run): the other one
+    creates the templates between our listing and our creates. The API refuses ours
+    ("already exists"); that template is then judged as listed: the same is unchanged, a
+    different one differs, and the task does not fail."""
+    from airflow_provider_whatsapp.client import WhatsAppClient
+
+    shipped_id = seed(emulator, ORDER_SHIPPED)
+    seed(emulator, WELCOME_EN)
+    edited = copy.deepcopy(WELCOME_PT)
+    body = next(c for c in edited["components"] if c["type"] == "BODY")
+    body["text"] += " (edited)"
+    seed(emulator, edited)
+    seed(emulator, {**WELCOME_PT, "name": "welcome_other"})
+    # Our listing was taken before the other run created them: only welcome_other in it.
+    listed = WhatsAppClient.list_templates
+    monkeypatch.setattr(
+        WhatsAppClient,
+        "list_templates",
+        lambda self, *a, **k: [t for t in listed(self, *a, **k) if t["name"] == "welcome_other"],
+    )
+    result, _ = sync(emulator)
+    entries = by_name(result)
+    assert nonzero(result["counts"]) == {"unchanged": 2, "differs": 1, "remote_only": 1}
+    shipped = entries["order_shipped", "en_US"]
+    assert shipped["outcome"] == "unchanged" and shipped["id"] == shipped_id
+    assert shipped["reason"].startswith("created meanwhile by another run: ")
+    assert entries["welcome", "pt_BR"]["outcome"] == "differs"
+
+
 def test_sync_update_edits_differing_template_by_id(emulator: Any) -> None:
     seed(emulator, ORDER_SHIPPED)
     seed(emulator, WELCOME_PT)
@@ -231,7 +263,8 @@ def test_partial_failure_applies_the_rest_then_fails_with_every_reason(
     """A file that fails to load, and a create the emulator refuses as a duplicate.
 
     ``taken_name`` is created by another writer between the sync's listing and its
-    create (the listing is made to miss it), so the API answers "already exists".
+    create (the listing is made to miss it), so the API answers "already exists": not a
+    failure, the template is judged as listed (here: it differs from its file).
     """
     from airflow_provider_whatsapp.client import WhatsAppClient
 
@@ -257,17 +290,19 @@ def test_partial_failure_applies_the_rest_then_fails_with_every_reason(
     ]
     assert posts[1].json == json.loads((PARTIAL / "taken.json").read_text())
     result = context["ti"].xcoms["return_value"]  # pushed before failing
-    assert nonzero(result["counts"]) == {"created": 1, "failed": 2, "skipped": 1}
+    assert nonzero(result["counts"]) == {"created": 1, "failed": 1, "differs": 1, "skipped": 1}
     entries = by_name(result)
     assert entries[("payment_due", "en_US")]["outcome"] == "created"
     assert entries[("no_example", None)]["action"] == "load"
     assert "broken.yaml" in entries[("no_example", None)]["reason"]
-    assert "already exists" in entries[("taken_name", "en_US")]["reason"]
+    taken = entries[("taken_name", "en_US")]
+    assert taken["outcome"] == "differs"
+    assert taken["reason"].startswith("created meanwhile by another run: ")
     # A file failed to load: nothing is pruned (it might define the remote-only one).
     assert entries[("legacy_promo", "en_US")]["outcome"] == "skipped"
     message = str(raised.value)
-    assert "2 template(s) not synced" in message
-    assert "example.body_text is required" in message and "already exists" in message
+    assert "1 template(s) not synced" in message
+    assert "example.body_text is required" in message and "taken_name" not in message
 
 
 def test_creation_budget_defers_the_rest_without_requests(emulator: Any) -> None:
