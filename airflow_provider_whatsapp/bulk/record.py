@@ -21,6 +21,9 @@ from typing import Protocol
 DIGEST_BYTES = 12
 #: Accepted digests gathered in the head before they move into a segment of their own.
 SEGMENT_SIZE = 64
+#: Seconds answers wait for a departure's write to carry them before they get a write of
+#: their own (a send's last answers, a slow trickle).
+ANSWER_LINGER = 0.05
 _RECORD_VERSION = 2
 
 
@@ -89,10 +92,13 @@ class DeliveryRecord:
 
     A recipient is reserved (:meth:`reserve`) just before its request leaves: it waits
     for one durable write of the in-flight set that covers every recipient reserved
-    meanwhile (group commit). Answers (:meth:`accept`, :meth:`release`,
-    :meth:`unknown_outcome`) ride along in the next write, started at once if none is
-    running. After a crash the next try sees at most the requests really in flight as
-    of unknown outcome.
+    meanwhile (group commit; writes run back to back, the next one starting the moment
+    the last is durable, with everything reserved meanwhile). Answers (:meth:`accept`,
+    :meth:`release`, :meth:`unknown_outcome`) ride along in the next write a departure
+    starts, so a departure never queues behind a write of answers alone; answers no
+    departure carries within :data:`ANSWER_LINGER` get a write of their own. After a
+    crash the next try sees at most the requests really in flight as of unknown
+    outcome: the durable in-flight set is always one the concurrency bounds.
     """
 
     def __init__(
@@ -111,10 +117,9 @@ class DeliveryRecord:
         self._tail: list[bytes] = []
         self._durable_in_flight: set[bytes] = set()
         self._dirty = False
-        self._started = 0  # writes started
-        self._finished = 0  # writes made durable
         self._writer: asyncio.Task[None] | None = None
-        self._written: asyncio.Condition | None = None
+        self._next: asyncio.Future[None] | None = None  # made durable by the next write
+        self._linger: asyncio.TimerHandle | None = None
         self._error: BaseException | None = None
         self._load()
 
@@ -168,22 +173,25 @@ class DeliveryRecord:
         if digest not in self.accepted:
             self.accepted.add(digest)
             self._tail.append(digest)
-        self._changed()
+        self._answered()
 
     def release(self, digest: bytes) -> None:
         """The gateway answered with a failure: nothing was sent, a later try may resend."""
         self.in_flight.discard(digest)
         self.unknown.discard(digest)
-        self._changed()
+        self._answered()
 
     def unknown_outcome(self, digest: bytes) -> None:
         """The answer was lost: a later try must not resend it unless asked to."""
         self.in_flight.discard(digest)
         self.unknown.add(digest)
-        self._changed()
+        self._answered()
 
     async def close(self) -> None:
         """Make every change durable (the end of a try)."""
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
         if self._dirty or self._writer is not None:
             await self._commit()
 
@@ -207,46 +215,62 @@ class DeliveryRecord:
         self.completed = True
 
     # -- group commit -----------------------------------------------------------------
-    def _changed(self) -> None:
+    def _answered(self) -> None:
+        """An answer changed the record. It rides on the next write a departure starts
+        (the next departure never waits behind a write of answers alone); with no
+        departure within :data:`ANSWER_LINGER` seconds, a write of its own starts."""
         self._dirty = True
-        if self._writer is None and self._error is None:
-            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        if self._writer is None and self._linger is None and self._error is None:
+            loop = asyncio.get_running_loop()
+            self._linger = loop.call_later(ANSWER_LINGER, self._answers_waited)
+
+    def _answers_waited(self) -> None:
+        self._linger = None
+        if self._dirty and self._writer is None and self._error is None:
+            self._start_writer()
+
+    def _start_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     async def _commit(self) -> None:
-        """Wait for a write that starts after this call (it covers every change so far)."""
-        if self._written is None:
-            self._written = asyncio.Condition()
-        target = self._started + 1
-        self._changed()
-        async with self._written:
-            await self._written.wait_for(
-                lambda: self._finished >= target or self._error is not None
-            )
+        """Wait for a write whose snapshot is taken after this call (it covers every
+        change so far): the next one to start, at once if none is running."""
+        if self._error is not None:
+            raise self._error
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        durable = self._next
+        self._dirty = True
+        if self._writer is None:
+            self._start_writer()
+        # Shielded: a cancelled waiter must not cancel the write's future for the others.
+        await asyncio.shield(durable)
         if self._error is not None:
             raise self._error
 
     async def _write_loop(self) -> None:
+        """Write back to back while anything changed: each write takes the snapshot of
+        everything changed since the last one began, and frees every departure waiting
+        for it at once (one future, one loop turn)."""
+        durable: asyncio.Future[None] | None = None
         try:
             while self._dirty:
                 self._dirty = False
-                self._started += 1
-                generation = self._started
+                durable, self._next = self._next, None
                 in_flight = set(self.in_flight)
                 writes = self._snapshot()
                 await asyncio.to_thread(self._write, writes)
                 self._durable_in_flight = in_flight
-                self._finished = generation
-                await self._notify()
+                if durable is not None:
+                    durable.set_result(None)
+                durable = None
         except BaseException as exc:  # storage down: every waiter hears it
             self._error = exc
-            await self._notify()
+            for waiting in (durable, self._next):
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
         finally:
             self._writer = None
-
-    async def _notify(self) -> None:
-        if self._written is not None:
-            async with self._written:
-                self._written.notify_all()
 
     def _snapshot(self) -> list[tuple[str, str]]:
         """What to write now, in order: sealed segments first, then the head."""
