@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import functools
 import hashlib
 import hmac
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 #: Bytes of HMAC-SHA256 kept per recipient: 96 bits make a collision (one recipient
@@ -34,6 +36,12 @@ def _pack(digests: Iterable[bytes]) -> str:
 def _unpack(blob: str | None) -> set[bytes]:
     raw = base64.b64decode(blob) if blob else b""
     return {raw[i : i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES)}
+
+
+def _wake(waiting: list[asyncio.Future[None]]) -> None:
+    for future in waiting:
+        if not future.done():  # a waiter cancelled meanwhile
+            future.set_result(None)
 
 
 class RecordKeyError(RuntimeError):
@@ -115,10 +123,11 @@ class DeliveryRecord:
         self.tries = 1
         self._segments = 0
         self._tail: list[bytes] = []
-        self._durable_in_flight: set[bytes] = set()
-        self._dirty = False
+        self._durable_in_flight: frozenset[bytes] = frozenset()
+        self._dirty = False  # changed since the last snapshot
+        self._flush = False  # write even with no departure waiting (answers lingered)
         self._writer: asyncio.Task[None] | None = None
-        self._next: asyncio.Future[None] | None = None  # made durable by the next write
+        self._waiting: list[asyncio.Future[None]] = []  # departures for the next write
         self._linger: asyncio.TimerHandle | None = None
         self._error: BaseException | None = None
         self._load()
@@ -220,14 +229,19 @@ class DeliveryRecord:
         (the next departure never waits behind a write of answers alone); with no
         departure within :data:`ANSWER_LINGER` seconds, a write of its own starts."""
         self._dirty = True
+        self._linger_answers()
+
+    def _linger_answers(self) -> None:
         if self._writer is None and self._linger is None and self._error is None:
             loop = asyncio.get_running_loop()
             self._linger = loop.call_later(ANSWER_LINGER, self._answers_waited)
 
     def _answers_waited(self) -> None:
         self._linger = None
-        if self._dirty and self._writer is None and self._error is None:
-            self._start_writer()
+        if self._dirty and self._error is None:
+            self._flush = True
+            if self._writer is None:
+                self._start_writer()
 
     def _start_writer(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
@@ -237,40 +251,37 @@ class DeliveryRecord:
         change so far): the next one to start, at once if none is running."""
         if self._error is not None:
             raise self._error
-        if self._next is None:
-            self._next = asyncio.get_running_loop().create_future()
-        durable = self._next
+        durable = asyncio.get_running_loop().create_future()
+        self._waiting.append(durable)
         self._dirty = True
         if self._writer is None:
             self._start_writer()
-        # Shielded: a cancelled waiter must not cancel the write's future for the others.
-        await asyncio.shield(durable)
+        await durable  # its own future: a cancelled waiter cancels no other
         if self._error is not None:
             raise self._error
 
     async def _write_loop(self) -> None:
         """Write back to back while anything changed: each write takes the snapshot of
-        everything changed since the last one began, and frees every departure waiting
-        for it at once (one future, one loop turn)."""
-        durable: asyncio.Future[None] | None = None
+        everything changed since the last one began. The writing thread itself frees
+        every departure waiting for it (all in one loop turn, the first after the write)."""
+        loop = asyncio.get_running_loop()
+        durable: list[asyncio.Future[None]] = []
         try:
-            while self._dirty:
-                self._dirty = False
-                durable, self._next = self._next, None
-                in_flight = set(self.in_flight)
+            # Answers alone do not keep it going: they wait for a departure or the linger.
+            while self._dirty and (self._waiting or self._flush):
+                self._dirty = self._flush = False
+                durable, self._waiting = self._waiting, []
+                in_flight = frozenset(self.in_flight)
                 writes = self._snapshot()
-                await asyncio.to_thread(self._write, writes)
-                self._durable_in_flight = in_flight
-                if durable is not None:
-                    durable.set_result(None)
-                durable = None
+                done = functools.partial(self._made_durable, in_flight, durable)
+                await asyncio.to_thread(self._write, writes, loop, done)
         except BaseException as exc:  # storage down: every waiter hears it
             self._error = exc
-            for waiting in (durable, self._next):
-                if waiting is not None and not waiting.done():
-                    waiting.set_result(None)
+            _wake(durable + self._waiting)
         finally:
             self._writer = None
+            if self._dirty:  # answers the last write did not carry
+                self._linger_answers()
 
     def _snapshot(self) -> list[tuple[str, str]]:
         """What to write now, in order: sealed segments first, then the head."""
@@ -291,6 +302,19 @@ class DeliveryRecord:
         writes.append((self.key, json.dumps(head, separators=(",", ":"))))
         return writes
 
-    def _write(self, writes: list[tuple[str, str]]) -> None:
+    def _write(
+        self,
+        writes: list[tuple[str, str]],
+        loop: asyncio.AbstractEventLoop,
+        done: Callable[[], None],
+    ) -> None:
         for key, value in writes:
             self.store.put(key, value)
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+            loop.call_soon_threadsafe(done)
+
+    def _made_durable(
+        self, in_flight: frozenset[bytes], waiting: list[asyncio.Future[None]]
+    ) -> None:
+        self._durable_in_flight = in_flight
+        _wake(waiting)
