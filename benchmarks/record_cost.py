@@ -15,15 +15,17 @@ figure; target >= 0.9.
   store is used by the operator; the task state store after);
 - ``variables``: forced into Airflow Variables;
 - ``task-state``: forced into the task instance's ``task_state_store`` (Airflow 3.3+);
-- ``memory``: forced into memory (what the record costs when its writes cost nothing).
+- ``memory``: forced into memory: the same record, reservations and waits, but writes
+  that cost nothing (the ceiling any record design can reach on this machine).
 
-Each repeat runs the bare client then each storage; rates are messages over the time
-the send took (the operator's own ``elapsed_s``: from the first request to the last
-answer, record closed). ``uptime``'s load is printed beside each repeat: this machine is
-shared.
+Without ``--storage``: Variables and the task state store. Each repeat runs the bare
+client then each storage; rates are messages over the time the send took (the
+operator's own ``elapsed_s``: from the first request to the last answer, record
+closed). ``uptime``'s load is printed beside each repeat: this machine is shared.
 
 Run: ``python -m benchmarks.record_cost`` (``--messages 2000 --concurrency 64
---repeats 3 --storage variables``); about 15 s per send.
+--repeats 3``); about 12 s per send, a minute per repeat. Figures:
+``benchmarks/results/record_cost.json``.
 """
 
 from __future__ import annotations
@@ -112,8 +114,12 @@ def force_storage(storage: str) -> None:
         return VariableStore()
 
     class Forced(original):  # type: ignore[misc, valid-type]
-        def __init__(self, store: Any, *args: Any, **kwargs: Any) -> None:
-            super().__init__(make(), *args, **kwargs)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if "store" in kwargs or not args:
+                kwargs["store"] = make()
+            else:
+                args = (make(), *args[1:])
+            super().__init__(*args, **kwargs)
 
     record_module.DeliveryRecord = Forced  # type: ignore[misc]
 
@@ -178,10 +184,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--storage", action="append", choices=STORAGES, help="repeatable; default: variables"
+        "--storage",
+        action="append",
+        choices=STORAGES,
+        help="repeatable; default: variables and task-state",
     )
     args = parser.parse_args(argv)
-    storages: list[str] = args.storage or ["variables"]
+    storages: list[str] = args.storage or ["variables", "task-state"]
     airflow_home()
     os.environ["WHATSAPP_BENCH_CONCURRENCY"] = str(args.concurrency)
 
