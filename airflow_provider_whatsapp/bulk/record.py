@@ -261,9 +261,10 @@ class DeliveryRecord:
             raise self._error
 
     async def _write_loop(self) -> None:
-        """Write back to back while anything changed: each write takes the snapshot of
-        everything changed since the last one began. The writing thread itself frees
-        every departure waiting for it (all in one loop turn, the first after the write)."""
+        """Write back to back while departures wait (or lingered answers do): each write
+        takes the snapshot of everything changed since the last one began. The writing
+        thread itself frees every departure waiting for it (all in one loop turn, the
+        first after the write)."""
         loop = asyncio.get_running_loop()
         durable: list[asyncio.Future[None]] = []
         try:
