@@ -13,6 +13,10 @@ Variants alternate over ``rounds`` rounds and the best round of each counts, so 
 of load from other users of this shared machine hurts no variant more than another.
 Later rounds re-run only ours and the best bare client of round 1 (the two the ratio
 compares), to keep ``make bench`` short.
+
+The delivery record here is in memory (no Airflow, so no metadata database): what its
+writes cost in Airflow's storage, under ``dag.test()``, is
+:mod:`benchmarks.record_cost`.
 """
 
 from __future__ import annotations

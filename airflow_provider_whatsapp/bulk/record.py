@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import functools
 import hashlib
 import hmac
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 #: Bytes of HMAC-SHA256 kept per recipient: 96 bits make a collision (one recipient
@@ -22,6 +24,9 @@ from typing import Protocol
 DIGEST_BYTES = 12
 #: Accepted digests gathered in the head before they move into a segment of their own.
 SEGMENT_SIZE = 64
+#: Seconds answers wait for a departure's write to carry them before they get a write of
+#: their own (a send's last answers, a slow trickle).
+ANSWER_LINGER = 0.05
 _RECORD_VERSION = 2
 
 
@@ -32,6 +37,12 @@ def _pack(digests: Iterable[bytes]) -> str:
 def _unpack(blob: str | None) -> set[bytes]:
     raw = base64.b64decode(blob) if blob else b""
     return {raw[i : i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES)}
+
+
+def _wake(waiting: list[asyncio.Future[None]]) -> None:
+    for future in waiting:
+        if not future.done():  # a waiter cancelled meanwhile
+            future.set_result(None)
 
 
 class RecordKeyError(RuntimeError):
@@ -102,10 +113,13 @@ class DeliveryRecord:
 
     A recipient is reserved (:meth:`reserve`) just before its request leaves: it waits
     for one durable write of the in-flight set that covers every recipient reserved
-    meanwhile (group commit). Answers (:meth:`accept`, :meth:`release`,
-    :meth:`unknown_outcome`) ride along in the next write, started at once if none is
-    running. After a crash the next try sees at most the requests really in flight as
-    of unknown outcome.
+    meanwhile (group commit; writes run back to back, the next one starting the moment
+    the last is durable, with everything reserved meanwhile). Answers (:meth:`accept`,
+    :meth:`release`, :meth:`unknown_outcome`) ride along in the next write a departure
+    starts, so a departure never queues behind a write of answers alone; answers no
+    departure carries within :data:`ANSWER_LINGER` get a write of their own. After a
+    crash the next try sees at most the requests really in flight as of unknown
+    outcome: the durable in-flight set is always one the concurrency bounds.
     """
 
     def __init__(
@@ -122,12 +136,12 @@ class DeliveryRecord:
         self.tries = 1
         self._segments = 0
         self._tail: list[bytes] = []
-        self._durable_in_flight: set[bytes] = set()
-        self._dirty = False
-        self._started = 0  # writes started
-        self._finished = 0  # writes made durable
+        self._durable_in_flight: frozenset[bytes] = frozenset()
+        self._dirty = False  # changed since the last snapshot
+        self._flush = False  # write even with no departure waiting (answers lingered)
         self._writer: asyncio.Task[None] | None = None
-        self._written: asyncio.Condition | None = None
+        self._waiting: list[asyncio.Future[None]] = []  # departures for the next write
+        self._linger: asyncio.TimerHandle | None = None
         self._error: BaseException | None = None
         self._load()
 
@@ -181,22 +195,25 @@ class DeliveryRecord:
         if digest not in self.accepted:
             self.accepted.add(digest)
             self._tail.append(digest)
-        self._changed()
+        self._answered()
 
     def release(self, digest: bytes) -> None:
         """The gateway answered with a failure: nothing was sent, a later try may resend."""
         self.in_flight.discard(digest)
         self.unknown.discard(digest)
-        self._changed()
+        self._answered()
 
     def unknown_outcome(self, digest: bytes) -> None:
         """The answer was lost: a later try must not resend it unless asked to."""
         self.in_flight.discard(digest)
         self.unknown.add(digest)
-        self._changed()
+        self._answered()
 
     async def close(self) -> None:
         """Make every change durable (the end of a try)."""
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
         if self._dirty or self._writer is not None:
             await self._commit()
 
@@ -220,46 +237,65 @@ class DeliveryRecord:
         self.completed = True
 
     # -- group commit -----------------------------------------------------------------
-    def _changed(self) -> None:
+    def _answered(self) -> None:
+        """An answer changed the record. It rides on the next write a departure starts
+        (the next departure never waits behind a write of answers alone); with no
+        departure within :data:`ANSWER_LINGER` seconds, a write of its own starts."""
         self._dirty = True
-        if self._writer is None and self._error is None:
-            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        self._linger_answers()
+
+    def _linger_answers(self) -> None:
+        if self._writer is None and self._linger is None and self._error is None:
+            loop = asyncio.get_running_loop()
+            self._linger = loop.call_later(ANSWER_LINGER, self._answers_waited)
+
+    def _answers_waited(self) -> None:
+        self._linger = None
+        if self._dirty and self._error is None:
+            self._flush = True
+            if self._writer is None:
+                self._start_writer()
+
+    def _start_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     async def _commit(self) -> None:
-        """Wait for a write that starts after this call (it covers every change so far)."""
-        if self._written is None:
-            self._written = asyncio.Condition()
-        target = self._started + 1
-        self._changed()
-        async with self._written:
-            await self._written.wait_for(
-                lambda: self._finished >= target or self._error is not None
-            )
+        """Wait for a write whose snapshot is taken after this call (it covers every
+        change so far): the next one to start, at once if none is running."""
+        if self._error is not None:
+            raise self._error
+        durable = asyncio.get_running_loop().create_future()
+        self._waiting.append(durable)
+        self._dirty = True
+        if self._writer is None:
+            self._start_writer()
+        await durable  # its own future: a cancelled waiter cancels no other
         if self._error is not None:
             raise self._error
 
     async def _write_loop(self) -> None:
+        """Write back to back while departures wait (or lingered answers do): each write
+        takes the snapshot of everything changed since the last one began. The writing
+        thread itself frees every departure waiting for it (all in one loop turn, the
+        first after the write)."""
+        loop = asyncio.get_running_loop()
+        durable: list[asyncio.Future[None]] = []
         try:
-            while self._dirty:
-                self._dirty = False
-                self._started += 1
-                generation = self._started
-                in_flight = set(self.in_flight)
+            # Answers alone do not keep it going: they wait for a departure or the linger.
+            while self._dirty and (self._waiting or self._flush):
+                self._dirty = self._flush = False
+                durable, self._waiting = self._waiting, []
+                in_flight = frozenset(self.in_flight)
                 writes = self._snapshot()
-                await asyncio.to_thread(self._write, writes)
-                self._durable_in_flight = in_flight
-                self._finished = generation
-                await self._notify()
+                done = functools.partial(self._made_durable, in_flight, durable)
+                await asyncio.to_thread(self._write, writes, loop, done)
         except BaseException as exc:  # storage down: every waiter hears it
             self._error = exc
-            await self._notify()
+            _wake(durable + self._waiting)
         finally:
             self._writer = None
-
-    async def _notify(self) -> None:
-        if self._written is not None:
-            async with self._written:
-                self._written.notify_all()
+            if self._dirty:  # answers the last write did not carry
+                self._linger_answers()
 
     def _snapshot(self) -> list[tuple[str, str]]:
         """What to write now, in order: sealed segments first, then the head."""
@@ -280,6 +316,19 @@ class DeliveryRecord:
         writes.append((self.key, json.dumps(head, separators=(",", ":"))))
         return writes
 
-    def _write(self, writes: list[tuple[str, str]]) -> None:
+    def _write(
+        self,
+        writes: list[tuple[str, str]],
+        loop: asyncio.AbstractEventLoop,
+        done: Callable[[], None],
+    ) -> None:
         for key, value in writes:
             self.store.put(key, value)
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+            loop.call_soon_threadsafe(done)
+
+    def _made_durable(
+        self, in_flight: frozenset[bytes], waiting: list[asyncio.Future[None]]
+    ) -> None:
+        self._durable_in_flight = in_flight
+        _wake(waiting)
