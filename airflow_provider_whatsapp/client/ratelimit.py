@@ -86,12 +86,15 @@ class SlidingWindowLimiter:
                 return max(starts[-n] + window - now, 0.0005), 0.0
             # Evenly spaced, not n at once: a task starting right after another on the
             # same account (an account pool's next task) then never fills a gateway window
-            # with its first burst on top of the other's last second. Spaced from the last
-            # grant: a departure held back (restamp) must not slow every later request.
-            if (wait := self._last_grant + window / n - now) > 0:
-                return wait, 0.0
+            # with its first burst on top of the other's last second. On a schedule of
+            # grants, not from the last departure or wake-up: a request held back (restamp)
+            # or a waiter woken late must not slow every later one.
+            spacing = window / n
+            due = self._last_grant + spacing
+            if due > now:
+                return due - now, 0.0
             starts.append(now)
-            self._last_grant = now
+            self._last_grant = due if now - due < spacing else now
             return 0.0, now
 
     def acquire(self) -> float:

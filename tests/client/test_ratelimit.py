@@ -184,7 +184,21 @@ def test_restamp_moves_a_late_slot_to_its_departure() -> None:
     third = limiter.acquire()
     assert third == pytest.approx(first + 1.05)  # a second after the first's departure
     # In the window now: second and third; the restamped first slot aged out.
-    assert limiter.acquire() == pytest.approx(third + 0.5)
+    assert limiter.acquire() == pytest.approx(second + 1.0)
+
+
+def test_late_wake_ups_do_not_slow_the_rate() -> None:
+    """A busy machine wakes each waiter 10 ms late: the spacing keeps its schedule, so
+    the rate stays the limit's (8 per 1.03 s) instead of losing 10 ms a request."""
+    limiter, clock = fake_limiter(8)
+
+    def late_sleep(seconds: float) -> None:
+        clock.sleep(seconds + 0.01)
+
+    limiter._sleep = late_sleep
+    starts = [limiter.acquire() for _ in range(161)]
+    assert max_in_any_window(starts) <= 8
+    assert 160 / (starts[-1] - starts[0]) >= 0.99 * 8 / 1.03
 
 
 def test_restamp_of_a_slot_already_aged_out_still_counts_the_departure() -> None:
