@@ -16,7 +16,7 @@ from .version_compat import AirflowException, AirflowFailException
 
 
 @contextmanager
-def airflow_failure_semantics() -> Iterator[None]:
+def airflow_failure_semantics(retry_policy: Any = None) -> Iterator[None]:
     """Fail fast on what no retry can fix; let Airflow retry the rest.
 
     Only the provider's own verdicts are mapped. A bad recipient, a closed 24-hour
@@ -26,14 +26,18 @@ def airflow_failure_semantics() -> Iterator[None]:
     Rate limits, server faults and lost connections are re-raised as they are, and so is
     every other exception, a plain ``ValueError`` or ``TypeError`` included: a bug (in a
     subclass, a callable or the provider) is not a verdict on the input, so the task's
-    ``retries`` apply as for any operator.
+    ``retries`` apply as for any operator. A task's ``retry_policy`` (Airflow 3.3+) sees
+    these errors themselves, our classes with their ``code``; ``AirflowFailException``
+    never reaches it. So an error that only a much later retry can fix
+    (``retry_later``: 131049) is re-raised as it is when ``retry_policy`` has a rule for it
+    (the policy schedules the retry); otherwise it fails the task like the others.
     """
     from ._errors import WhatsAppError, WhatsAppValidationError
 
     try:
         yield
     except WhatsAppError as exc:
-        if exc.retryable:
+        if exc.retryable or (exc.retry_later and has_rule_for(retry_policy, exc)):
             raise
         invalid = "invalid input: " if isinstance(exc, WhatsAppValidationError) else ""
         raise AirflowFailException(f"{invalid}{exc}") from exc
@@ -43,6 +47,16 @@ def airflow_failure_semantics() -> Iterator[None]:
         if not isinstance(exc, ValidationError):
             raise
         raise AirflowFailException(f"invalid input: {exc}") from exc
+
+
+def has_rule_for(retry_policy: Any, exc: BaseException) -> bool:
+    """Whether ``retry_policy`` names ``exc`` in a rule: an ``ExceptionRetryPolicy``
+    (``rules``), or a chain of policies (``policies``) holding one. Any other policy is
+    code we cannot read ahead, so it does not count."""
+    rules = getattr(retry_policy, "rules", None) or ()
+    if any(rule.matches(exc) for rule in rules):
+        return True
+    return any(has_rule_for(policy, exc) for policy in getattr(retry_policy, "policies", ()) or ())
 
 
 def fail_with_result(context: Any, result: Any, message: str, *, retry_may_help: bool) -> NoReturn:

@@ -27,6 +27,11 @@ class WhatsAppError(Exception):
 
     retryable: bool = False
     default_hint: ClassVar[str] = ""
+    # Not retryable now (the client and a bulk send do not retry it), but a retry much
+    # later may succeed (131049: after 24 h). Operators raise such an error as it is, for
+    # the task's retry_policy to schedule that retry, when the policy has a rule for it;
+    # without one it fails the task at once like any error a retry cannot fix.
+    retry_later: ClassVar[bool] = False
     # Set on the classes whose every error the whole account would get (see account_level).
     _account_wide: ClassVar[bool] = False
 

@@ -2,8 +2,9 @@
 
 Every length, count, size, pattern and category that ``messages/`` (what a send carries) and
 ``templates/`` (what a template definition holds) check is defined here and imported from
-here, so a send and a definition read each limit alike. Plain constants and compiled
-patterns only: importing this costs nothing at DAG parse.
+here, so a send and a definition read each limit alike; so is the pace of sending that
+Meta's error codes enforce (the errors' hints and ``retry_policy`` read it). Plain constants
+and compiled patterns only: importing this costs nothing at DAG parse.
 
 Each figure names its source: a Meta developer page, Meta's OpenAPI spec of the messaging
 API (v23.0), or a section of the reference digest ``whatsapp-cloud-api-rules.md`` ("rules:").
@@ -159,3 +160,11 @@ TEMPLATE_TEXT_PARAMETER_MAX = 32768  # OpenAPI TextParameter.text maxLength
 # COPY_CODE button's coupon_code at most COUPON_CODE_MAX; a button index is the button's
 # position, 0..TEMPLATE_BUTTONS_MAX - 1.
 CURRENCY_CODE_PATTERN = re.compile(r"[A-Z]{3}")  # OpenAPI currency code: ISO 4217
+
+# --- sending pace (Meta's messaging limits; rules: "Error codes") ----------------------------
+
+# platform-changes-2026, messaging limits: about one message per 6 s to the same user;
+# faster gets 131056 (pair rate limit). rules: 131056 "yes, after a few seconds".
+PAIR_RATE_SECONDS = 6
+# rules: 131049 (per-user marketing cap) "not within 24 h".
+MARKETING_LIMIT_RETRY_HOURS = 24

@@ -29,6 +29,9 @@ AIRFLOW_V_3_3_2_PLUS = AIRFLOW_VERSION >= (3, 3, 2)
 # retries: the bulk delivery record lives there; before, in Variables. Read at run time, so
 # a test can take the older path.
 HAS_TASK_STATE_STORE = AIRFLOW_V_3_3_PLUS
+# 3.3 (task SDK 1.3) gives every operator ``retry_policy=``: retries and their delays chosen
+# by the exception (``whatsapp_retry_policy()``); before, only ``retries``/``retry_delay``.
+HAS_RETRY_POLICY = AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
     from airflow.sdk import conf
@@ -55,17 +58,30 @@ if TYPE_CHECKING or AIRFLOW_V_3_3_PLUS:
 else:
     NEVER_EXPIRE = None
 
+if TYPE_CHECKING or HAS_RETRY_POLICY:
+    from airflow.sdk.definitions.retry_policy import (
+        ExceptionRetryPolicy,
+        RetryAction,
+        RetryRule,
+    )
+else:  # 3.1, 3.2: no retry policies (whatsapp_retry_policy() says so)
+    ExceptionRetryPolicy = RetryAction = RetryRule = None
+
 __all__ = [
     "AIRFLOW_VERSION",
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "HAS_RETRY_POLICY",
     "HAS_TASK_STATE_STORE",
     "NEVER_EXPIRE",
     "AirflowException",
     "AirflowFailException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "ExceptionRetryPolicy",
+    "RetryAction",
+    "RetryRule",
     "TaskDeferred",
     "conf",
 ]

@@ -9,7 +9,9 @@ Each ```python block follows a marker, an HTML comment (invisible once rendered)
     it must define one DAG with at least one task, and ``dag.test()`` must end in
     ``state=`` with exactly ``messages=`` messages accepted by the emulator. ``id=NAME``
     lets a ``pytest`` block import it as module ``NAME``. ``deadline=drop reason=...``:
-    the DAG must have a deadline, which is removed for the run.
+    the DAG must have a deadline, which is removed for the run. ``airflow=3.3
+    reason=...`` (``dag`` and ``task``): the block needs that Airflow or newer; on an older
+    one it is compiled, not run.
 ``task``
     Task code that goes inside a ``with DAG(...):`` block: wrapped in one, then as
     ``dag``; ``conf=JSON`` is the run's conf. ``run=no reason=...`` only builds the DAG.
@@ -50,7 +52,7 @@ import pytest
 import yaml
 
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
-from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_2_PLUS
+from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_VERSION
 from tests.helpers import set_connection, task_states
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,8 +65,8 @@ FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<lang>[\w+-]*)[
 MARKER = re.compile(r"^\s*<!--\s*readme-test:\s*(?P<body>.*?)\s*-->\s*$")
 QUOTED_PHONE = re.compile(r"""["'](\+?[0-9][0-9 ().-]{5,}[0-9])["']""")
 KEYS = {
-    "dag": {"id", "state", "messages", "templates", "deadline", "reason"},
-    "task": {"state", "messages", "templates", "conf", "run", "reason"},
+    "dag": {"id", "state", "messages", "templates", "deadline", "reason", "airflow"},
+    "task": {"state", "messages", "templates", "conf", "run", "reason", "airflow"},
     "pytest": {"uses"},
     "script": {"stub-dag"},
     "skip": {"reason"},
@@ -160,7 +162,8 @@ def problems(block: Block) -> list[str]:
     builds_only = options.get("run") == "no"
     if mode in {"dag", "task"} and not builds_only:
         found += [f"{mode} needs {k}=" for k in ("state", "messages") if k not in options]
-    if (mode == "skip" or builds_only or "deadline" in options) and not options.get("reason"):
+    needs_why = mode == "skip" or builds_only or {"deadline", "airflow"} & set(options)
+    if needs_why and not options.get("reason"):
         found.append("say why: reason=...")
     if "uses" in options and options["uses"] not in BY_ID:
         found.append(f"uses={options['uses']}: no block has that id")
@@ -374,6 +377,9 @@ def test_readme_python_block_runs_as_written(
 ) -> None:
     assert problems(block) == [], block.where
     compile(block.code, block.where, "exec")  # a syntax error names the README line
+    needed = block.options.get("airflow")
+    if needed and tuple(map(int, needed.split("."))) > AIRFLOW_VERSION:  # too old for it
+        pytest.skip(f"{block.where} needs Airflow {needed}+: {block.options['reason']}")
     mode, name = block.mode, f"readme_line{block.line}"
     if mode == "dag":
         run_dag_block(block, block.code, name, emu, block_files, monkeypatch)

@@ -21,6 +21,7 @@ from typing import Any
 from .._errors import MessageValidationError as MessageValidationError
 from .._errors import WhatsAppError as WhatsAppError
 from .._errors import WhatsAppValidationError as WhatsAppValidationError
+from ..limits import MARKETING_LIMIT_RETRY_HOURS, PAIR_RATE_SECONDS
 
 
 class WhatsAppConfigError(WhatsAppError):
@@ -102,6 +103,22 @@ class RateLimitError(WhatsAppError):
     default_hint = "Rate limited: slow down (Maton allows 10 requests/second per account)"
 
 
+class ThroughputLimitError(RateLimitError):
+    """Graph 130429: the sending phone number's throughput (80 messages/s by default) is
+    used up for this second; a retry a few seconds later goes through."""
+
+    default_hint = "Throughput limit of the phone number: throttle, retry in a few seconds"
+
+
+class PairRateLimitError(RateLimitError):
+    """Graph 131056: too many messages from this number to the same recipient in a short
+    time (WhatsApp allows about one every ``PAIR_RATE_SECONDS``)."""
+
+    default_hint = (
+        f"Too many messages to one recipient: wait about {PAIR_RATE_SECONDS} s before the next"
+    )
+
+
 class ServerError(WhatsAppError):
     retryable = True
     default_hint = "Transient fault upstream: retry later"
@@ -127,6 +144,26 @@ class WindowClosedError(RecipientError):
         "Send a template: the 24-hour window is closed (free-form messages only reach "
         "users who wrote in the last 24 hours)"
     )
+
+
+class MarketingLimitError(RecipientError):
+    """Graph 131049: the recipient got as many marketing messages as WhatsApp allows them
+    for now (from every business, not only this one).
+
+    Not retryable: a retry within ``MARKETING_LIMIT_RETRY_HOURS`` meets the same cap, so
+    the client and a bulk send never retry it. A day later it may pass (``retry_later``):
+    ``whatsapp_retry_policy()`` schedules that retry.
+    """
+
+    retry_later = True
+    default_hint = f"Per-user marketing limit: do not retry within {MARKETING_LIMIT_RETRY_HOURS} h"
+
+
+class MarketingOptOutError(RecipientError):
+    """Graph 131050: the recipient stopped marketing messages from this business; only
+    they can undo it, so no retry ever helps."""
+
+    default_hint = "The user stopped marketing messages from this business: do not resend"
 
 
 class AccountError(WhatsAppError):
@@ -175,8 +212,8 @@ _GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
     10: (PermissionDeniedError, None, None),
     4: (RateLimitError, None, "App call-rate limit: back off"),
     80007: (RateLimitError, None, "Business-account rate limit: back off"),
-    130429: (RateLimitError, None, "Throughput limit of the phone number: throttle"),
-    131056: (RateLimitError, None, "Too many messages to one recipient: wait a few seconds"),
+    130429: (ThroughputLimitError, None, None),
+    131056: (PairRateLimitError, None, None),
     100: (InvalidRequestError, None, None),
     368: (AccountError, None, "Blocked for policy violations"),
     130472: (RecipientError, None, "Recipient is in a Meta experiment group"),
@@ -195,8 +232,8 @@ _GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
     131031: (AccountError, None, "The business account is locked"),
     131047: (WindowClosedError, None, None),
     131048: (AccountError, False, "Spam-quality rate limit: improve quality before sending more"),
-    131049: (RecipientError, False, "Per-user marketing cap: do not retry within 24 h"),
-    131050: (RecipientError, None, "The user stopped marketing messages"),
+    131049: (MarketingLimitError, None, None),
+    131050: (MarketingOptOutError, None, None),
     131051: (InvalidRequestError, None, "Unsupported message type"),
     131052: (MediaError, None, "Media download failed"),
     131053: (MediaError, None, "Media upload failed"),

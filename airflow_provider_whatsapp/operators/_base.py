@@ -60,7 +60,8 @@ class WhatsAppBaseOperator(BaseOperator):
 
     def execute(self, context: Any) -> Any:
         try:
-            with airflow_failure_semantics():
+            # getattr: Airflow 3.1 and 3.2 have no retry_policy
+            with airflow_failure_semantics(getattr(self, "retry_policy", None)):
                 return self.run(context)
         finally:
             close_hook(self)

@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import account, graph, maton
-from .errors import Reply, json_reply, maton_error
-from .faults import rate_limited
+from .errors import GraphError, Reply, json_reply, maton_error
+from .faults import GRAPH_FAULTS, rate_limited
 from .state import RecordedRequest, State
 
 Scope = MutableMapping[str, Any]
@@ -223,6 +223,9 @@ class EmulatorApp:
         if fault in {"500", "503"}:
             text = "Internal server error" if fault == "500" else "Service unavailable"
             return maton_error(int(fault), text, style)
+        if fault in GRAPH_FAULTS:
+            message, details = GRAPH_FAULTS[fault]
+            return GraphError(int(fault), message, details).reply()
         if fault == "drop_before":
             await self._drop(scope, receive)
             return None

@@ -57,7 +57,9 @@ class TemplateStatusIn(_Strict):
 
 
 class FaultsIn(_Strict):
-    """A new fault plan; ``ratio`` 0 clears it."""
+    """A new fault plan; ``ratio`` 0 clears it. ``kinds``: "429", "500", "503",
+    "drop_before", "drop_after", "slow_after", or a Graph code a send can meet: "130429",
+    "131056", "131049", "131050", "131026"."""
 
     ratio: float
     kinds: list[str] = ["429", "500", "503"]

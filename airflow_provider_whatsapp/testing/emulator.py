@@ -244,7 +244,11 @@ class WhatsAppEmulator:
 
         kinds: "429" (with Retry-After), "500", "503" (not processed); "drop_before"
         (connection closed unanswered, not processed); "drop_after" (processed, then
-        closed unanswered); "slow_after" (processed, answered after ``slow_seconds``).
+        closed unanswered); "slow_after" (processed, answered after ``slow_seconds``);
+        Graph's refusals of a send, by code (HTTP 400 with Graph's error object, not
+        processed): "130429" (throughput limit), "131056" (pair rate limit), "131049"
+        (per-user marketing limit), "131050" (user stopped marketing), "131026" (not on
+        WhatsApp).
         paths: "messages" (POST .../messages only) or "all" (every gateway route).
         """
         control.inject_faults(

@@ -9,7 +9,35 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
-FAULT_KINDS = frozenset({"429", "500", "503", "drop_before", "drop_after", "slow_after"})
+#: Graph's refusals of a send, by code (the fault kind): (message, details), as Meta's error
+#: codes page words them. Answered HTTP 400 with Graph's error object, nothing processed.
+GRAPH_FAULTS: dict[str, tuple[str, str]] = {
+    "130429": (
+        "(#130429) Rate limit hit",
+        "Cloud API message throughput has been reached.",
+    ),
+    "131056": (
+        "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+        "Too many messages sent from the sender phone number to the same recipient phone "
+        "number in a short period of time.",
+    ),
+    "131049": (
+        "(#131049) This message was not delivered to maintain healthy ecosystem engagement.",
+        "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.",
+    ),
+    "131050": (
+        "(#131050) Unable to deliver the message. This recipient has chosen to stop "
+        "receiving marketing messages on WhatsApp from your business.",
+        "The user has stopped marketing messages from this business.",
+    ),
+    "131026": (
+        "(#131026) Message Undeliverable",
+        "Message Undeliverable.",
+    ),
+}
+FAULT_KINDS = frozenset(
+    {"429", "500", "503", "drop_before", "drop_after", "slow_after", *GRAPH_FAULTS}
+)
 FAULT_PATHS = frozenset({"messages", "all"})
 
 

@@ -34,8 +34,8 @@ def graph(code: int, subcode: int | None = None, **extra: object) -> bytes:
         (250, e.PermissionDeniedError, False),
         (4, e.RateLimitError, True),
         (80007, e.RateLimitError, True),
-        (130429, e.RateLimitError, True),
-        (131056, e.RateLimitError, True),
+        (130429, e.ThroughputLimitError, True),
+        (131056, e.PairRateLimitError, True),
         (100, e.InvalidRequestError, False),
         (131000, e.ServerError, True),
         (131016, e.ServerError, True),
@@ -45,7 +45,8 @@ def graph(code: int, subcode: int | None = None, **extra: object) -> bytes:
         (131031, e.AccountError, False),
         (131047, e.WindowClosedError, False),
         (131048, e.AccountError, False),
-        (131049, e.RecipientError, False),
+        (131049, e.MarketingLimitError, False),
+        (131050, e.MarketingOptOutError, False),
         (131053, e.MediaError, False),
         (132000, e.TemplateError, False),
         (132001, e.TemplateError, False),
@@ -74,6 +75,26 @@ def test_not_found_subcode() -> None:
     err = e.error_from_response(400, graph(100, 33))
     assert isinstance(err, e.NotFoundError)
     assert err.error_subcode == 33
+
+
+def test_sending_limits_say_how_long_to_wait_and_only_131049_waits_a_day() -> None:
+    """The pace errors are told apart (a retry policy picks each one's delay by class),
+    and their hints give WhatsApp's waits from the one rule book."""
+    from airflow_provider_whatsapp.limits import MARKETING_LIMIT_RETRY_HOURS, PAIR_RATE_SECONDS
+
+    throughput, pair, marketing, opted_out = (
+        e.error_from_response(400, graph(code)) for code in (130429, 131056, 131049, 131050)
+    )
+    assert isinstance(throughput, e.RateLimitError) and isinstance(pair, e.RateLimitError)
+    assert f"wait about {PAIR_RATE_SECONDS} s" in str(pair)
+    assert f"do not retry within {MARKETING_LIMIT_RETRY_HOURS} h" in str(marketing)
+    assert isinstance(marketing, e.RecipientError) and isinstance(opted_out, e.RecipientError)
+    assert [err.retry_later for err in (throughput, pair, marketing, opted_out)] == [
+        False,
+        False,
+        True,
+        False,
+    ]
 
 
 def test_is_transient_means_retry() -> None:

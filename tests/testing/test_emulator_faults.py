@@ -42,6 +42,24 @@ def test_answered_faults_are_not_processed(
     assert emu.messages == []
 
 
+@pytest.mark.parametrize("code", ["130429", "131056", "131049", "131050", "131026"])
+def test_graph_refusals_of_a_send_answer_graphs_error_object(
+    emu: WhatsAppEmulator, send: Send, code: str
+) -> None:
+    """Meta's sending limits and undeliverable recipients, on demand: what a retry policy
+    is tested against."""
+    emu.inject_faults(1.0, [code])
+    response = send()
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == int(code)
+    assert error["message"].startswith(f"(#{code}) ")
+    assert error["error_data"]["details"] and error["fbtrace_id"]
+    (rec,) = emu.requests
+    assert (rec.status, rec.fault, rec.processed) == (400, code, False)
+    assert emu.messages == []
+
+
 def test_drop_before_closes_unanswered_and_unprocessed(emu: WhatsAppEmulator, send: Send) -> None:
     emu.inject_faults(1.0, ["drop_before"])
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
