@@ -18,6 +18,12 @@ from . import control
 from .settings import FIELDS, make_settings
 from .state import DEFAULT_CONNECTION_ID, RecordedRequest, SentMessage, State
 
+#: The Graph version in the connection :meth:`WhatsAppEmulator.airflow_connection` hands
+#: out: pinned, so the request paths tests compare stay put when the provider's default
+#: version moves (the emulator serves any ``vNN.N``). ``airflow_connection(api_version="")``
+#: leaves the version to the provider's default.
+CONNECTION_API_VERSION = "v21.0"
+
 
 def _setting(name: str, doc: str) -> Any:
     """A property reading ``State.settings.<name>`` and validating writes."""
@@ -123,7 +129,9 @@ class WhatsAppEmulator:
         return self._state.default_connection_id
 
     def airflow_connection(self, **extra: object) -> dict[str, Any]:
-        """An Airflow connection (JSON form) pointing a ``whatsapp`` hook here."""
+        """An Airflow connection (JSON form) pointing a ``whatsapp`` hook here: gateway and
+        ctrl host both this emulator, ``api_version`` :data:`CONNECTION_API_VERSION`;
+        ``extra`` adds or replaces extras (an empty value leaves it to the provider)."""
         return {
             "conn_type": "whatsapp",
             "host": self.url,
@@ -132,7 +140,7 @@ class WhatsAppEmulator:
                 "phone_number_id": self.phone_number_id,
                 "waba_id": self.waba_id,
                 "ctrl_host": self.url,
-                "api_version": "v21.0",
+                "api_version": CONNECTION_API_VERSION,
                 **extra,
             },
         }

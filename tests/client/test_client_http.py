@@ -63,7 +63,7 @@ def test_send_message_exact_request(whatsapp_emulator) -> None:
     assert answer["messages"][0]["id"].startswith("wamid.")
     (req,) = whatsapp_emulator.requests
     assert req.method == "POST"
-    assert req.path == f"/whatsapp-business/v21.0/{whatsapp_emulator.phone_number_id}/messages"
+    assert req.path == f"/whatsapp-business/v25.0/{whatsapp_emulator.phone_number_id}/messages"
     assert req.headers["authorization"] == f"Bearer {whatsapp_emulator.api_key}"
     assert req.headers["maton-connection"] == whatsapp_emulator.connection_id
     assert req.json == {
@@ -601,8 +601,26 @@ def test_async_before_send_runs_after_the_slot_and_can_stop_the_request(
     ],
 )
 def test_trusted_hosts_decide_where_the_key_may_go(url: str, trusted: bool) -> None:
-    config = ClientConfig(api_key="k")
+    config = ClientConfig(api_key="k", base_url="https://gateway.maton.ai")  # the older split
     assert config.trusted_hosts == {"gateway.maton.ai", "ctrl.maton.ai"}
+    assert config.trusts(url) is trusted
+
+
+@pytest.mark.parametrize(
+    ("url", "trusted"),
+    [
+        ("https://api.maton.ai/whatsapp-business/v25.0/1/messages", True),
+        ("https://api.maton.ai/connections", True),
+        ("http://api.maton.ai/connections", False),
+        ("https://gateway.maton.ai/whatsapp-business/v25.0/1/messages", False),
+        ("https://ctrl.maton.ai/connections", False),
+        ("https://api.maton.ai.evil.example/x", False),
+    ],
+)
+def test_the_default_single_host_is_the_only_trusted_one(url: str, trusted: bool) -> None:
+    """By default gateway and ctrl are one host, and the key goes nowhere else."""
+    config = ClientConfig(api_key="k")
+    assert config.trusted_hosts == {"api.maton.ai"}
     assert config.trusts(url) is trusted
 
 
