@@ -221,6 +221,59 @@ def test_phone_numbers_profile_and_connections(whatsapp_emulator) -> None:
     assert ctrl[1].json == {"app": "whatsapp-business"}
 
 
+def test_connection_ids_spelt_connection_Id_are_read(whatsapp_emulator) -> None:
+    """Maton's OpenAPI spec spells the id ``connection_Id``: every connection call gives
+    it back under ``connection_id`` too, so code reading ``["connection_id"]`` works."""
+    emu = whatsapp_emulator
+    emu.connection_id_key = "connection_Id"
+    with WhatsAppClient(client_config(emu)) as client:
+        (listed,) = client.list_maton_connections()
+        new = client.create_maton_connection()
+        fetched = client.get_maton_connection(new["connection_id"])
+        client.delete_maton_connection(fetched["connection_id"])
+
+    async def read_async() -> dict[str, Any]:
+        async with AsyncWhatsAppClient(client_config(emu)) as aclient:
+            (found,) = await aclient.list_maton_connections()
+            return await aclient.get_maton_connection(found["connection_id"])
+
+    again = asyncio.run(read_async())
+    assert listed["connection_id"] == listed["connection_Id"] == emu.connection_id
+    assert again["connection_id"] == emu.connection_id
+    assert new["connection_id"] == new["connection_Id"] == fetched["connection_id"]
+    assert [c["connection_Id"] for c in emu.connections] == [emu.connection_id]  # deleted
+    ctrl = [(r.method, r.path) for r in emu.requests if r.path.startswith("/connections")]
+    assert ctrl[2:4] == [
+        ("GET", f"/connections/{new['connection_id']}"),
+        ("DELETE", f"/connections/{new['connection_id']}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"connections": [{"connection_id": "c-1", "status": "ACTIVE"}]},
+        {"connections": [{"connection_Id": "c-1", "status": "ACTIVE"}]},
+        {"connections": [{"connection": {"connection_Id": "c-1", "status": "ACTIVE"}}]},
+        {"connections": [{"connection": {"connection_id": "c-1", "status": "ACTIVE"}}]},
+        {"connections": [{"connection_Id": "c-1", "connection": {"status": "ACTIVE"}}]},
+        [{"connection_Id": "c-1", "status": "ACTIVE"}],  # a bare list
+    ],
+)
+def test_every_spelling_of_a_listed_connection_id_is_read(answer: Any) -> None:
+    """The list call's answer as Maton's documents spell it (the emulator nests nothing in
+    a list, so the sans-IO call is handed each answer)."""
+    from airflow_provider_whatsapp.client import api
+
+    call = api.list_maton_connections(ClientConfig(api_key="k"))
+    request = next(call)
+    assert (request.method, request.path, request.target) == ("GET", "connections", "ctrl")
+    with pytest.raises(StopIteration) as done:
+        call.send(answer)
+    [connection] = done.value.value
+    assert (connection["connection_id"], connection["status"]) == ("c-1", "ACTIVE")
+
+
 @pytest.mark.parametrize("style", ["json", "text", "html"])
 def test_wrong_key_is_an_authentication_error(whatsapp_emulator, style) -> None:
     whatsapp_emulator.maton_error_style = style
