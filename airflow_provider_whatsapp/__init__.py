@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._defaults import DEFAULT_API_VERSION, DEFAULT_GATEWAY_URL, SPLIT_CTRL_URL, SPLIT_GATEWAY_URL
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "get_provider_info"]
@@ -26,17 +28,9 @@ def get_provider_info() -> dict[str, Any]:
     """Describe the provider to Airflow (entry point ``apache_airflow_provider``).
 
     Airflow 3.2+ draws the connection form only from ``ui-field-behaviour`` and
-    ``conn-fields`` below; the hook's own form methods are ignored there. The defaults
-    shown come from the client's config, where each is defined once (imported here, at
-    call time: the config module is small, and importing the package stays free).
+    ``conn-fields`` below; the hook's own form methods are ignored there. The hosts and
+    the version shown are defined once, in ``_defaults`` (which loads no client code).
     """
-    from .client.config import (
-        DEFAULT_API_VERSION,
-        DEFAULT_GATEWAY_URL,
-        SPLIT_CTRL_URL,
-        SPLIT_GATEWAY_URL,
-    )
-
     return {
         "package-name": "airflow-provider-whatsapp",
         "name": "WhatsApp Business (Maton)",

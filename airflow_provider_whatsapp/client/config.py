@@ -10,22 +10,14 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from .._defaults import DEFAULT_API_VERSION as DEFAULT_API_VERSION
+from .._defaults import DEFAULT_GATEWAY_URL as DEFAULT_GATEWAY_URL
+from .._defaults import SPLIT_CTRL_URL as SPLIT_CTRL_URL
+from .._defaults import SPLIT_GATEWAY_URL as SPLIT_GATEWAY_URL
 from .errors import WhatsAppConfigError
 
 log = logging.getLogger(__name__)
 
-#: Maton's one host for gateway calls and ``/connections`` (its docs since 2026-04-30, its
-#: Python SDK ``maton-ai`` 0.3.1): the connection's ``host`` when left empty, and the ctrl
-#: URL when ``ctrl_host`` is empty too.
-DEFAULT_GATEWAY_URL = "https://api.maton.ai"
-#: The older split of the seed document: a gateway on ``gateway.maton.ai`` keeps its
-#: connection management on ``ctrl.maton.ai`` unless ``ctrl_host`` says otherwise.
-SPLIT_GATEWAY_URL = "https://gateway.maton.ai"
-SPLIT_CTRL_URL = "https://ctrl.maton.ai"
-#: Graph API version in gateway paths (Maton's WhatsApp examples use it). Each version is
-#: served until two years after the next one's release (v21.0 until January 2027); Meta
-#: then moves calls silently to the oldest version still served. ``api_version`` pins one.
-DEFAULT_API_VERSION = "v25.0"
 GATEWAY_APP = "whatsapp-business"
 #: Share of ``rate_limit`` a bulk send takes by default: the rest stays free for alerts
 #: and single sends on the same account, from this process or any other.
