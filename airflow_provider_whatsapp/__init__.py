@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._defaults import DEFAULT_API_VERSION, DEFAULT_GATEWAY_URL, SPLIT_CTRL_URL, SPLIT_GATEWAY_URL
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "get_provider_info"]
@@ -26,7 +28,8 @@ def get_provider_info() -> dict[str, Any]:
     """Describe the provider to Airflow (entry point ``apache_airflow_provider``).
 
     Airflow 3.2+ draws the connection form only from ``ui-field-behaviour`` and
-    ``conn-fields`` below; the hook's own form methods are ignored there.
+    ``conn-fields`` below; the hook's own form methods are ignored there. The hosts and
+    the version shown are defined once, in ``_defaults`` (which loads no client code).
     """
     return {
         "package-name": "airflow-provider-whatsapp",
@@ -42,7 +45,7 @@ def get_provider_info() -> dict[str, Any]:
                     "hidden-fields": ["schema", "port", "login", "extra"],
                     "relabeling": {"host": "Gateway URL", "password": "Maton API key"},
                     "placeholders": {
-                        "host": "https://gateway.maton.ai",
+                        "host": DEFAULT_GATEWAY_URL,
                         "password": "empty: use the MATON_API_KEY environment variable",
                     },
                 },
@@ -62,14 +65,16 @@ def get_provider_info() -> dict[str, Any]:
                         "string",
                         "Needed for templates and phone numbers.",
                     ),
-                    "api_version": _conn_field("Graph API version", "string", default="v21.0"),
-                    # No default: a pre-filled ctrl.maton.ai would override the single-host
-                    # rule for a gateway URL of https://api.maton.ai.
+                    "api_version": _conn_field(
+                        "Graph API version", "string", default=DEFAULT_API_VERSION
+                    ),
+                    # No default: a pre-filled value would be saved into every new
+                    # connection and override the rule below for any gateway URL.
                     "ctrl_host": _conn_field(
                         "Maton control URL",
                         "string",
-                        "Connection-management host. Empty: the gateway URL "
-                        "when that is https://api.maton.ai, else https://ctrl.maton.ai.",
+                        "Connection-management host. Empty: the gateway URL, except "
+                        f"{SPLIT_CTRL_URL} for the older gateway {SPLIT_GATEWAY_URL}.",
                     ),
                     "allow_insecure_http": _conn_field(
                         "Allow plain http (UNSAFE)",

@@ -83,10 +83,10 @@ class WhatsAppError(Exception):
         send stops instead of failing every remaining recipient one by one.
 
         A revoked key (401), an invalid or expired WhatsApp token (Graph 0, 190), no
-        Maton connection (400 "Missing app connection"), a blocked, locked or
-        spam-limited account (368, 131031, 131048); and a 500 without Graph's error
-        object: Maton's own answer when the WhatsApp authorisation behind the connection
-        has expired. That 500 is also retried, so it reaches a bulk sender only once the
+        Maton connection (400 "Missing app connection", or 412: a connection the gateway
+        could not resolve), a blocked, locked or spam-limited account (368, 131031,
+        131048); and a 500 without Graph's error object: Maton's own answer when the
+        WhatsApp authorisation behind the connection has expired. That 500 is also retried, so it reaches a bulk sender only once the
         transport's retries gave up on it. Recipient-level errors (131026, 131047...)
         are not.
         """

@@ -272,14 +272,36 @@ def update_business_profile(
     return answer
 
 
+#: How Maton's answers spell a connection's id: the seed's ``connection_id``, and the
+#: ``connection_Id`` of Maton's OpenAPI spec.
+CONNECTION_ID_KEYS = ("connection_id", "connection_Id")
+
+
+def _connection(answer: Any) -> Any:
+    """One Maton connection from an answer: the object under ``connection`` when it is
+    nested there, with its id always under ``connection_id`` (however the answer spelt
+    it; the answer's own keys are kept). Anything but an object is returned as it came."""
+    if not isinstance(answer, Mapping):
+        return answer
+    inner = answer.get("connection")
+    connection = dict(inner) if isinstance(inner, Mapping) else dict(answer)
+    if not connection.get("connection_id"):
+        spelt = [c.get(k) for c in (connection, answer) for k in CONNECTION_ID_KEYS]
+        found = next((value for value in spelt if value), None)
+        if found is not None:
+            connection["connection_id"] = found
+    return connection
+
+
 def list_maton_connections(
     config: ClientConfig, status: str | None = "ACTIVE"
 ) -> Operation[list[dict[str, Any]]]:
-    """ctrl host: ``GET /connections?app=whatsapp-business&status=...``."""
+    """ctrl host: ``GET /connections?app=whatsapp-business&status=...``; each connection's
+    id under ``connection_id`` (see :func:`_connection`)."""
     params = {"app": MATON_APP, "status": status}
     answer = yield ApiRequest("GET", "connections", target="ctrl", params=params)
-    connections: list[dict[str, Any]] = answer.get("connections") or []
-    return connections
+    listed = answer.get("connections") if isinstance(answer, Mapping) else answer
+    return [_connection(item) for item in listed or []]
 
 
 def create_maton_connection(config: ClientConfig) -> Operation[dict[str, Any]]:
@@ -287,14 +309,14 @@ def create_maton_connection(config: ClientConfig) -> Operation[dict[str, Any]]:
     answer = yield ApiRequest(
         "POST", "connections", target="ctrl", json={"app": MATON_APP}, resend_safe=False
     )
-    connection: dict[str, Any] = answer.get("connection", answer)
+    connection: dict[str, Any] = _connection(answer)
     return connection
 
 
 def get_maton_connection(config: ClientConfig, connection_id: str) -> Operation[dict[str, Any]]:
     """ctrl host: ``GET /connections/{connection_id}``."""
     answer = yield ApiRequest("GET", f"connections/{connection_id}", target="ctrl")
-    connection: dict[str, Any] = answer.get("connection", answer)
+    connection: dict[str, Any] = _connection(answer)
     return connection
 
 

@@ -186,15 +186,18 @@ class WhatsAppClient:
         )
 
     def list_maton_connections(self, status: str | None = "ACTIVE") -> list[dict[str, Any]]:
-        """The key's Maton connections to WhatsApp Business in ``status`` (``None``: any)."""
+        """The key's Maton connections to WhatsApp Business in ``status`` (``None``: any),
+        each with its id under ``connection_id`` (also when Maton spells it
+        ``connection_Id`` or nests the connection in ``connection``)."""
         return self._run(api.list_maton_connections(self.config, status))
 
     def create_maton_connection(self) -> dict[str, Any]:
-        """Start a new Maton connection; a person opens the returned ``url`` to finish it."""
+        """Start a new Maton connection; a person opens the returned ``url`` to finish it
+        (its id under ``connection_id``, however Maton spells it)."""
         return self._run(api.create_maton_connection(self.config))
 
     def get_maton_connection(self, connection_id: str) -> dict[str, Any]:
-        """One Maton connection (``connection_id``, ``status``...)."""
+        """One Maton connection (``connection_id``, however Maton spells it, ``status``...)."""
         return self._run(api.get_maton_connection(self.config, connection_id))
 
     def delete_maton_connection(self, connection_id: str) -> dict[str, Any]:

@@ -10,16 +10,14 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from .._defaults import DEFAULT_API_VERSION as DEFAULT_API_VERSION
+from .._defaults import DEFAULT_GATEWAY_URL as DEFAULT_GATEWAY_URL
+from .._defaults import SPLIT_CTRL_URL as SPLIT_CTRL_URL
+from .._defaults import SPLIT_GATEWAY_URL as SPLIT_GATEWAY_URL
 from .errors import WhatsAppConfigError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GATEWAY_URL = "https://gateway.maton.ai"
-DEFAULT_CTRL_URL = "https://ctrl.maton.ai"
-# Maton's current SDK and docs serve the gateway and /connections from this one host; the
-# defaults above are the older split (still the defaults: both are documented).
-SINGLE_HOSTS = frozenset({"api.maton.ai"})
-DEFAULT_API_VERSION = "v21.0"
 GATEWAY_APP = "whatsapp-business"
 #: Share of ``rate_limit`` a bulk send takes by default: the rest stays free for alerts
 #: and single sends on the same account, from this process or any other.
@@ -43,7 +41,7 @@ def _check_url(name: str, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(
-            f"{name} must be an http(s) URL such as https://gateway.maton.ai, got {value!r}"
+            f"{name} must be an http(s) URL such as {DEFAULT_GATEWAY_URL}, got {value!r}"
         )
     return value.rstrip("/")
 
@@ -150,14 +148,18 @@ def _host(url: str) -> str:
 
 
 def default_ctrl_url(base_url: str) -> str:
-    """Where connection management goes when no ctrl URL is set.
+    """Where connection management goes when no ctrl URL is set: the gateway's own URL
+    (Maton serves ``/connections`` beside the gateway on ``api.maton.ai``, and a proxy
+    or the emulator does the same), except for the older split's gateway host
+    ``gateway.maton.ai``, whose partner is ``ctrl.maton.ai``.
 
-    ``api.maton.ai`` serves both the gateway and ``/connections``: a user who copied Maton's
-    current docs into the host alone must not have connection calls sent to the old
-    ``ctrl.maton.ai``. Any other gateway keeps the seed's split.
+    Compared on the parsed host: ``gateway.maton.ai.evil.example`` keeps its own URL, so
+    the key still goes to no host but the configured one.
     """
     host = (urlsplit(base_url).hostname or "").lower()
-    return base_url.rstrip("/") if host in SINGLE_HOSTS else DEFAULT_CTRL_URL
+    if host == urlsplit(SPLIT_GATEWAY_URL).hostname:
+        return SPLIT_CTRL_URL
+    return base_url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,9 @@ class ClientConfig:
                 switch="allow_insecure_http=True",
             )
         if not self.api_version.startswith("v"):
-            raise ValueError(f"api_version looks like 'v21.0', got {self.api_version!r}")
+            raise ValueError(
+                f"api_version looks like {DEFAULT_API_VERSION!r}, got {self.api_version!r}"
+            )
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive seconds, got {self.timeout}")
         if self.rate_limit is not None and self.rate_limit <= 0:

@@ -40,6 +40,10 @@ class TokenExpiredError(AuthenticationError):
 
 
 class MissingConnectionError(WhatsAppError):
+    """No Maton connection could be resolved for the call: Maton's 400 "Missing app
+    connection", or the 412 its SDK documents for an action needing a connection it could
+    not resolve. Account-level: every other request with the key fails the same way."""
+
     _account_wide = True
     default_hint = (
         "Maton has no ACTIVE WhatsApp Business connection for this key: create one "
@@ -393,8 +397,8 @@ def error_from_response(
         cls = NotFoundError
         if not isinstance(payload, dict):  # not the API's JSON: likely not the gateway
             hint = "Not an API answer: check the connection's host (the Maton gateway URL)"
-    elif status == 400 and "connection" in message.lower():
-        cls = MissingConnectionError
+    elif status == 412 or (status == 400 and "connection" in message.lower()):
+        cls = MissingConnectionError  # 412: Maton's SDK's "connection it could not resolve"
     elif status == 400 and "app name" in message.lower():
         cls, hint = (
             WhatsAppConfigError,

@@ -12,16 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import GraphError, Reply, maton_error
+from .errors import GraphError, Reply, maton_error, missing_connection
 
 if TYPE_CHECKING:
     from .state import State
 
-#: kind -> what it models. Maton's own answers (401, 400, 500) reach every gateway path;
+#: kind -> what it models. Maton's own answers (401, 400 or 412, 500) reach every gateway
+#: path (the missing connection's status is the ``missing_connection_status`` setting);
 #: Graph's token error too; a locked or spam-limited account refuses message sends.
 ACCOUNT_FAULTS = {
     "revoke_key": "the Maton API key was revoked: 401 Invalid API key, everywhere",
-    "remove_connection": "the Maton connections were deleted: 400 Missing app connection",
+    "remove_connection": "the Maton connections were deleted: 400 Missing app connection "
+    "(or 412, see missing_connection_status)",
     "expire_authorisation": "the WhatsApp authorisation behind the connection expired: "
     "Maton's 500 (no Graph error object)",
     "expire_token": "Graph 190: the access token behind the connection is invalid",
@@ -80,7 +82,7 @@ def answer(state: State, method: str, path: str) -> Reply | None:
     if not path.startswith("/whatsapp-business/"):
         return None  # the ctrl host still answers: a user can look at the connections
     if kind == "remove_connection":
-        return maton_error(400, "Missing app connection", style)
+        return missing_connection(state.settings)
     if kind == "expire_authorisation":
         return maton_error(500, "Internal Server Error", style)
     if kind == "expire_token":

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import account, graph, maton
-from .errors import GraphError, Reply, json_reply, maton_error
+from .errors import GraphError, Reply, json_reply, maton_error, missing_connection
 from .faults import GRAPH_FAULTS, rate_limited
 from .state import RecordedRequest, State
 
@@ -200,7 +200,7 @@ class EmulatorApp:
             wanted = headers.get("maton-connection")
             conn = state.default_connection() if wanted is None else state.connections.get(wanted)
             if conn is None or conn.status != "ACTIVE":
-                return maton_error(400, "Missing app connection", style)
+                return missing_connection(state.settings)
         else:
             app = path.strip("/").split("/")[0]
             return maton_error(400, f"Invalid app name: '{app}'", style)

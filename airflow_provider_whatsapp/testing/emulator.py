@@ -18,6 +18,12 @@ from . import control
 from .settings import FIELDS, make_settings
 from .state import DEFAULT_CONNECTION_ID, RecordedRequest, SentMessage, State
 
+#: The Graph version in the connection :meth:`WhatsAppEmulator.airflow_connection` hands
+#: out: pinned, so the request paths tests compare stay put when the provider's default
+#: version moves (the emulator serves any ``vNN.N``). ``airflow_connection(api_version="")``
+#: leaves the version to the provider's default.
+CONNECTION_API_VERSION = "v21.0"
+
 
 def _setting(name: str, doc: str) -> Any:
     """A property reading ``State.settings.<name>`` and validating writes."""
@@ -123,7 +129,9 @@ class WhatsAppEmulator:
         return self._state.default_connection_id
 
     def airflow_connection(self, **extra: object) -> dict[str, Any]:
-        """An Airflow connection (JSON form) pointing a ``whatsapp`` hook here."""
+        """An Airflow connection (JSON form) pointing a ``whatsapp`` hook here: gateway and
+        ctrl host both this emulator, ``api_version`` :data:`CONNECTION_API_VERSION`;
+        ``extra`` adds or replaces extras (an empty value leaves it to the provider)."""
         return {
             "conn_type": "whatsapp",
             "host": self.url,
@@ -132,7 +140,7 @@ class WhatsAppEmulator:
                 "phone_number_id": self.phone_number_id,
                 "waba_id": self.waba_id,
                 "ctrl_host": self.url,
-                "api_version": "v21.0",
+                "api_version": CONNECTION_API_VERSION,
                 **extra,
             },
         }
@@ -178,9 +186,11 @@ class WhatsAppEmulator:
 
     @property
     def connections(self) -> list[dict[str, Any]]:
-        """Maton connections as the ctrl host lists them."""
+        """Maton connections as the ctrl host lists them (the id under
+        ``connection_id_key``)."""
         with self._state.lock:
-            return [c.to_api() for c in self._state.connections.values()]
+            key = self._state.settings.connection_id_key
+            return [c.to_api(key) for c in self._state.connections.values()]
 
     @property
     def stats(self) -> Counter[int | None]:
@@ -226,7 +236,8 @@ class WhatsAppEmulator:
             return new_connection(self._state, status).connection_id
 
     def set_connection_status(self, connection_id: str, status: str) -> None:
-        """E.g. make the default connection inactive to provoke "Missing app connection"."""
+        """E.g. make the default connection inactive to provoke "Missing app connection"
+        (at ``missing_connection_status``: 400, or 412)."""
         with self._state.lock:
             self._state.connections[connection_id].status = status
 
@@ -268,7 +279,8 @@ class WhatsAppEmulator:
     def break_account(self, kind: str, *, after_messages: int = 0) -> None:
         """Account-level trouble once ``after_messages`` more messages are accepted:
         "revoke_key" (401 everywhere), "remove_connection" (Maton's connections deleted:
-        400 Missing app connection), "expire_authorisation" (Maton's Graph-less 500),
+        400 Missing app connection, or 412 with ``missing_connection_status=412``),
+        "expire_authorisation" (Maton's Graph-less 500),
         "expire_token" (Graph 190), "lock_account" (131031 on sends), "spam_limit"
         (131048 on sends). Counted at processing, so exactly ``after_messages`` more are
         accepted; refused requests are recorded with ``fault`` set to ``kind``."""

@@ -11,7 +11,10 @@ from __future__ import annotations
 import html
 import itertools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 Reply = tuple[int, bytes, list[tuple[bytes, bytes]]]
 """An answer: HTTP status, body, extra headers (content type included)."""
@@ -22,6 +25,7 @@ _REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
+    412: "Precondition Failed",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -122,8 +126,20 @@ def maton_error(
     return code, body, hdrs + extra
 
 
+def missing_connection(settings: Settings) -> Reply:
+    """Maton's answer to a gateway call no connection resolves for: "Missing app
+    connection" (the only sentence documented for it) at ``missing_connection_status``,
+    400 as the seed says or 412 as Maton's SDK says, in ``maton_error_style``."""
+    text = "Missing app connection"
+    return maton_error(settings.missing_connection_status, text, settings.maton_error_style)
+
+
 # Where a FastAPI-style validation error would point, by status (detail_list style).
-_LOCATIONS = {401: ["header", "authorization"], 400: ["header", "maton-connection"]}
+_LOCATIONS = {
+    401: ["header", "authorization"],
+    400: ["header", "maton-connection"],
+    412: ["header", "maton-connection"],
+}
 
 
 def _maton_body(status: int, text: str, style: str) -> Any:

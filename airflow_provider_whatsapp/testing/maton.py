@@ -1,8 +1,11 @@
-"""Maton's connection-management host (``ctrl.maton.ai/connections``).
+"""Maton's connection management (``/connections``; ``ctrl.maton.ai`` in the older split).
 
-Its errors are Maton's own (styled by ``maton_error_style``), not Graph's. Deleting a
-connection answers ``{"success": true}`` (Maton does not document the body); a deleted
-default connection hands the role to the next-oldest ACTIVE one.
+Its errors are Maton's own (styled by ``maton_error_style``), not Graph's. A connection's
+id is spelt as ``connection_id_key`` says (``connection_id`` as in the seed, or
+``connection_Id`` as in Maton's OpenAPI spec). Deleting a connection answers
+``{"success": true}`` (Maton does not document the body); a deleted default connection
+hands the role to the next-oldest ACTIVE one. Served on the gateway's host and port, as
+Maton's one host ``api.maton.ai`` serves both.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ APP = "whatsapp-business"
 
 def handle(state: State, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
     """Answer a ``/connections[/{id}]`` call (caller holds ``state.lock``)."""
-    style = state.settings.maton_error_style
+    style, key = state.settings.maton_error_style, state.settings.connection_id_key
     parts = [p for p in path.split("/") if p]
     if parts == ["connections"]:
         if method == "GET":
             found = [
-                c.to_api()
+                c.to_api(key)
                 for c in sorted(state.connections.values(), key=lambda c: c.created)
                 if query.get("app", c.app) == c.app and query.get("status", c.status) == c.status
             ]
@@ -34,13 +37,13 @@ def handle(state: State, method: str, path: str, query: dict[str, str], body: An
             app = body.get("app") if isinstance(body, dict) else None
             if app != APP:
                 return maton_error(400, f"Invalid app name: {app!r}", style)
-            return json_reply({"connection": new_connection(state, "PENDING").to_api()})
+            return json_reply({"connection": new_connection(state, "PENDING").to_api(key)})
     elif len(parts) == 2 and parts[0] == "connections":
         conn = state.connections.get(parts[1])
         if conn is None:
             return maton_error(404, f"Connection {parts[1]} not found", style)
         if method == "GET":
-            return json_reply({"connection": conn.to_api()})
+            return json_reply({"connection": conn.to_api(key)})
         if method == "DELETE":
             del state.connections[parts[1]]
             return json_reply({"success": True})

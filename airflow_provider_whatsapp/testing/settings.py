@@ -28,6 +28,26 @@ MATON_ERROR_STYLES = (
     "html",
 )
 
+# How Maton answers a gateway call when no connection resolves (the default one gone, or
+# the Maton-Connection header's unknown or not ACTIVE): the seed's 400 "Missing app
+# connection", or the 412 Maton's SDK documents for a connection it could not resolve.
+MISSING_CONNECTION_STATUSES = (400, 412)
+# The key of a connection's id in ctrl answers: the seed's "connection_id", or the
+# "connection_Id" of Maton's OpenAPI spec.
+CONNECTION_ID_KEYS = ("connection_id", "connection_Id")
+
+
+def _one_of(name: str, choices: tuple[Any, ...]) -> Callable[[Any], Any]:
+    """A check that ``value`` is one of ``choices`` (a number may come as its text)."""
+
+    def check(value: Any) -> Any:
+        for choice in choices:
+            if not isinstance(value, bool) and str(value) == str(choice):
+                return choice
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+    return check
+
 
 def _rate(value: Any) -> float | None:
     rate = float(value) if value else None
@@ -138,6 +158,20 @@ class Settings:
         "The body of Maton's own errors: " + " | ".join(MATON_ERROR_STYLES) + ".",
         _style,
         choices=MATON_ERROR_STYLES,
+    )
+    missing_connection_status: int = setting(
+        400,
+        "HTTP status of Maton's answer when no connection resolves: 400 (Missing app "
+        "connection) | 412 (Precondition Failed, as Maton's SDK documents).",
+        _one_of("missing_connection_status", MISSING_CONNECTION_STATUSES),
+        type=int,
+        choices=MISSING_CONNECTION_STATUSES,
+    )
+    connection_id_key: str = setting(
+        "connection_id",
+        "How ctrl answers spell a connection's id: " + " | ".join(CONNECTION_ID_KEYS) + ".",
+        _one_of("connection_id_key", CONNECTION_ID_KEYS),
+        choices=CONNECTION_ID_KEYS,
     )
 
 

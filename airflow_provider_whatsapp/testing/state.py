@@ -121,10 +121,11 @@ class Connection:
     app: str = "whatsapp-business"
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def to_api(self) -> dict[str, Any]:
-        """The connection as Maton's ctrl host shows it."""
+    def to_api(self, id_key: str = "connection_id") -> dict[str, Any]:
+        """The connection as Maton's ctrl host shows it, its id under ``id_key``
+        (``connection_id``, or ``connection_Id`` as Maton's OpenAPI spec spells it)."""
         return {
-            "connection_id": self.connection_id,
+            id_key: self.connection_id,
             "status": self.status,
             "creation_time": self.creation_time,
             "last_updated_time": self.last_updated_time,

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_whatsapp.bulk.sender import NOT_SENT_REASON, BulkReport
-from airflow_provider_whatsapp.client.errors import error_from_response
+from airflow_provider_whatsapp.client.errors import MissingConnectionError, error_from_response
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.testing.state import RecordedRequest
 from tests.bulk.child import open_record, send, spec_for
@@ -33,11 +33,14 @@ pytestmark = pytest.mark.emu(latency=0.01, enforce_window=False)
 KINDS = {
     "revoke_key": (401, None),
     "remove_connection": (400, None),
+    "remove_connection_412": (412, None),  # as Maton's SDK documents a missing connection
     "expire_authorisation": (500, None),
     "expire_token": (401, 190),
     "lock_account": (400, 131031),
     "spam_limit": (400, 131048),
 }
+# The emulator settings a case needs beside its kind (the kind: the name before "_412").
+SETTINGS = {"remove_connection_412": {"missing_connection_status": 412}}
 
 
 def phones(n: int, prefix: str) -> list[str]:
@@ -80,7 +83,8 @@ def test_account_level_error_stops_the_send_and_a_retry_sends_the_rest(
     emu: WhatsAppEmulator, tmp_path: Path, kind: str
 ) -> None:
     numbers = phones(TOTAL, prefix=f"1{sorted(KINDS).index(kind) + 2}55")
-    emu.break_account(kind, after_messages=AFTER)
+    emu.configure(**SETTINGS.get(kind, {}))
+    emu.break_account(kind.removesuffix("_412"), after_messages=AFTER)
     the_spec = spec(emu, numbers, tmp_path / "record")
     report = send(the_spec, open_record(the_spec))
 
@@ -107,6 +111,11 @@ def test_account_level_error_stops_the_send_and_a_retry_sends_the_rest(
     assert "account-level" in NOT_SENT_REASON and "retry" in NOT_SENT_REASON
     # The failures name the account-level reason and the fix.
     assert stopped.hint and stopped.hint in str(stopped)
+    if kind.startswith("remove_connection"):  # 400 or 412: the same error, the same fix
+        assert type(stopped) is MissingConnectionError, repr(stopped)
+        assert stopped.hint == MissingConnectionError.default_hint
+        reasons = {r.reason for r in report.results if r.status == "failed"}
+        assert reasons and all("ACTIVE WhatsApp Business connection" in r for r in reasons)
     record = open_record(the_spec)
     assert {to for to in numbers if record.digest(to) in record.accepted} == accepted
 
@@ -162,6 +171,8 @@ def test_recipient_level_errors_do_not_stop_the_send(emu: WhatsAppEmulator, tmp_
     [
         (401, b'{"error": "Invalid API key"}', True),
         (400, b'{"error": "Missing app connection"}', True),
+        (412, b'{"message": "Missing app connection"}', True),
+        (412, b"Precondition Failed", True),
         (500, b"Internal Server Error", True),
         (500, b'{"error": {"message": "x", "code": 131000}}', False),
         (401, b'{"error": {"message": "expired", "code": 190}}', True),

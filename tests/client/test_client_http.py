@@ -63,7 +63,7 @@ def test_send_message_exact_request(whatsapp_emulator) -> None:
     assert answer["messages"][0]["id"].startswith("wamid.")
     (req,) = whatsapp_emulator.requests
     assert req.method == "POST"
-    assert req.path == f"/whatsapp-business/v21.0/{whatsapp_emulator.phone_number_id}/messages"
+    assert req.path == f"/whatsapp-business/v25.0/{whatsapp_emulator.phone_number_id}/messages"
     assert req.headers["authorization"] == f"Bearer {whatsapp_emulator.api_key}"
     assert req.headers["maton-connection"] == whatsapp_emulator.connection_id
     assert req.json == {
@@ -219,6 +219,59 @@ def test_phone_numbers_profile_and_connections(whatsapp_emulator) -> None:
     ctrl = [r for r in whatsapp_emulator.requests if r.path.startswith("/connections")]
     assert ctrl[0].query == {"app": "whatsapp-business", "status": "ACTIVE"}
     assert ctrl[1].json == {"app": "whatsapp-business"}
+
+
+def test_connection_ids_spelt_connection_Id_are_read(whatsapp_emulator) -> None:
+    """Maton's OpenAPI spec spells the id ``connection_Id``: every connection call gives
+    it back under ``connection_id`` too, so code reading ``["connection_id"]`` works."""
+    emu = whatsapp_emulator
+    emu.connection_id_key = "connection_Id"
+    with WhatsAppClient(client_config(emu)) as client:
+        (listed,) = client.list_maton_connections()
+        new = client.create_maton_connection()
+        fetched = client.get_maton_connection(new["connection_id"])
+        client.delete_maton_connection(fetched["connection_id"])
+
+    async def read_async() -> dict[str, Any]:
+        async with AsyncWhatsAppClient(client_config(emu)) as aclient:
+            (found,) = await aclient.list_maton_connections()
+            return await aclient.get_maton_connection(found["connection_id"])
+
+    again = asyncio.run(read_async())
+    assert listed["connection_id"] == listed["connection_Id"] == emu.connection_id
+    assert again["connection_id"] == emu.connection_id
+    assert new["connection_id"] == new["connection_Id"] == fetched["connection_id"]
+    assert [c["connection_Id"] for c in emu.connections] == [emu.connection_id]  # deleted
+    ctrl = [(r.method, r.path) for r in emu.requests if r.path.startswith("/connections")]
+    assert ctrl[2:4] == [
+        ("GET", f"/connections/{new['connection_id']}"),
+        ("DELETE", f"/connections/{new['connection_id']}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"connections": [{"connection_id": "c-1", "status": "ACTIVE"}]},
+        {"connections": [{"connection_Id": "c-1", "status": "ACTIVE"}]},
+        {"connections": [{"connection": {"connection_Id": "c-1", "status": "ACTIVE"}}]},
+        {"connections": [{"connection": {"connection_id": "c-1", "status": "ACTIVE"}}]},
+        {"connections": [{"connection_Id": "c-1", "connection": {"status": "ACTIVE"}}]},
+        [{"connection_Id": "c-1", "status": "ACTIVE"}],  # a bare list
+    ],
+)
+def test_every_spelling_of_a_listed_connection_id_is_read(answer: Any) -> None:
+    """The list call's answer as Maton's documents spell it (the emulator nests nothing in
+    a list, so the sans-IO call is handed each answer)."""
+    from airflow_provider_whatsapp.client import api
+
+    call = api.list_maton_connections(ClientConfig(api_key="k"))
+    request = next(call)
+    assert (request.method, request.path, request.target) == ("GET", "connections", "ctrl")
+    with pytest.raises(StopIteration) as done:
+        call.send(answer)
+    [connection] = done.value.value
+    assert (connection["connection_id"], connection["status"]) == ("c-1", "ACTIVE")
 
 
 @pytest.mark.parametrize("style", ["json", "text", "html"])
@@ -601,8 +654,26 @@ def test_async_before_send_runs_after_the_slot_and_can_stop_the_request(
     ],
 )
 def test_trusted_hosts_decide_where_the_key_may_go(url: str, trusted: bool) -> None:
-    config = ClientConfig(api_key="k")
+    config = ClientConfig(api_key="k", base_url="https://gateway.maton.ai")  # the older split
     assert config.trusted_hosts == {"gateway.maton.ai", "ctrl.maton.ai"}
+    assert config.trusts(url) is trusted
+
+
+@pytest.mark.parametrize(
+    ("url", "trusted"),
+    [
+        ("https://api.maton.ai/whatsapp-business/v25.0/1/messages", True),
+        ("https://api.maton.ai/connections", True),
+        ("http://api.maton.ai/connections", False),
+        ("https://gateway.maton.ai/whatsapp-business/v25.0/1/messages", False),
+        ("https://ctrl.maton.ai/connections", False),
+        ("https://api.maton.ai.evil.example/x", False),
+    ],
+)
+def test_the_default_single_host_is_the_only_trusted_one(url: str, trusted: bool) -> None:
+    """By default gateway and ctrl are one host, and the key goes nowhere else."""
+    config = ClientConfig(api_key="k")
+    assert config.trusted_hosts == {"api.maton.ai"}
     assert config.trusts(url) is trusted
 
 

@@ -91,3 +91,42 @@ def test_graph_500_keeps_graphs_own_hint() -> None:
     body = b'{"error": {"message": "(#131000) Something went wrong", "code": 131000}}'
     error = errors.error_from_response(500, body)
     assert error.hint != MATON_500_HINT and error.code == 131000
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_412_is_the_missing_connection_not_a_bad_payload(whatsapp_emulator, style) -> None:
+    """Maton's SDK: a 412 when the gateway cannot resolve the connection an action needs.
+    A send gets the missing-connection error and hint (not "fix the payload"), is not
+    retried, and is account-level, so a bulk send stops on it."""
+    whatsapp_emulator.configure(missing_connection_status=412, maton_error_style=style)
+    whatsapp_emulator.open_window("16505551234")
+    config = client_config(whatsapp_emulator, maton_connection="gone")
+    with WhatsAppClient(config) as client:
+        with pytest.raises(errors.MissingConnectionError) as info:
+            client.send_message({"type": "text", "to": "16505551234", "text": {"body": "hi"}})
+    text = readable(info.value, "Missing app connection")
+    assert text.startswith("[HTTP 412] ")
+    assert info.value.hint == errors.MissingConnectionError.default_hint
+    assert "Maton has no ACTIVE WhatsApp Business connection" in text
+    assert "maton_connection extra" in text and "fix the payload" not in text
+    assert info.value.account_level and not info.value.retryable
+    assert len(whatsapp_emulator.requests) == 1
+    assert whatsapp_emulator.messages == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"message": "Precondition Failed"}',
+        b'{"error": {"message": "Precondition Failed"}}',
+        b'{"detail": "Precondition Failed"}',
+        b'{"detail": [{"loc": ["header", "maton-connection"], "msg": "Precondition Failed"}]}',
+        b"",
+    ],
+)
+def test_a_412_in_any_of_matons_body_shapes_is_the_missing_connection(body: bytes) -> None:
+    """The status decides, whatever the body says (even when it names no connection)."""
+    error = errors.error_from_response(412, body)
+    assert type(error) is errors.MissingConnectionError and error.account_level
+    assert error.hint == errors.MissingConnectionError.default_hint
+    assert error.message.endswith("Precondition Failed") or not body

@@ -123,8 +123,9 @@ def test_a_ctrl_host_set_keeps_connection_calls_on_it(
 @pytest.mark.parametrize(
     ("host", "extra", "gateway", "ctrl"),
     [
-        ("", {}, "https://gateway.maton.ai", "https://ctrl.maton.ai"),  # the seed's defaults
-        ("gateway.maton.ai", {}, "https://gateway.maton.ai", "https://ctrl.maton.ai"),
+        ("", {}, "https://api.maton.ai", "https://api.maton.ai"),  # the defaults: one host
+        ("gateway.maton.ai", {}, "https://gateway.maton.ai", "https://ctrl.maton.ai"),  # split
+        ("", {"ctrl_host": "ctrl.maton.ai"}, "https://api.maton.ai", "https://ctrl.maton.ai"),
         ("api.maton.ai", {}, "https://api.maton.ai", "https://api.maton.ai"),
         ("https://API.maton.ai/", {}, "https://API.maton.ai", "https://API.maton.ai"),
         ("api.maton.ai", {"ctrl_host": ""}, "https://api.maton.ai", "https://api.maton.ai"),
@@ -134,7 +135,14 @@ def test_a_ctrl_host_set_keeps_connection_calls_on_it(
             "https://api.maton.ai",
             "https://ctrl.maton.ai",
         ),
-        ("http://127.0.0.1:8080", {}, "http://127.0.0.1:8080", "https://ctrl.maton.ai"),
+        # Any other gateway (a proxy, the emulator) serves /connections itself, like Maton.
+        ("http://127.0.0.1:8080", {}, "http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        (
+            "gateway.maton.ai.evil.example",
+            {},
+            "https://gateway.maton.ai.evil.example",
+            "https://gateway.maton.ai.evil.example",
+        ),
     ],
 )
 def test_which_ctrl_url_a_connection_gets(
@@ -149,8 +157,14 @@ def test_which_ctrl_url_a_connection_gets(
 
 
 def test_client_config_alone_follows_the_same_rule() -> None:
-    assert ClientConfig(api_key="k").ctrl_url == "https://ctrl.maton.ai"
-    assert ClientConfig(api_key="k", base_url="https://api.maton.ai").ctrl_url == (
-        "https://api.maton.ai"
+    config = ClientConfig(api_key="k")
+    assert (config.base_url, config.ctrl_url) == ("https://api.maton.ai", "https://api.maton.ai")
+    assert config.trusted_hosts == {"api.maton.ai"}
+    split = ClientConfig(api_key="k", base_url="https://gateway.maton.ai")
+    assert split.ctrl_url == "https://ctrl.maton.ai"
+    assert split.trusted_hosts == {"gateway.maton.ai", "ctrl.maton.ai"}
+    # Parsed hosts, not text: a look-alike keeps its own URL, never gains ctrl.maton.ai.
+    assert default_ctrl_url("https://gateway.maton.ai.evil.example") == (
+        "https://gateway.maton.ai.evil.example"
     )
-    assert default_ctrl_url("https://api.maton.ai.evil.example") == "https://ctrl.maton.ai"
+    assert default_ctrl_url("https://GATEWAY.maton.ai:443/") == "https://ctrl.maton.ai"

@@ -291,9 +291,9 @@ def test_allow_insecure_http_must_be_a_bool() -> None:
 @pytest.mark.parametrize(
     ("url", "trusted"),
     [
-        ("https://gateway.maton.ai/x", True),
-        ("http://gateway.maton.ai/x", False),  # the right host, in clear: no key
-        ("http://ctrl.maton.ai/connections", False),
+        ("https://api.maton.ai/x", True),
+        ("http://api.maton.ai/x", False),  # the right host, in clear: no key
+        ("http://api.maton.ai/connections", False),
     ],
 )
 def test_the_key_never_goes_to_a_trusted_host_over_http(url: str, trusted: bool) -> None:

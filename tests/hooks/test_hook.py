@@ -97,13 +97,66 @@ def test_defaults_when_only_the_key_is_given(monkeypatch: pytest.MonkeyPatch) ->
     key = unique_key()
     set_connection(monkeypatch, {"conn_type": "whatsapp", "password": key})
     config = WhatsAppHook().config
-    assert (config.base_url, config.ctrl_url) == (
-        "https://gateway.maton.ai",
-        "https://ctrl.maton.ai",
-    )
-    assert config.api_version == "v21.0"
+    assert (config.base_url, config.ctrl_url) == ("https://api.maton.ai", "https://api.maton.ai")
+    assert config.api_version == "v25.0"
     assert (config.timeout, config.rate_limit, config.max_retries) == (30, 10, 5)
     assert (config.maton_connection, config.phone_number_id, config.waba_id) == (None, None, None)
+
+
+def built(client: WhatsAppClient, request: Any) -> tuple[str, str, dict[str, str]]:
+    """(method, URL, headers) of a request an API call yields, as the client's transport
+    builds it to send: nothing leaves the machine."""
+    import contextlib
+
+    with contextlib.ExitStack() as files:
+        kwargs = client.transport.build(request, files)
+    return kwargs["method"], kwargs["url"], kwargs["headers"]
+
+
+@pytest.mark.parametrize(
+    ("host", "extra", "gateway", "ctrl"),
+    [
+        # Nothing set: Maton's one host, the current Graph version.
+        ("", {}, "https://api.maton.ai/whatsapp-business/v25.0", "https://api.maton.ai"),
+        # The older split, as configured: gateway.maton.ai keeps ctrl.maton.ai.
+        (
+            "https://gateway.maton.ai",
+            {},
+            "https://gateway.maton.ai/whatsapp-business/v25.0",
+            "https://ctrl.maton.ai",
+        ),
+        (
+            "gateway.maton.ai",
+            {"ctrl_host": "https://ctrl.maton.ai", "api_version": "v21.0"},
+            "https://gateway.maton.ai/whatsapp-business/v21.0",  # a pinned version stays
+            "https://ctrl.maton.ai",
+        ),
+    ],
+)
+def test_the_urls_a_connection_talks_to(
+    monkeypatch: pytest.MonkeyPatch, host: str, extra: dict[str, Any], gateway: str, ctrl: str
+) -> None:
+    """Where the hook's client sends a message and a connection call, with the key only
+    to those hosts: built by the client's transport, not sent (the Maton hosts are not
+    reachable from here; tests/hard/test_maton_hosts.py sends to them on loopback)."""
+    from airflow_provider_whatsapp.client import api
+
+    key = unique_key()
+    conn = {"host": host, "password": key, "extra": {"phone_number_id": "1", **extra}}
+    set_connection(monkeypatch, {"conn_type": "whatsapp", **conn})
+    with WhatsAppHook().get_conn() as client:
+        message = {"type": "text", "to": "16505551234", "text": {"body": "hi"}}
+        send = built(client, next(api.send_message(client.config, message)))
+        listing = built(client, next(api.list_maton_connections(client.config)))
+        download = api.download_media(client.config, "2")
+        media = built(client, next(download))
+        cdn = built(client, download.send({"url": "https://lookaside.fbsbx.com/2"}))
+    assert send[:2] == ("POST", f"{gateway}/1/messages")
+    assert listing[:2] == ("GET", f"{ctrl}/connections")
+    assert media[:2] == ("GET", f"{gateway}/2")
+    for _, _, headers in (send, listing, media):
+        assert headers["Authorization"] == f"Bearer {key}"
+    assert cdn[1] == "https://lookaside.fbsbx.com/2" and "Authorization" not in cdn[2]
 
 
 @pytest.mark.parametrize(
@@ -157,7 +210,7 @@ def test_hook_arguments_override_the_extras(monkeypatch: pytest.MonkeyPatch) -> 
         ({"max_retries": "2.5"}, "extra 'max_retries' must be a whole number, got '2.5'"),
         ({"max_retries": False}, "extra 'max_retries' must be a whole number, got False"),
         ({"ctrl_host": "ftp://ctrl.example.com"}, "ctrl_url must be an http(s) URL"),
-        ({"api_version": "21.0"}, "api_version looks like 'v21.0'"),
+        ({"api_version": "21.0"}, "api_version looks like 'v25.0', got '21.0'"),
     ],
 )
 def test_bad_extras_raise_a_config_error_naming_them(

@@ -194,3 +194,66 @@ def test_connections_list_create_get_delete(emu: WhatsAppEmulator, ctrl: httpx.C
 
 def test_ctrl_needs_the_key(emu: WhatsAppEmulator) -> None:
     assert httpx.get(f"{emu.url}/connections").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("style", "check"),
+    [
+        ("json", lambda r: r.json() == {"error": "Missing app connection"}),
+        ("message", lambda r: r.json() == {"message": "Missing app connection"}),
+        ("error_object", lambda r: r.json() == {"error": {"message": "Missing app connection"}}),
+        ("detail", lambda r: r.json() == {"detail": "Missing app connection"}),
+        (
+            "detail_list",
+            lambda r: r.json()["detail"][0]["loc"] == ["header", "maton-connection"],
+        ),
+        ("html", lambda r: "<h1>412 Precondition Failed</h1>" in r.text),
+    ],
+)
+def test_missing_connection_can_be_maton_sdks_412(
+    emu: WhatsAppEmulator,
+    gw: httpx.Client,
+    ctrl: httpx.Client,
+    style: str,
+    check: Callable[[httpx.Response], bool],
+) -> None:
+    """``missing_connection_status=412``: every way a connection goes missing answers 412
+    (an unknown or inactive Maton-Connection, none left, the account fault), in the style."""
+    emu.configure(missing_connection_status=412, maton_error_style=style)
+    path = f"/{emu.phone_number_id}"
+    assert gw.get(path).status_code == 200
+    unknown = gw.get(path, headers={"Maton-Connection": "not-a-connection"})
+    pending = gw.get(path, headers={"Maton-Connection": emu.add_connection(status="PENDING")})
+    emu.break_account("remove_connection")
+    removed = gw.get(path)
+    for response in (unknown, pending, removed):
+        assert response.status_code == 412, response.text
+        assert check(response), response.text
+    assert ctrl.get("/connections").status_code == 200  # the ctrl routes still answer
+    emu.reset()
+    assert emu.missing_connection_status == 400  # the default: the seed's 400
+    assert gw.get(path, headers={"Maton-Connection": "not-a-connection"}).status_code == 400
+
+
+def test_connection_ids_spelt_as_maton_openapi_spec(
+    emu: WhatsAppEmulator, ctrl: httpx.Client
+) -> None:
+    """``connection_id_key="connection_Id"``: list, create, get and the inspection
+    property all spell the id that way, and only that way."""
+    emu.connection_id_key = "connection_Id"
+    (listed,) = ctrl.get("/connections").json()["connections"]
+    created = ctrl.post("/connections", json={"app": "whatsapp-business"}).json()["connection"]
+    fetched = ctrl.get(f"/connections/{created['connection_Id']}").json()["connection"]
+    assert listed["connection_Id"] == emu.connection_id
+    assert fetched == created
+    for connection in (listed, created, *emu.connections):
+        assert "connection_Id" in connection and "connection_id" not in connection
+
+
+def test_the_new_settings_are_checked(emu: WhatsAppEmulator) -> None:
+    with pytest.raises(ValueError, match=r"missing_connection_status must be one of \(400, 412\)"):
+        emu.missing_connection_status = 404
+    with pytest.raises(ValueError, match="connection_id_key must be one of"):
+        emu.connection_id_key = "id"
+    emu.configure(missing_connection_status="412")  # as a JSON body or the CLI may give it
+    assert emu.missing_connection_status == 412
