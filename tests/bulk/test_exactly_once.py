@@ -90,12 +90,12 @@ def test_sigkill_at_any_point_then_retry_is_exactly_once(
 
 
 class DyingStore(RecordStore):
-    """Storage that fails once ``dead()`` says so (the api-server or database went away);
-    ``values`` keeps what it had committed."""
+    """Storage that fails after ``dead`` writes, or once ``dead(store)`` says so (the
+    api-server or database went away); ``values`` keeps what it had committed."""
 
-    def __init__(self, dead: Callable[[RecordStore], bool]) -> None:
+    def __init__(self, dead: int | Callable[[RecordStore], bool]) -> None:
         super().__init__()
-        self.dead = dead
+        self.dead = dead if callable(dead) else lambda store: store.writes >= dead
 
     def set(self, key: str, value: str) -> None:
         if self.dead(self):
@@ -115,7 +115,7 @@ def test_storage_dying_after_n_writes_then_retry_is_exactly_once(
     numbers = phones(240, prefix=f"1651{int(dies_after * 100):03d}")
     spec = spec_for(emu, numbers, tmp_path)
     if isinstance(dies_after, int):
-        store = DyingStore(lambda s: s.writes >= dies_after)
+        store = DyingStore(dies_after)
     else:
         store = DyingStore(lambda s: len(emu.messages) >= int(len(numbers) * dies_after))
     first = DeliveryRecord(store, KEY, emu.api_key.encode())
