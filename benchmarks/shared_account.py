@@ -161,10 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     block = 1_655_100
     with e2e_deployment(ROOT.parent / ".e2e-shared") as deployment:
-        assert deployment.emulator is not None
-        deployment.emulator.configure(rate_limit=LIMIT, latency=0.0)
-        alert_phone = dag_constant("e2e_alert_during_bulk", "ALERT_PHONE")
-        deployment.emulator.control("windows", {"phones": [alert_phone]})
         quiet(deployment)
         plan = [("baseline", n) for n in counts for _ in range(args.baseline_runs)]
         plan += [("ours", n) for _ in range(args.runs) for n in counts]

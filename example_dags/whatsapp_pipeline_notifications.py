@@ -12,6 +12,10 @@ What it shows:
   accepted). ``max_failure_ratio`` decides how many failed recipients fail the task.
 - ``report``: reads the bulk result (sent / failed counts) from XCom.
 
+In a deployment the bulk task runs in the Airflow pool named like its connection
+(``whatsapp_default``): create it once, with one slot (README, Connection set-up), or
+Airflow will not schedule the task. ``dag.test()`` ignores pools.
+
 The orders come from ``data/orders.csv`` beside this file (a stand-in for your
 warehouse query); customers without a phone number are skipped. The template
 ``daily_summary`` (``templates/daily_summary.yaml``) must be approved first.

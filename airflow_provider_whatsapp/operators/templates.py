@@ -378,11 +378,11 @@ class _Applier:
             else:
                 hook.client.delete_template(action.name, action.language)
                 entry.update(outcome="deleted", reason=f"deleted (id {action.template_id})")
-        except TemplateExistsError as exc:
-            if action.action != "create" or action.definition is None:
-                raise
-            return self._created_meanwhile(action.definition, entry, exc)
         except WhatsAppError as exc:
+            if isinstance(exc, TemplateExistsError) and action.definition is not None:
+                judged = self._created_meanwhile(action.definition, entry)
+                if judged is not None:
+                    return judged
             log.error("%s %s (%s) failed: %s", action.action, action.name, action.language, exc)
             entry.update(outcome="failed", reason=str(exc), retryable=exc.retryable)
             limited = isinstance(exc, RateLimitError) or exc.code in _RATE_LIMIT_CODES
@@ -394,25 +394,33 @@ class _Applier:
         return entry
 
     def _created_meanwhile(
-        self, definition: TemplateDefinition, entry: dict[str, Any], exc: Exception
-    ) -> dict[str, Any]:
+        self, definition: TemplateDefinition, entry: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """Our create met a template made since we listed them (two syncs of one account
-        at once, e.g. a scheduled and a triggered run): judge it as if we had listed it."""
+        at once, e.g. a scheduled and a triggered run): the entry judged as if we had
+        listed it (unchanged or differs), or ``None`` when that says nothing better than
+        the refusal (it is being deleted, or it cannot be read now)."""
+        from ..client.errors import WhatsAppError
         from ..message_templates.sync import plan_sync
 
-        hook, log = self.operator.hook, self.operator.log
-        remote = hook.client.get_template(definition.name, definition.language)
-        if remote is None:  # being deleted: a create may succeed once it is gone
-            entry.update(outcome="failed", reason=str(exc), retryable=True)
-            return entry
-        (action,) = plan_sync([definition], [remote]).actions
+        try:
+            remote = self.operator.hook.client.get_template(definition.name, definition.language)
+        except WhatsAppError:
+            return None
+        if remote is None:
+            return None
+        action = next(a for a in plan_sync([definition], [remote]).actions if a.definition)
+        if action.action not in ("unchanged", "differs"):  # e.g. blocked: being deleted
+            return None
         entry.update(
             action=action.action,
-            outcome=action.action if action.action in ("unchanged", "differs") else "failed",
+            outcome=action.action,
             reason=f"created meanwhile by another run: {action.reason}",
             id=str(remote.get("id")) if remote.get("id") is not None else None,
         )
-        log.info("create %s (%s): %s", definition.name, definition.language, entry["reason"])
+        self.operator.log.info(
+            "create %s (%s): %s", definition.name, definition.language, entry["reason"]
+        )
         return entry
 
 
