@@ -30,6 +30,7 @@ class _SendOperator(WhatsAppBaseOperator):
     """Build a message from the rendered arguments, check it, send it, return the result."""
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         raise NotImplementedError
 
     def preflight(self, message: Message) -> None:
@@ -90,6 +91,7 @@ class WhatsAppSendMessageOperator(_SendOperator):
         return super().render_template(content, context, jinja_env, seen_oids)
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from ..messages import parse_message
 
         message = self.message
@@ -140,6 +142,7 @@ class WhatsAppSendTextOperator(_SendOperator):
         self.reply_to = reply_to
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from ..messages import TextMessage
 
         return TextMessage.create(
@@ -191,6 +194,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
         self.validate_template = validate_template
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from ..messages import TemplateMessage
 
         return TemplateMessage.create(
@@ -291,6 +295,7 @@ class WhatsAppSendMediaOperator(_SendOperator):
         self.mime_type = mime_type
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from .._airflow import resolve_local_path
         from ..messages import media_message
 

@@ -77,6 +77,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
     @cached_property
     def hook(self) -> WhatsAppHook:
+        """The hook for ``whatsapp_conn_id``."""
         from ..hooks.whatsapp import WhatsAppHook
 
         return WhatsAppHook(self.whatsapp_conn_id, waba_id=self.waba_id or None)
@@ -162,6 +163,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         )
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Resume after the trigger fired: succeed on APPROVED, fail with the reason otherwise."""
         try:
             return self._complete(context, event)
         finally:
