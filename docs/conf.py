@@ -26,7 +26,6 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.viewcode",
     "whatsapp_docs",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
@@ -100,5 +99,8 @@ intersphinx_disabled_reftypes = ["*"]
 
 html_theme = "furo"
 html_title = f"airflow-provider-whatsapp {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+# Browsers ask every site for an icon: without one each page logs a 404 in the console.
+html_favicon = "_static/favicon.svg"
+html_extra_path = ["_extra"]  # favicon.ico at the root: what a browser asks for first
 html_show_sourcelink = False

@@ -1,0 +1,63 @@
+"""The site's own checks (docs/_ext/whatsapp_docs.py) catch what they are there for: a
+public name without a docstring, an error class without a troubleshooting entry, a
+templated parameter not marked. Needs Sphinx (the docs extra): ``make docs`` runs it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.docs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs" / "_ext"))
+import whatsapp_docs  # noqa: E402
+
+from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator  # noqa: E402
+
+
+def test_a_public_name_without_a_docstring_is_a_problem() -> None:
+    name = "airflow_provider_whatsapp.client.clients.WhatsAppClient.close"
+    assert whatsapp_docs.docstring_problem("method", name, ["", "  "]) == (
+        f"public method {name} has no docstring: add one (it is the reference's text)"
+    )
+    assert whatsapp_docs.docstring_problem("method", name, ["Close it."]) is None
+    private = "airflow_provider_whatsapp.operators._base.helper"
+    assert whatsapp_docs.docstring_problem("function", private, []) is None
+    assert whatsapp_docs.docstring_problem("attribute", name, []) is None
+
+
+def test_an_error_class_without_an_entry_and_an_entry_without_a_class_are_problems() -> None:
+    entries = {"WhatsAppError": {"means": "m", "do": "d"}, "GoneError": {"means": "m", "do": "d"}}
+    entries["AmbiguousSendError"] = {"means": "m"}  # no "do"
+    assert whatsapp_docs.entry_problems(
+        ["WhatsAppError", "AmbiguousSendError", "NewError"], entries
+    ) == [
+        "error class AmbiguousSendError has no entry in docs/errors.yaml (means: ..., do: ...)",
+        "error class NewError has no entry in docs/errors.yaml (means: ..., do: ...)",
+        "docs/errors.yaml has an entry for GoneError, which is not in the error tree",
+    ]
+
+
+def test_the_real_tree_has_every_entry() -> None:
+    import yaml
+
+    entries = yaml.safe_load((Path(whatsapp_docs.ERRORS_YAML)).read_text("utf-8"))
+    classes = [cls.__name__ for _, cls in whatsapp_docs.error_tree()]
+    assert "PhoneNumberError" in classes and "AmbiguousSendError" in classes
+    assert whatsapp_docs.entry_problems(classes, entries) == []
+
+
+def test_templated_parameters_are_marked_from_template_fields() -> None:
+    lines = [
+        "Send a text.",
+        "",
+        ":param to: the recipient,",
+        "    in any form.",
+        ":param preview_url: show a preview.",
+    ]
+    whatsapp_docs.mark_templated(None, "class", "x", WhatsAppSendTextOperator, None, lines)  # type: ignore[arg-type]
+    assert lines[3] == "    in any form. *(templated)*"
+    assert lines[4] == ":param preview_url: show a preview."
+    assert any(line.startswith("**Templated fields**") and "``text``" in line for line in lines)
