@@ -147,7 +147,7 @@ def write_error_tree(app: Sphinx) -> None:
         "     edit errors.yaml, not this file. -->",
         "",
     ]
-    for depth, cls in tree:
+    for _depth, cls in tree:
         name = cls.__name__
         entry = entries.get(name)
         if not isinstance(entry, dict) or not entry.get("means") or not entry.get("do"):
@@ -163,18 +163,16 @@ def write_error_tree(app: Sphinx) -> None:
         if getattr(cls, "retryable", False):
             facts.append("**retried** by the client and by Airflow's `retries`")
         else:
-            facts.append("**not retried** (a retry meets the same answer)")
+            facts.append("**not retried** by the client")
         if getattr(cls, "retry_later", False):
             facts.append("a retry much later may pass (`whatsapp_retry_policy()`)")
-        if cls.__dict__.get("_account_wide"):
+        if getattr(cls, "_account_wide", False):
             facts.append("**account-level**: a bulk send stops at once")
         out += [
             f"(error-{name})=",
             f"### `{name}`",
             "",
-            f"{{py:exc}}`{cls.__module__}.{name}` (depth {depth} in the tree). "
-            + "; ".join(facts)
-            + ".",
+            f"{{py:exc}}`{cls.__module__}.{name}`. " + "; ".join(facts) + ".",
             "",
             f"**What it means.** {entry['means'].strip()}",
             "",

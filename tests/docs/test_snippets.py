@@ -50,7 +50,7 @@ def test_every_snippet_is_shown_by_a_page_and_every_include_exists() -> None:
     assert {p.relative_to(REPO) for p in snippets - shown} == set(), "snippets no page shows"
     for page, target, options in includes():
         assert target.is_file(), f"{page.relative_to(REPO)} includes a missing {target}"
-        if target.suffix == ".py":  # shows exactly its region
+        if target.suffix == ".py" and target.parent == SNIPPETS:  # exactly its region
             assert f"'[START {target.stem}]'" in options, page
             assert f"'[END {target.stem}]'" in options, page
 
@@ -64,6 +64,23 @@ def test_no_page_pastes_python() -> None:
         if re.match(r"\s*(```|~~~)\s*(python|py|pycon)\s*$", line)
     }
     assert pasted == {}
+
+
+def test_the_example_dags_page_shows_every_example_dag() -> None:
+    shown = {target for _, target, _ in includes()}
+    assert set((REPO / "example_dags").glob("*.py")) <= shown
+
+
+def test_the_connection_page_names_every_field_of_the_form() -> None:
+    """Every extra of the connection form (provider info's conn-fields) is in the page's
+    table, as are the key and the host."""
+    from airflow_provider_whatsapp import get_provider_info
+
+    (connection_type,) = get_provider_info()["connection-types"]
+    page = (DOCS / "connection.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| ")]
+    fields = [*connection_type["conn-fields"], "password", "host"]
+    assert [f for f in fields if not any(f"`{f}`" in r or f"| {f} |" in r for r in rows)] == []
 
 
 def test_the_readme_first_example_is_the_quick_start_snippet() -> None:
