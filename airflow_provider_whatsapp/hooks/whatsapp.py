@@ -175,7 +175,7 @@ def config_from_connection(
     mask: bool = True,
     **overrides: Any,
 ) -> ClientConfig:
-    """Map the Airflow connection's fields (README: "Connection") onto :class:`ClientConfig`.
+    """Map the Airflow connection's fields (docs: "Connection set-up") onto :class:`ClientConfig`.
 
     ``extra``: the connection's extra already read (the async path reads it without a
     blocking supervisor call); ``mask=False``: the caller registers the key itself.

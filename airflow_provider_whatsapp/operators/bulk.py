@@ -35,8 +35,8 @@ def account_pool(whatsapp_conn_id: str) -> str | None:
 
 
 class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
-    """Delete the delivery records bulk-send task instances keep in Variables (see README:
-    Cleanup): every record on Airflow 3.1 and 3.2, those left from before an upgrade on
+    """Delete the delivery records bulk-send task instances keep in Variables (docs: Running
+    in production, the delivery record): every record on Airflow 3.1 and 3.2, those left from before an upgrade on
     3.3+. On 3.3+ a bulk task keeps its record in its own task state store, which no other
     task can reach: it goes with its DAG run, or by retention once the send succeeded.
 
@@ -78,7 +78,7 @@ class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
             self.log.info(
                 "Records in a bulk task's own state store (Airflow 3.3+) are out of reach "
                 "of other tasks: they go with their DAG run, a successful send's marker by "
-                "[state_store] default_retention_days (see README: Cleanup)"
+                "[state_store] default_retention_days (docs: Running in production, the delivery record)"
             )
         return removed
 
@@ -104,7 +104,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     accepted, and reports recipients whose request was in flight when an earlier try
     died as ``ambiguous`` instead of resending them (``resend_ambiguous=True`` to
     resend). When the task succeeds the record shrinks to a small completion marker (a
-    cleared re-run then sends nothing while it lasts: see README, Cleanup);
+    cleared re-run then sends nothing while it lasts: docs, the delivery record);
     :class:`WhatsAppDeleteDeliveryRecordOperator` removes records kept in Variables.
     The task fails when the share of failed and invalid recipients exceeds
     ``max_failure_ratio``, and at once on an account-level error (revoked key, no Maton
