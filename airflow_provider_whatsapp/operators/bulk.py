@@ -128,10 +128,14 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         path is tried as given, then beside the DAG file (templated).
     :param message: a message model or API-shaped dict sent to everyone (``to`` is replaced).
     :param template_name: or: an approved template (with ``language``).
+    :param language: the template's language code (default ``en_US``).
     :param parameters: template parameters for everyone (a recipient's own win).
     :param components: full template components for everyone (instead of parameters).
     :param max_failure_ratio: tolerated share of failed + invalid recipients (0..1).
     :param concurrency: requests in flight at once.
+    :param resend_ambiguous: on a retry, resend those whose request was in flight when the
+        last try died (some may then get the message twice); default: report them.
+    :param progress_every: seconds between progress lines in the task log.
     :param rate_share: share (0, 1] of the connection's rate limit to use (templated;
         default the connection's ``bulk_rate_share``, 0.8).
     :param include_results: push per-recipient rows to XCom (summary only when False),

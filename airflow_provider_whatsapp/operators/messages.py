@@ -163,6 +163,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
     :param language: its language code, e.g. ``en_US`` (templated).
     :param parameters: list = positional body parameters, dict = named (templated).
     :param components: full send components (header, body, buttons) instead of parameters.
+    :param validate_template: look the template up before sending (False: skip it).
     """
 
     template_fields: Sequence[str] = (

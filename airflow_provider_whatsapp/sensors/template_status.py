@@ -42,6 +42,9 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         PAUSED, DISABLED).
     :param missing_grace: checks to tolerate a template that does not exist yet (in
         ``mode="reschedule"`` too: counted from Airflow's reschedule count).
+    :param whatsapp_conn_id: the Airflow connection of type ``whatsapp`` (templated).
+    :param waba_id: WhatsApp Business account id; overrides the connection's (templated).
+    :param deferrable: wait in the triggerer, not a worker slot.
     """
 
     template_fields: Sequence[str] = ("template_name", "language", "whatsapp_conn_id", "waba_id")

@@ -4,7 +4,9 @@
   when ``x`` is in its ``template_fields``, and the class says which fields are templated,
   read from the class itself, so the reference cannot disagree with the code.
 - **Docstrings**: a public module, class, function, method or property documented with no
-  docstring is a warning: a new public name without one fails ``make docs``.
+  docstring is a warning: a new public name without one fails ``make docs``; so is an
+  operator's, sensor's, trigger's, notifier's or hook's constructor parameter with no
+  ``:param:``, and a ``:param:`` that says "templated" for a field Airflow does not render.
 - **Troubleshooting**: ``_generated/error_tree.md`` (included by troubleshooting.md) is
   written from the error tree itself (every subclass of ``WhatsAppError`` in the package),
   each class with its entry from ``errors.yaml``: a class without an entry, or an entry
@@ -54,13 +56,77 @@ def mark_templated(
         return
     for i, line in enumerate(lines):
         found = PARAM.match(line)
-        if found and found[2] in fields:
-            end = i + 1  # the description may run over several indented lines
-            while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
-                end += 1
+        if not found:
+            continue
+        end = i + 1  # the description may run over several indented lines
+        while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
+            end += 1
+        text = " ".join(lines[i:end])
+        says = re.search(r"\btemplated\b", text, re.I) and not re.search(
+            r"\bnot templated\b", text, re.I
+        )
+        if found[2] in fields and not says:
             lines[end - 1] = lines[end - 1].rstrip() + " *(templated)*"
+        elif says and found[2] not in fields:
+            logger.warning(
+                "%s: parameter %r says it is templated, but it is not in template_fields",
+                name,
+                found[2],
+                type="whatsapp",
+                subtype="templated",
+            )
     listed = ", ".join(f"``{f}``" for f in fields)
     lines.extend(["", f"**Templated fields** (Jinja, rendered at run time): {listed}.", ""])
+
+
+# -- every parameter of an Airflow face is documented ----------------------------------------
+def airflow_face(obj: Any) -> bool:
+    """Operators, sensors, triggers, notifiers and hooks: what DAG authors configure."""
+    from airflow.sdk import BaseHook, BaseNotifier, BaseOperator
+    from airflow.triggers.base import BaseTrigger
+
+    faces = (BaseOperator, BaseHook, BaseNotifier, BaseTrigger)
+    return inspect.isclass(obj) and issubclass(obj, faces)
+
+
+def undocumented_parameters(cls: type) -> list[str]:
+    """Constructor parameters no ``:param:`` of the class (or a base of ours) describes."""
+    documented = {
+        found[2]
+        for klass in cls.__mro__
+        if klass.__module__.startswith(PACKAGE)
+        for found in map(PARAM.match, (klass.__doc__ or "").splitlines())
+        if found
+    }
+    documented |= {
+        found[2]
+        for found in map(PARAM.match, inspect.cleandoc(cls.__doc__ or "").splitlines())
+        if found
+    }
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return [
+        p.name
+        for p in parameters
+        if p.name != "self"
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        and p.name not in documented
+    ]
+
+
+def require_parameters(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Warn about an operator's (sensor's, ...) constructor parameter with no ``:param:``."""
+    if what == "class" and is_public(name.removeprefix(PACKAGE + ".")) and airflow_face(obj):
+        for parameter in undocumented_parameters(obj):
+            logger.warning(
+                "%s: parameter %r has no ':param %s:' in the class docstring",
+                name,
+                parameter,
+                parameter,
+                type="whatsapp",
+                subtype="param",
+            )
 
 
 # -- every public name has a docstring --------------------------------------------------------
@@ -207,6 +273,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the three checks (autodoc runs them on every documented name)."""
     app.connect("autodoc-skip-member", skip_imported)
     app.connect("autodoc-process-docstring", require_docstring, priority=400)
+    app.connect("autodoc-process-docstring", require_parameters, priority=400)
     app.connect("autodoc-process-docstring", mark_templated, priority=600)
     app.connect("builder-inited", write_error_tree)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

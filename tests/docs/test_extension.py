@@ -61,3 +61,29 @@ def test_templated_parameters_are_marked_from_template_fields() -> None:
     assert lines[3] == "    in any form. *(templated)*"
     assert lines[4] == ":param preview_url: show a preview."
     assert any(line.startswith("**Templated fields**") and "``text``" in line for line in lines)
+
+
+def test_an_operator_parameter_without_a_param_line_is_found() -> None:
+    class ReminderOperator(WhatsAppSendTextOperator):
+        """Send a reminder.
+
+        :param to: who.
+        """
+
+        def __init__(self, *, to: str, snooze_minutes: int = 5, **kwargs: object) -> None:
+            super().__init__(to=to, text="Reminder", **kwargs)  # type: ignore[arg-type]
+
+    assert whatsapp_docs.undocumented_parameters(ReminderOperator) == ["snooze_minutes"]
+    assert whatsapp_docs.undocumented_parameters(WhatsAppSendTextOperator) == []
+
+
+def test_a_param_said_templated_that_airflow_does_not_render_is_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lines = [":param preview_url: show a preview (templated).", ":param text: the text."]
+    whatsapp_docs.mark_templated(None, "class", "Op", WhatsAppSendTextOperator, None, lines)  # type: ignore[arg-type]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        "Op: parameter 'preview_url' says it is templated, but it is not in template_fields"
+    ]
+    assert lines[1] == ":param text: the text. *(templated)*"
