@@ -27,7 +27,7 @@ Each ```python block follows a marker, an HTML comment (invisible once rendered)
     ``uses=ID`` puts block ``ID`` on the path as module ``ID``, its file in the DAGs folder.
 ``script``
     Run as ``__main__``; ``stub-dag=ID`` puts a DAG ``ID`` (one text to +1 650 555 1234)
-    in the DAGs folder meanwhile.
+    in the DAGs folder meanwhile, ``uses=ID`` block ``ID``'s DAG file.
 ``skip``
     Not run, ``reason=`` says why; still compiled.
 
@@ -76,7 +76,7 @@ KEYS = {
     "dag": {"id", "state", "messages", "templates", "deadline", "reason", "airflow"},
     "task": {"state", "messages", "templates", "conf", "run", "reason", "airflow"},
     "pytest": {"uses"},
-    "script": {"stub-dag"},
+    "script": {"stub-dag", "uses"},
     "skip": {"reason"},
 }
 STUB_DAG = """\
@@ -390,6 +390,11 @@ def run_script_block(block: Block, files: list[Path], mp: pytest.MonkeyPatch, tm
         path = DAGS / f"{stub}.py"
         files.append(path)
         path.write_text(STUB_DAG.format(dag_id=stub), encoding="utf-8")
+    used = block.options.get("uses")
+    if used:
+        path = DAGS / f"{used}.py"
+        files.append(path)
+        path.write_text(BY_ID[used].code, encoding="utf-8")
     # An activated virtualenv: `airflow` is the one beside this Python.
     mp.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     script = tmp / "readme_script.py"
