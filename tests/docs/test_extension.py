@@ -6,18 +6,29 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator
+
 pytestmark = pytest.mark.docs
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs" / "_ext"))
-import whatsapp_docs  # noqa: E402
-
-from airflow_provider_whatsapp.operators.messages import WhatsAppSendTextOperator  # noqa: E402
+EXT = Path(__file__).resolve().parents[2] / "docs" / "_ext"
 
 
-def test_a_public_name_without_a_docstring_is_a_problem() -> None:
+@pytest.fixture(scope="module")
+def whatsapp_docs() -> Any:
+    """The extension module (it imports Sphinx: collected without it, run only with it)."""
+    sys.path.insert(0, str(EXT))
+    try:
+        import whatsapp_docs
+    finally:
+        sys.path.remove(str(EXT))
+    return whatsapp_docs
+
+
+def test_a_public_name_without_a_docstring_is_a_problem(whatsapp_docs: Any) -> None:
     name = "airflow_provider_whatsapp.client.clients.WhatsAppClient.close"
     assert whatsapp_docs.docstring_problem("method", name, ["", "  "]) == (
         f"public method {name} has no docstring: add one (it is the reference's text)"
@@ -28,7 +39,9 @@ def test_a_public_name_without_a_docstring_is_a_problem() -> None:
     assert whatsapp_docs.docstring_problem("attribute", name, []) is None
 
 
-def test_an_error_class_without_an_entry_and_an_entry_without_a_class_are_problems() -> None:
+def test_an_error_class_without_an_entry_and_an_entry_without_a_class_are_problems(
+    whatsapp_docs: Any,
+) -> None:
     entries = {"WhatsAppError": {"means": "m", "do": "d"}, "GoneError": {"means": "m", "do": "d"}}
     entries["AmbiguousSendError"] = {"means": "m"}  # no "do"
     assert whatsapp_docs.entry_problems(
@@ -40,7 +53,7 @@ def test_an_error_class_without_an_entry_and_an_entry_without_a_class_are_proble
     ]
 
 
-def test_the_real_tree_has_every_entry() -> None:
+def test_the_real_tree_has_every_entry(whatsapp_docs: Any) -> None:
     import yaml
 
     entries = yaml.safe_load((Path(whatsapp_docs.ERRORS_YAML)).read_text("utf-8"))
@@ -49,7 +62,7 @@ def test_the_real_tree_has_every_entry() -> None:
     assert whatsapp_docs.entry_problems(classes, entries) == []
 
 
-def test_templated_parameters_are_marked_from_template_fields() -> None:
+def test_templated_parameters_are_marked_from_template_fields(whatsapp_docs: Any) -> None:
     lines = [
         "Send a text.",
         "",
@@ -63,7 +76,7 @@ def test_templated_parameters_are_marked_from_template_fields() -> None:
     assert any(line.startswith("**Templated fields**") and "``text``" in line for line in lines)
 
 
-def test_an_operator_parameter_without_a_param_line_is_found() -> None:
+def test_an_operator_parameter_without_a_param_line_is_found(whatsapp_docs: Any) -> None:
     class ReminderOperator(WhatsAppSendTextOperator):
         """Send a reminder.
 
@@ -78,7 +91,7 @@ def test_an_operator_parameter_without_a_param_line_is_found() -> None:
 
 
 def test_a_param_said_templated_that_airflow_does_not_render_is_a_warning(
-    caplog: pytest.LogCaptureFixture,
+    whatsapp_docs: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     lines = [":param preview_url: show a preview (templated).", ":param text: the text."]
     whatsapp_docs.mark_templated(None, "class", "Op", WhatsAppSendTextOperator, None, lines)  # type: ignore[arg-type]
