@@ -99,6 +99,8 @@ intersphinx_disabled_reftypes = ["*"]
 
 html_theme = "furo"
 html_title = f"airflow-provider-whatsapp {release}"
+# Where the site is published (pyproject.toml's Documentation URL): canonical links.
+html_baseurl = "https://airflow-provider-whatsapp.github.io/airflow-provider-whatsapp/"
 html_static_path = ["_static"]
 # Browsers ask every site for an icon: without one each page logs a 404 in the console.
 html_favicon = "_static/favicon.svg"

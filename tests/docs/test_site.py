@@ -232,3 +232,21 @@ def test_troubleshooting_lists_every_error_class(site: Path) -> None:
     classes = [cls.__name__ for _, cls in error_tree()]
     assert len(classes) >= 25
     assert [c for c in classes if f"error-{c.lower()}" not in page] == []
+
+
+def test_the_readme_and_the_project_urls_link_into_the_built_site(site: Path) -> None:
+    """README.md (the package index's page) links into the site where it is published:
+    each link must name a page, and an anchor, that the built site has."""
+    pyproject = (REPO / "pyproject.toml").read_text("utf-8")
+    found = re.search(r'^Documentation = "([^"]+)"$', pyproject, re.M)
+    assert found, "pyproject.toml names no Documentation URL"
+    published = found[1]
+    links = re.findall(re.escape(published) + r"[^)\s>]*", (REPO / "README.md").read_text())
+    assert len(links) >= 10
+    missing = []
+    for link in links:
+        url, anchor = urldefrag(link)
+        path = site / (url.removeprefix(published) or "index.html")
+        if not path.is_file() or (anchor and anchor not in ids_in(path)):
+            missing.append(link)
+    assert missing == []
