@@ -32,6 +32,11 @@ HAS_TASK_STATE_STORE = AIRFLOW_V_3_3_PLUS
 # 3.3 (task SDK 1.3) gives every operator ``retry_policy=``: retries and their delays chosen
 # by the exception (``whatsapp_retry_policy()``); before, only ``retries``/``retry_delay``.
 HAS_RETRY_POLICY = AIRFLOW_V_3_3_PLUS
+# Deadline alerts: 3.1 runs a DeadlineAlert's callback only in the triggerer
+# (``AsyncCallback``; ``DeadlineAlert`` refuses a ``SyncCallback``); 3.2 also on an executor
+# (``SyncCallback``); 3.3 gives ``DeadlineAlert`` a ``name`` (and ``VariableInterval``).
+HAS_SYNC_DEADLINE_CALLBACK = AIRFLOW_V_3_2_PLUS
+HAS_DEADLINE_ALERT_NAME = AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
     from airflow.sdk import conf
@@ -72,7 +77,9 @@ __all__ = [
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "HAS_DEADLINE_ALERT_NAME",
     "HAS_RETRY_POLICY",
+    "HAS_SYNC_DEADLINE_CALLBACK",
     "HAS_TASK_STATE_STORE",
     "NEVER_EXPIRE",
     "AirflowException",

@@ -182,20 +182,23 @@ def test_e_alert_during_bulk_is_delivered(deployment: Deployment) -> None:
     assert delay is not None, "the failure alert never reached the emulator"
 
 
-# -- g. a deadline alert from the triggerer -----------------------------------------------------
+# -- g. deadline alerts from the triggerer and (3.2+) an executor ------------------------------
 def test_g_missed_deadline_alerts_from_the_triggerer_while_the_task_runs(
     deployment: Deployment,
 ) -> None:
+    from airflow_provider_whatsapp.version_compat import HAS_SYNC_DEADLINE_CALLBACK
+
     emulator = deployment.emulator
     assert emulator is not None
     dag_id = "e2e_deadline"
     phone = dag_constant(dag_id, "DEADLINE_PHONE")
-    emulator.control("windows", {"phones": [phone]})
+    worker_phone = dag_constant(dag_id, "EXECUTOR_DEADLINE_PHONE")
+    emulator.control("windows", {"phones": [phone, worker_phone]})
     run = deployment.trigger(dag_id)
     slow = dag_constant(dag_id, "SLOW_SECONDS")
 
-    def alert() -> dict[str, Any] | None:
-        return next((m for m in emulator.messages() if m["to"] == phone), None)
+    def alert(to: str = phone) -> dict[str, Any] | None:
+        return next((m for m in emulator.messages() if m["to"] == to), None)
 
     message = wait_for("the deadline alert at the emulator", alert, slow)
     # Still running when it arrived: the alert came on time from the triggerer, not
@@ -217,9 +220,29 @@ def test_g_missed_deadline_alerts_from_the_triggerer_while_the_task_runs(
     # The triggerer sent it: its output logs the send.
     log = (deployment.outputs / "triggerer.log").read_text(errors="replace")
     assert f"WhatsApp notification sent to {mask_phone(phone)}" in log, log[-3000:]
+    if HAS_SYNC_DEADLINE_CALLBACK:  # the SyncCallback: an executor sends it, named
+        on_worker = wait_for(
+            "the executor's deadline alert at the emulator", lambda: alert(worker_phone), slow
+        )
+        assert deployment.task_states(dag_id, run) == {"slow": "running"}
+        worker_text = on_worker["payload"]["text"]["body"]
+        deployment.say(f"g. deadline alert from the executor:\n{worker_text}")
+        name = dag_constant(dag_id, "EXECUTOR_ALERT_NAME")
+        assert worker_text.splitlines()[:3] == [
+            f"⏰ Airflow deadline missed: {name}",
+            f"DAG: {dag_id}",
+            f"Run: {run}",
+        ]
+        sent = f"WhatsApp notification sent to {mask_phone(worker_phone)}"
+        triggerer = (deployment.outputs / "triggerer.log").read_text(errors="replace")
+        assert sent not in triggerer  # not the triggerer's: the executor's
+        executor = (deployment.outputs / "scheduler.log").read_text(errors="replace")
+        assert sent in executor, executor[-3000:]
     # One alert per missed deadline; the run itself still succeeds.
     assert deployment.wait_run(dag_id, run, 120) == "success"
     assert [m["to"] for m in emulator.messages()].count(phone) == 1
+    if HAS_SYNC_DEADLINE_CALLBACK:
+        assert [m["to"] for m in emulator.messages()].count(worker_phone) == 1
 
 
 # -- h. phone numbers only masked in logs and outputs -------------------------------------------

@@ -154,10 +154,20 @@ def default_message(
     return "\n".join(lines)[:TEXT_BODY_MAX]
 
 
-# -- deadline alerts (Airflow 3.1+: a DeadlineAlert's AsyncCallback, run in the triggerer) ---
+# -- deadline alerts (Airflow 3.1+: a DeadlineAlert's AsyncCallback, run in the triggerer;
+# 3.2+: also a SyncCallback, run by an executor) --------------------------------------------
 def is_deadline_context(context: Any) -> bool:
     """A missed deadline's context: ``{"dag_run": {...}, "deadline": {...}}``, plain dicts."""
     return isinstance(context, Mapping) and isinstance(context.get("deadline"), Mapping)
+
+
+def _alert_name(context: Any, given: Any = None) -> str:
+    """The ``DeadlineAlert``'s name, on one line: ``given`` (the notifier's ``alert_name``),
+    else one the context carries. Airflow 3.3 stores ``DeadlineAlert(name=...)`` but hands
+    the callback only the deadline's id and time, so the name has to come in the kwargs."""
+    deadline = context.get("deadline") or {}
+    name = given or _field(deadline, "alert_name") or _field(deadline, "name")
+    return str(one_line(str(name)))[:250] if name else ""
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -189,8 +199,10 @@ def _span(delta: timedelta) -> str:
     return f"{days}d {hours:02d}h"
 
 
-def deadline_facts(context: Any, now: datetime | None = None) -> dict[str, Any]:
-    """``dag_id``, ``run_id`` and ``missed_by`` of a missed deadline's context.
+def deadline_facts(
+    context: Any, now: datetime | None = None, *, alert_name: str | None = None
+) -> dict[str, Any]:
+    """``dag_id``, ``run_id``, ``missed_by`` and ``alert_name`` of a missed deadline's context.
 
     Added to the context before rendering, so ``text``/``parameters`` of a deadline alert
     can say ``{{ run_id }}`` as a failure callback's do (``dag``/``ti`` are not there).
@@ -202,20 +214,27 @@ def deadline_facts(context: Any, now: datetime | None = None) -> dict[str, Any]:
         "dag_id": _field(dag_run, "dag_id") or "?",
         "run_id": _field(dag_run, "dag_run_id") or _field(dag_run, "run_id") or "",
         "missed_by": _span(now - needed_by) if needed_by else "",
+        "alert_name": _alert_name(context, alert_name),
     }
 
 
 def deadline_message(
-    context: Any, now: datetime | None = None, *, base_url: str | None = None
+    context: Any,
+    now: datetime | None = None,
+    *,
+    base_url: str | None = None,
+    alert_name: str | None = None,
 ) -> str:
-    """The default text of a deadline alert: DAG, run, which deadline, by how much it was
-    missed, the run's state so far and, given the deployment's ``base_url`` (Airflow's
-    ``[api] base_url``), its page. The triggerer hands over only plain dicts (the run as
-    the REST API shows it, the deadline's id and time), so that is all we use."""
+    """The default text of a deadline alert: which alert (its name, when it has one), DAG,
+    run, which deadline, by how much it was missed, the run's state so far and, given the
+    deployment's ``base_url`` (Airflow's ``[api] base_url``), its page. The triggerer and
+    the executor hand over only plain dicts (the run as the REST API shows it, the
+    deadline's id and time), so that is all we use."""
     now = now or datetime.now(timezone.utc)
     dag_run = context.get("dag_run") or {}
-    facts = deadline_facts(context, now)
-    lines = [_DEADLINE_TITLE, f"DAG: {facts['dag_id']}"]
+    facts = deadline_facts(context, now, alert_name=alert_name)
+    title = f"{_DEADLINE_TITLE}: {facts['alert_name']}" if facts["alert_name"] else _DEADLINE_TITLE
+    lines = [title, f"DAG: {facts['dag_id']}"]
     if facts["run_id"]:
         lines.append(f"Run: {facts['run_id']}")
     needed_by = _when(_field(context.get("deadline") or {}, "deadline_time"))

@@ -140,11 +140,14 @@ class WhatsAppNotifier(BaseNotifier):
     serve several tasks, tries and runs (default_args, ``dag.test()``).
 
     As a deadline alert (Airflow 3.1+), ``AsyncCallback(WhatsAppNotifier, kwargs={...})``
-    on a ``DeadlineAlert``: the triggerer awaits it with a plain-dict context; the
-    connection is looked up asynchronously, the default message says which deadline was
-    missed and by how much, and templates may use ``{{ dag_id }}``, ``{{ run_id }}``,
-    ``{{ missed_by }}``, ``{{ dag_run.* }}`` and ``{{ deadline.deadline_time }}``. A
-    deadline alert that reached nobody fails the callback.
+    on a ``DeadlineAlert``: the triggerer awaits it with a plain-dict context, and the
+    connection is looked up asynchronously. From 3.2, ``SyncCallback(WhatsAppNotifier,
+    kwargs={...})`` runs it on an executor instead: Airflow builds it with the same
+    context and calls it, and it sends synchronously. Either way the default message says
+    which deadline was missed and by how much, and templates may use ``{{ dag_id }}``,
+    ``{{ run_id }}``, ``{{ missed_by }}``, ``{{ alert_name }}``, ``{{ dag_run.* }}`` and
+    ``{{ deadline.deadline_time }}``. A deadline alert that reached nobody fails the
+    callback.
 
     :param to: one phone number or several (a list, or comma-separated; international
         format, ``+`` and spaces allowed) (templated; a list rendered to text is split).
@@ -167,7 +170,10 @@ class WhatsAppNotifier(BaseNotifier):
         for a moment), and no retry starts whose wait would pass the budget, so a
         callback holds its worker or the DAG processor at most about ``retry_budget`` +
         ``timeout``. Every recipient shares it (the async path sends them at once).
-    :param context: set by Airflow when it awaits the notifier (deadline alerts, 3.1+).
+    :param alert_name: the ``DeadlineAlert``'s name, shown in a deadline alert's first line
+        (Airflow 3.3 does not pass ``DeadlineAlert(name=...)`` to the callback: repeat it
+        here).
+    :param context: set by Airflow when it builds the notifier (deadline alerts, 3.1+).
     """
 
     template_fields = (
@@ -194,6 +200,7 @@ class WhatsAppNotifier(BaseNotifier):
         timeout: float | None = 10.0,
         max_retries: int | None = 10,
         retry_budget: float | None = 60.0,
+        alert_name: str | None = None,
         context: Any = None,
     ) -> None:
         if context is not None:
@@ -215,22 +222,35 @@ class WhatsAppNotifier(BaseNotifier):
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_budget = retry_budget
+        self.alert_name = alert_name
         self._render_errors: dict[str, str] = {}
 
     # -- Airflow entry points: render and send a copy -------------------------------------
     def __call__(self, *args: Any) -> None:
         """Render and send on a copy: rendering is in place, and the same instance is
-        called again for the next try, task or run (``dag.test()``, default_args)."""
+        called again for the next try, task or run (``dag.test()``, default_args).
+
+        A deadline's ``SyncCallback`` (3.2+) lands here too, on an executor: Airflow builds
+        the notifier from the stored kwargs and the context, then calls it with that
+        context (its only argument)."""
+        if len(args) == 1:
+            args = (self._deadline_context(args[0]),)
         BaseNotifier.__call__(self._fresh(), *args)
 
     def __await__(self) -> Generator[Any, None, None]:
+        clone = self._fresh()
+        clone.context = self._deadline_context(clone.context)
+        return BaseNotifier.__await__(clone)
+
+    def _deadline_context(self, context: Any) -> Any:
+        """A deadline alert's context with ``dag_id``, ``run_id``, ``missed_by`` and
+        ``alert_name`` added for templates (a new dict: Airflow's stays as it was); any
+        other context as it is."""
         from .formatting import deadline_facts, is_deadline_context
 
-        clone = self._fresh()
-        if is_deadline_context(clone.context):  # a deadline alert: name the run in templates
-            merged: dict[str, Any] = {**deadline_facts(clone.context), **clone.context}
-            clone.context = merged  # type: ignore[assignment]
-        return BaseNotifier.__await__(clone)
+        if not is_deadline_context(context):
+            return context
+        return {**deadline_facts(context, alert_name=self.alert_name), **context}
 
     def _fresh(self) -> WhatsAppNotifier:
         clone = copy.copy(self)
@@ -333,7 +353,7 @@ class WhatsAppNotifier(BaseNotifier):
         if self.text is not None and "text" not in self._render_errors:
             return str(self.text)[:TEXT_BODY_MAX]
         if is_deadline_context(context):
-            body = deadline_message(context, base_url=_base_url())
+            body = deadline_message(context, base_url=_base_url(), alert_name=self.alert_name)
         else:
             body = default_message(context, failed_tasks=failed_task_ids(context))
         if "text" in self._render_errors:
