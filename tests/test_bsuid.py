@@ -12,6 +12,10 @@ emulator, which reads BSUIDs its own way.
 from __future__ import annotations
 
 import csv
+import json
+import signal
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,7 @@ from airflow_provider_whatsapp.operators.messages import (
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AirflowFailException
-from tests.helpers import TO
+from tests.helpers import TO, run_task_again, xcom_of
 
 pytestmark = pytest.mark.emu(connection={"rate_limit": 0, "max_retries": 0})
 
@@ -252,3 +256,112 @@ def test_masking_covers_bsuids() -> None:
     assert mask_phone(PARENT) == "US.ENT.•••••••••••5824"
     echoed = f"Recipient {BSUID} (id 13491208655302741918) cannot receive this"
     assert mask_phone_in(echoed, BSUID) == f"Recipient {MASKED} (id {MASKED}) cannot receive this"
+
+
+def users(n: int, country: str = "US") -> list[str]:
+    """``n`` business-scoped user ids of ``country``."""
+    return [f"{country}.{7_000_000_000_000 + i:020d}" for i in range(n)]
+
+
+@pytest.mark.dag
+def test_a_bulk_send_to_numbers_and_bsuids_delivers_each_once(
+    airflow_db: Any,
+    whatsapp_emulator_connection: WhatsAppEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A file with numbers in ``to`` and BSUIDs in ``recipient`` (one BSUID twice, one
+    malformed): each valid one gets one message, the right field carries it, the rows
+    and the log show BSUIDs masked; run again, nobody is sent twice."""
+    from tests.operators.test_bulk import NOTICE, bulk_dag, emu_dag_test, unthrottled
+
+    emu = whatsapp_emulator_connection
+    emu.rate_limit = None
+    unthrottled(emu, monkeypatch)
+    emu.add_template("notice", components=NOTICE)
+    numbers = [f"1650558{n:04d}" for n in range(3)]
+    ids = [*users(2), "GB.ENT.99112233445566"]
+    source = tmp_path / "r.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["to", "recipient"])
+        writer.writerows([[numbers[0], ""], ["", ids[0]], [numbers[1], ""], ["", ids[1]]])
+        writer.writerows([[ids[2], ""], [numbers[2], ""], ["", ids[0]], ["", "us.123456789"]])
+
+    dr = emu_dag_test({"recipients": str(source), "parameters": ["Ann", "R1"]})
+    assert dr.state == "success"
+    result = xcom_of(dr, "bulk")
+    summary = result["summary"]
+    assert (summary["accepted"], summary["duplicate"], summary["invalid"]) == (6, 1, 1)
+    assert sorted(m.to for m in emu.messages) == sorted(numbers + ids), "each one once"
+    for message in emu.messages:
+        field = "recipient" if message.to in ids else "to"
+        assert message.payload[field] == message.to
+        assert ({"to", "recipient"} - {field}).isdisjoint(message.payload)
+    rows = {row["index"]: row for row in result["results"]}
+    assert rows[1]["to_masked"] == mask_phone(ids[0]) == "US.••••••••••••••••0000"
+    assert rows[7]["status"] == "invalid" and "upper case" in rows[7]["reason"]
+    shown = json.dumps(result, ensure_ascii=False)
+    assert [user for user in ids if user in shown] == [], shown
+
+    # Cleared and run again: nobody is messaged twice.
+    assert run_task_again(bulk_dag(), dr.run_id, "bulk", monkeypatch) == "success"
+    assert len(emu.messages) == 6
+
+
+@pytest.mark.dag
+def test_a_bulk_authentication_template_skips_bsuids_and_reaches_the_numbers(
+    airflow_db: Any,
+    whatsapp_emulator_connection: WhatsAppEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One recipient that cannot get the template never stops the others: the BSUID is
+    ``invalid`` with the reason, before any request; the numbers get their code."""
+    from tests.dags.bulk_send_auth_code import dag
+    from tests.operators.test_bulk import unthrottled
+
+    emu = whatsapp_emulator_connection
+    unthrottled(emu, monkeypatch)
+    emu.add_template("login_code", category="AUTHENTICATION", components=AUTH)
+    recipients = ["16505580101", BSUID, "16505580102"]
+    when = datetime.now(timezone.utc)
+    dr = dag.test(logical_date=when, run_after=when, run_conf={"recipients": recipients})
+    assert dr.state == "success"
+    assert sorted(m.to for m in emu.messages) == ["16505580101", "16505580102"]
+    assert not any(p.json.get("recipient") for p in message_posts(emu)), "no request to it"
+    rows = xcom_of(dr, "bulk")["results"]
+    [refused] = [row for row in rows if row["status"] == "invalid"]
+    assert refused["to_masked"] == MASKED
+    assert "is an AUTHENTICATION template with a COPY_CODE button" in refused["reason"]
+    assert f"and {MASKED} is a business-scoped user id (error 131062)" in refused["reason"]
+
+
+def test_a_killed_bulk_send_to_numbers_and_bsuids_resumes_exactly_once(tmp_path: Path) -> None:
+    """The exactly-once test of ``tests/bulk/test_exactly_once.py`` with half the
+    recipients BSUIDs: SIGKILLed mid-send, the retry with the same record sends nobody
+    twice and everybody never sent; the record holds no BSUID in clear."""
+    from tests.bulk.child import FileStore, open_record, send, spawn, spec_for
+    from tests.bulk.test_exactly_once import judge
+
+    recipients = [r for pair in zip(phones(120), users(120, "BR")) for r in pair]
+    with WhatsAppEmulator(rate_limit=None, latency=0.01, enforce_window=False) as emu:
+        spec = spec_for(emu, recipients, tmp_path / "record")
+        child = spawn(spec)
+        deadline = time.monotonic() + 60
+        while len(emu.messages) < 60 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        child.send_signal(signal.SIGKILL)
+        _, err = child.communicate()
+        assert child.returncode == -signal.SIGKILL, f"ended before the kill: {err[-2000:]!r}"
+        assert 60 <= len(emu.messages) < len(recipients), "the kill must land mid-send"
+        stored = "".join(
+            v for k in FileStore(spec["store"]).folder.iterdir() for v in k.read_text()
+        )
+        assert not any(r in stored or r[3:] in stored for r in recipients[1::2])
+        retry = send(spec, open_record(spec))
+        judge(emu, recipients, retry)
+        assert {m.to for m in emu.messages if m.user_id} <= set(recipients[1::2])
+
+
+def phones(n: int) -> list[str]:
+    return [f"1650559{i:04d}" for i in range(n)]
