@@ -242,6 +242,12 @@ _GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
     131052: (MediaError, None, "Media download failed"),
     131053: (MediaError, None, "Media upload failed"),
     131057: (ServerError, None, "Account in maintenance: retry later"),
+    131062: (
+        RecipientError,
+        False,
+        "Not supported for a business-scoped user id (one-tap, zero-tap and copy-code "
+        "authentication templates need a phone number): send it to the user's phone number",
+    ),
     132000: (TemplateError, None, "Template parameter count mismatch"),
     132001: (TemplateError, None, "Template missing in that language or not approved"),
     132005: (TemplateError, None, "Template text too long after filling parameters"),

@@ -150,8 +150,9 @@ class WhatsAppNotifier(BaseNotifier):
     callback.
 
     :param to: one phone number or several (a list, or comma-separated; international
-        format, ``+`` and spaces allowed) (templated; a list rendered to text is split).
-        Literal numbers are checked when the DAG file is parsed; with Jinja
+        format, ``+`` and spaces allowed), or business-scoped user ids
+        (``US.13491208655302741918``) for users who hide their number (templated; a list
+        rendered to text is split). Literal numbers and ids are checked when the DAG file is parsed; with Jinja
         (``{{ var.value.oncall }}``) when sending.
     :param text: Jinja-templated free-form text.
     :param template_name: approved template to send instead of text (templated).

@@ -295,7 +295,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         """
         if not self.validate_template:
             return None
-        from ..message_templates.sending import check_send_components
+        from ..message_templates.sending import check_send_components, check_template_recipient
         from .messages import sendable_template
 
         def check(message: Message) -> None:
@@ -304,6 +304,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             sent = message.to_payload()["template"]
             # Fetched once per task (template_for_send); fails the task if not sendable.
             template = sendable_template(self, sent["name"], sent["language"]["code"])
+            check_template_recipient(template, getattr(message, "to", ""))  # auth: numbers only
             check_send_components(template, sent.get("components") or [])
 
         return check
