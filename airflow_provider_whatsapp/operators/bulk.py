@@ -390,12 +390,12 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 self._send(jobs, record, ahead.total, share, check, report, cap, limits)
             )
             summary = report.summary()
+            if limits is not None:  # what the pre-flight read: tier, limit, quality, throughput
+                summary["messaging_limit"] = limits.to_dict()
             self.log.info("Bulk send summary: %s", summary)
             for line in report.reason_lines():  # one event each: the task log greps well
                 self.log.warning("Not accepted: %s", line)
             result: dict[str, Any] = {"summary": summary, "delivery_record": key}
-            if limits is not None:
-                result["messaging_limit"] = limits.to_dict()
             if results_file is not None:
                 self._publish(results_file, report, context, result)
             elif rows_in_xcom:

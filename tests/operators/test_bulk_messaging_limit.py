@@ -123,7 +123,7 @@ def test_send_up_to_limit_sends_250_reports_50_and_a_retry_counts_only_the_unsen
         "not accepted"
     }
     assert result["summary"]["held_back"] == 50
-    assert result["messaging_limit"] == {
+    assert result["summary"]["messaging_limit"] == {
         "tier": "TIER_250",
         "limit": 250,
         "quality_rating": "GREEN",
@@ -195,7 +195,7 @@ def test_a_yellow_or_red_number_is_a_warning_and_the_send_goes_on(
     assert len(warning) == 1 and "warning" in warning[0].lower(), warning
     assert f"is {quality} ({level} quality)" in warning[0]
     assert "Sending number: messaging limit TIER_2K (2000 unique users per rolling 24 h), " in log
-    assert xcom_of(dr, "bulk")["messaging_limit"]["quality_rating"] == quality
+    assert xcom_of(dr, "bulk")["summary"]["messaging_limit"]["quality_rating"] == quality
 
 
 @pytest.mark.dag
