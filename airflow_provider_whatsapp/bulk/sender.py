@@ -319,7 +319,9 @@ class BulkSender:
     revoked key, no Maton connection, locked account...) trips a breaker: no request
     leaves after it but those already on the wire (at most ``concurrency``), and every
     recipient not sent is reported ``not_sent`` and left out of the record, so a retry
-    sends it.
+    sends it. ``send_limit`` caps the recipients sent (the messaging limit pre-flight's
+    ``send_up_to_limit``): those past it are ``not_sent`` with ``held_back_reason`` and
+    counted in ``report.held_back``.
     """
 
     def __init__(
