@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from . import rules, template_rules
+from . import account, rules, template_rules
 from .errors import (
     GraphError,
     Reply,
@@ -99,7 +99,7 @@ def _is_known(state: State, obj_id: str) -> bool:
 
 def _object_routes(state: State, obj_id: str) -> dict[str, Handler]:
     if obj_id == state.phone_number_id:
-        return {"GET": lambda s, c: phone_number(s)}
+        return {"GET": lambda s, c: account.select_fields(phone_number(s), c.query.get("fields"))}
     if obj_id == state.waba_id:
         return {"GET": lambda s, c: waba(s)}
     if obj_id in state.media:
@@ -183,6 +183,7 @@ def send_message(state: State, call: Call) -> dict[str, Any]:
             f"Message failed to send because more than 24 hours have passed since "
             f"the customer ({to}) last replied to this number. Send a template.",
         )
+    account.count_recipient(state, to)  # the messaging limit: 131048 past it
     raw = f"HBgL{to}FQIAERgS{_nonce}{next(_wamids):012X}".encode()
     wamid = "wamid." + base64.b64encode(raw).decode()
     state.messages.append(
@@ -418,11 +419,10 @@ def phone_number(state: State) -> dict[str, Any]:
         "id": state.phone_number_id,
         "display_phone_number": "+1 555-010-0001",
         "verified_name": "Emulated Business",
-        "quality_rating": "GREEN",
         "code_verification_status": "VERIFIED",
         "platform_type": "CLOUD_API",
-        "throughput": {"level": "STANDARD"},
         "name_status": "APPROVED",
+        **account.number_limits(state),  # messaging limit, quality, throughput: settings
     }
 
 

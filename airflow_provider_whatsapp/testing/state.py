@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .account import AccountTrouble
+from .account import AccountTrouble, MessagingLimitUse
 from .faults import FaultPlan
 from .settings import Settings
 
@@ -279,6 +279,7 @@ class State:
             self.template_creations: deque[float] = deque()
             self.faults = FaultPlan()
             self.account = AccountTrouble()
+            self.messaging = MessagingLimitUse()
             self.templates = [
                 dataclasses.replace(t, components=copy.deepcopy(t.components))
                 for t in self.initial_templates
