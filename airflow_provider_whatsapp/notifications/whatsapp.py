@@ -360,11 +360,11 @@ class WhatsAppNotifier(BaseNotifier):
         button to the page); None otherwise (plain text, as for any notification)."""
         from .formatting import hitl_links, hitl_message, is_hitl_context
 
-        base_url = _base_url()
         if self.text is not None and "text" not in self._render_errors:
             return None
         if not is_hitl_context(context):
             return None
+        base_url = _base_url()
         page, _ = hitl_links(context, base_url)
         if page is None:
             return None
