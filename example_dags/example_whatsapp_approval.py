@@ -32,6 +32,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, task
 
 from airflow_provider_whatsapp.notifications.whatsapp import WhatsAppNotifier
+from airflow_provider_whatsapp.version_compat import hitl_response_timeout
 
 # --- adapt these -----------------------------------------------------------------------
 APPROVERS = ["+1 555 010 0301"]  # inside the 24-hour window (they wrote in): free-form
@@ -49,7 +50,9 @@ with DAG(
         task_id="approve_publish",
         subject="Publish this week's revenue report?",
         body="The numbers are in; 3 regions are late. Publishing emails 240 customers.",
-        response_timeout=RESPONSE_TIMEOUT,
+        # response_timeout= (standard provider 1.13+), execution_timeout= on 1.12: this
+        # gives the one the installed provider takes.
+        **hitl_response_timeout(RESPONSE_TIMEOUT),
         defaults="Reject",
         notifiers=[WhatsAppNotifier(to=APPROVERS)],
     )

@@ -11,6 +11,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import DAG, task
 
 from airflow_provider_whatsapp.notifications.whatsapp import WhatsAppNotifier
+from airflow_provider_whatsapp.version_compat import hitl_response_timeout
 
 APPROVER_PHONE = "15550200301"
 SUBJECT = "Publish the e2e report?"
@@ -21,7 +22,7 @@ with DAG("e2e_approval", schedule=None, catchup=False) as dag:
         task_id="approve",
         subject=SUBJECT,
         body=BODY,
-        response_timeout=timedelta(hours=1),
+        **hitl_response_timeout(timedelta(hours=1)),
         defaults="Reject",
         notifiers=[WhatsAppNotifier(to=APPROVER_PHONE)],
     )

@@ -16,6 +16,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOper
 from airflow.sdk import DAG, BaseNotifier
 
 from airflow_provider_whatsapp.notifications.whatsapp import WhatsAppNotifier
+from airflow_provider_whatsapp.version_compat import hitl_response_timeout
 
 APPROVER = "+1 555 010 0201"  # window open: the default message (cta_url)
 CHOOSER = "15550100202"  # window open: several options, one link each
@@ -39,7 +40,7 @@ with DAG("hitl_request", schedule=None, catchup=False) as dag:
         task_id="approve_release",
         subject="Deploy {{ dag.dag_id }} to production?",
         body="Release 2026.12 passed staging.\nChangelog: 14 fixes.",
-        response_timeout=timedelta(hours=2),
+        **hitl_response_timeout(timedelta(hours=2)),
         defaults="Reject",
         notifiers=[WhatsAppNotifier(to=APPROVER), StopBeforeWaiting()],
     )

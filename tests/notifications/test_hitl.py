@@ -295,3 +295,17 @@ def test_the_readme_template_is_lint_clean(tmp_path: Path) -> None:
         yaml.safe_dump(readme_template("airflow_approval")), encoding="utf-8"
     )
     assert main(["lint", str(tmp_path)]) == 0
+
+
+def test_the_timeout_argument_follows_the_installed_standard_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import airflow.providers.standard as standard
+
+    from airflow_provider_whatsapp.version_compat import hitl_response_timeout
+
+    wait = timedelta(hours=4)
+    monkeypatch.setattr(standard, "__version__", "1.13.0")
+    assert hitl_response_timeout(wait) == {"response_timeout": wait}
+    monkeypatch.setattr(standard, "__version__", "1.12.0")  # Airflow 3.1's constraints
+    assert hitl_response_timeout(wait) == {"execution_timeout": wait}
