@@ -309,3 +309,21 @@ def test_the_timeout_argument_follows_the_installed_standard_provider(
     assert hitl_response_timeout(wait) == {"response_timeout": wait}
     monkeypatch.setattr(standard, "__version__", "1.12.0")  # Airflow 3.1's constraints
     assert hitl_response_timeout(wait) == {"execution_timeout": wait}
+
+
+def test_entry_forms_name_their_fields_and_multiple_choices_get_one_link() -> None:
+    from airflow.providers.standard.operators.hitl import HITLEntryOperator, HITLOperator
+    from airflow.sdk import Param
+
+    ti = SimpleNamespace(dag_id="d", run_id="r", task_id="t", map_index=2)
+    entry = HITLEntryOperator(
+        task_id="t", subject="Why the rerun?", params={"reason": Param("", type="string")}
+    )
+    lines = hitl_message({"task": entry, "ti": ti}, base_url="https://h/a", now=NOW).splitlines()
+    assert "Options: OK" in lines and "Fields to fill: reason" in lines
+    assert "DAG: d · Task: t [2]" in lines
+    assert lines[-1] == "Answer: https://h/a/dags/d/runs/r/tasks/t/mapped/2/required_actions"
+    several = HITLOperator(task_id="t", subject="Which?", options=["a", "b", "c"], multiple=True)
+    text = hitl_message({"task": several, "ti": ti}, base_url="https://h/a", now=NOW)
+    assert "\nOptions (one or more): a, b, c\n" in text
+    assert "_options" not in text  # a link preselecting one of several answers would mislead
