@@ -168,6 +168,8 @@ HITL_TITLE = "✋ Airflow needs your answer"
 _HITL_BASE = ("airflow.providers.standard.operators.hitl", "HITLOperator")
 #: Beyond this many options the message gives the page's one link, not one per option.
 HITL_OPTION_LINKS_MAX = 6
+#: A longer subject is shortened in the message (the links after it must fit).
+HITL_SUBJECT_MAX = 200
 _APPROVAL_OPTIONS = {"Approve", "Reject"}
 
 
@@ -281,7 +283,10 @@ def hitl_message(
     ti = context.get("ti") or context.get("task_instance")
     options = [str(o) for o in getattr(task, "options", None) or []]
     multiple = bool(getattr(task, "multiple", False))
-    head = [HITL_TITLE, f"*{one_line(str(getattr(task, 'subject', '') or '?'))}*"]
+    subject = one_line(str(getattr(task, "subject", "") or "?"))
+    if len(subject) > HITL_SUBJECT_MAX:
+        subject = subject[: HITL_SUBJECT_MAX - 1].rstrip() + "…"
+    head = [HITL_TITLE, f"*{subject}*"]
     tail = []
     if options:
         pick = " (one or more)" if multiple else ""
@@ -309,16 +314,16 @@ def hitl_message(
     if run_id:
         tail.append(f"Run: {run_id}")
     page, per_option = hitl_links(context, base_url)
-    if per_option:
-        tail.append("Choose:")
-        tail += [f"• {option}: {url}" for option, url in per_option]
     if page and page_link:
-        tail.append(f"Answer: {page}")
-    elif not page:
-        tail.append("Answer in Airflow: Browse > Required actions")
+        ending = [f"Answer: {page}"]
+    else:
+        ending = [] if page else ["Answer in Airflow: Browse > Required actions"]
+    choose = ["Choose:"] + [f"• {option}: {url}" for option, url in per_option]
+    if per_option and len("\n".join(head + tail + choose + ending)) <= limit:
+        tail += choose  # else the page alone: a cut link would open the wrong page
+    tail += ending
     body = str(getattr(task, "body", None) or "").strip()
-    fixed = len("\n".join(head + tail)) + 1
-    room = limit - fixed - 1
+    room = limit - len("\n".join(head + tail)) - 2
     if body and room > 20:
         head.append(body if len(body) <= room else body[: room - 1].rstrip() + "…")
     return "\n".join(head + tail)[:limit]

@@ -371,12 +371,12 @@ class WhatsAppNotifier(BaseNotifier):
         from ..limits import INTERACTIVE_BODY_TEXT_MAX
         from ..messages import CtaUrlMessage
 
-        body = hitl_message(
-            context, base_url=base_url, page_link=False, limit=INTERACTIVE_BODY_TEXT_MAX
-        )
-        if "text" in self._render_errors:  # the note fits: the body above left room for it
-            note = f"\n(The notifier's text could not be rendered: {self._render_errors['text']})"
-            body = body[: INTERACTIVE_BODY_TEXT_MAX - len(note)] + note
+        note = ""
+        if "text" in self._render_errors:
+            error = self._render_errors["text"][:300]
+            note = f"\n(The notifier's text could not be rendered: {error})"
+        limit = INTERACTIVE_BODY_TEXT_MAX - len(note)
+        body = hitl_message(context, base_url=base_url, page_link=False, limit=limit) + note
         return lambda valid: [
             CtaUrlMessage.create(to, body, HITL_BUTTON_TEXT, page) for to in valid
         ]

@@ -283,9 +283,25 @@ def test_a_long_body_is_shortened_so_the_links_stay() -> None:
     task = HITLOperator(task_id="t", subject="Pick", options=["a", "b"], body="x" * 3000)
     ti = SimpleNamespace(dag_id="d", run_id="r", task_id="t", map_index=-1)
     text = hitl_message({"task": task, "ti": ti}, base_url="https://h", now=NOW, limit=1024)
+    page = "https://h/dags/d/runs/r/tasks/t/required_actions"
     assert len(text) <= 1024
     assert "…\nOptions: a, b\n" in text
-    assert text.endswith("\nAnswer: https://h/dags/d/runs/r/tasks/t/required_actions")
+    assert text.endswith(
+        "\nChoose:\n• a: "
+        + page
+        + "?_options=%5B%22a%22%5D\n• b: "
+        + page
+        + "?_options=%5B%22b%22%5D\nAnswer: "
+        + page
+    )
+    # Links that would not fit whole are left out (the page's one stays), and a long
+    # subject is shortened rather than the links cut.
+    six = HITLOperator(task_id="t", subject="S" * 900, options=list("abcdef"), body="why")
+    run = SimpleNamespace(dag_id="d" * 100, run_id="r" * 100, task_id="t", map_index=-1)
+    text = hitl_message({"task": six, "ti": run}, base_url="https://h", now=NOW, limit=1024)
+    assert len(text) <= 1024 and "_options" not in text and "\nwhy\n" in text
+    assert text.splitlines()[1] == "*" + "S" * 199 + "…*"
+    assert text.endswith(f"/runs/{'r' * 100}/tasks/t/required_actions")
 
 
 def test_the_readme_template_is_lint_clean(tmp_path: Path) -> None:
@@ -327,3 +343,28 @@ def test_entry_forms_name_their_fields_and_multiple_choices_get_one_link() -> No
     text = hitl_message({"task": several, "ti": ti}, base_url="https://h/a", now=NOW)
     assert "\nOptions (one or more): a, b, c\n" in text
     assert "_options" not in text  # a link preselecting one of several answers would mislead
+
+
+def test_a_text_that_cannot_render_sends_the_request_with_a_note(
+    emu: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", BASE)
+    set_connection(monkeypatch, emu.airflow_connection())
+    emu.open_window(digits(hr.APPROVER))
+    ti = SimpleNamespace(dag_id="d", run_id="r1", task_id="gate", map_index=-1, try_number=1)
+    context = {"task": ApprovalOperator(task_id="gate", subject="Ship?"), "ti": ti}
+
+    WhatsAppNotifier(to=hr.APPROVER, text="{{ no_such.thing }}")(context)
+
+    (message,) = emu.messages
+    interactive = message.payload["interactive"]
+    assert interactive["action"]["parameters"]["url"] == (
+        f"{BASE}/dags/d/runs/r1/tasks/gate/required_actions"
+    )
+    body = interactive["body"]["text"]
+    assert body.startswith("✋ Airflow needs your answer\n*Ship?*\n")
+    assert body.endswith(
+        "(The notifier's text could not be rendered: UndefinedError: 'no_such' is undefined)"
+    )
