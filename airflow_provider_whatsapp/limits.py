@@ -41,6 +41,22 @@ PHONE_DIGITS_MAX = 15
 WA_ID_PATTERN = re.compile(rf"[1-9][0-9]{{{PHONE_DIGITS_MIN - 1},{PHONE_DIGITS_MAX - 1}}}")
 COUNTRY_CODE_PATTERN = re.compile(r"[A-Za-z]{2}")  # OpenAPI contact address country_code
 
+# platform-changes-2026, usernames: a user who hides their number is addressed by a
+# business-scoped user id (BSUID): their country (ISO 3166 alpha-2, upper case), a dot, and
+# an id (``US.13491208655302741918``); a parent BSUID (one per business portfolio) has
+# ``ENT.`` before the id (``US.ENT.506847293015824``). Partners' copies of Meta's page call
+# the id "a unique alphanumeric string" and give no length: the bound is ours (Meta's
+# examples have 15 and 20 characters). Sent as ``recipient``, never as ``to``.
+BSUID_ID_MAX = 128
+BSUID_PARENT_MARK = "ENT"
+BSUID_PATTERN = re.compile(
+    rf"[A-Z]{{2}}\.(?:{BSUID_PARENT_MARK}\.)?[A-Za-z0-9]{{1,{BSUID_ID_MAX}}}"
+)
+# Meta's "Business-scoped user IDs" page: one-tap, zero-tap and copy-code authentication
+# templates still need a phone number (error 131062 for a BSUID). They are the three
+# otp_type values of an AUTHENTICATION template's OTP button, so every such template.
+PHONE_ONLY_OTP_TYPES: tuple[str, ...] = ("COPY_CODE", "ONE_TAP", "ZERO_TAP")
+
 # --- interactive messages (rules: interactive, reply buttons, list, cta_url) -----------------
 
 INTERACTIVE_HEADER_TEXT_MAX = 60  # rules: interactive header text; OpenAPI HeaderObject.text

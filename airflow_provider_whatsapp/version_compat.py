@@ -6,6 +6,7 @@ Modules import the names below from here instead of guessing with ``try/except I
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 
@@ -32,6 +33,28 @@ HAS_TASK_STATE_STORE = AIRFLOW_V_3_3_PLUS
 # 3.3 (task SDK 1.3) gives every operator ``retry_policy=``: retries and their delays chosen
 # by the exception (``whatsapp_retry_policy()``); before, only ``retries``/``retry_delay``.
 HAS_RETRY_POLICY = AIRFLOW_V_3_3_PLUS
+# Deadline alerts: 3.1 runs a DeadlineAlert's callback only in the triggerer
+# (``AsyncCallback``; ``DeadlineAlert`` refuses a ``SyncCallback``); 3.2 also on an executor
+# (``SyncCallback``); 3.3 gives ``DeadlineAlert`` a ``name`` (and ``VariableInterval``).
+HAS_SYNC_DEADLINE_CALLBACK = AIRFLOW_V_3_2_PLUS
+HAS_DEADLINE_ALERT_NAME = AIRFLOW_V_3_3_PLUS
+
+
+def hitl_response_timeout(timeout: timedelta) -> dict[str, timedelta]:
+    """The keyword argument that bounds a human-in-the-loop operator's wait for an answer,
+    for ``ApprovalOperator(..., **hitl_response_timeout(timedelta(hours=4)))``.
+
+    ``response_timeout`` from ``apache-airflow-providers-standard`` 1.13 on (it warns when
+    given ``execution_timeout`` instead); ``execution_timeout`` before (Airflow 3.1's
+    constraints ship 1.12, which has no ``response_timeout``). Read when called, so a DAG
+    file pays for it only if it has such an operator.
+    """
+    from airflow.providers.standard import __version__
+    from packaging.version import Version
+
+    older = Version(Version(__version__).base_version) < Version("1.13.0")
+    return {"execution_timeout" if older else "response_timeout": timeout}
+
 
 if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
     from airflow.sdk import conf
@@ -72,7 +95,9 @@ __all__ = [
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "HAS_DEADLINE_ALERT_NAME",
     "HAS_RETRY_POLICY",
+    "HAS_SYNC_DEADLINE_CALLBACK",
     "HAS_TASK_STATE_STORE",
     "NEVER_EXPIRE",
     "AirflowException",
@@ -84,4 +109,5 @@ __all__ = [
     "RetryRule",
     "TaskDeferred",
     "conf",
+    "hitl_response_timeout",
 ]

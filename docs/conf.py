@@ -74,8 +74,9 @@ nitpick_ignore_regex = [
     # Internal modules a docstring names for contributors (not in the reference).
     (r"py:.*", r"\.?(api|formatting|settings|variables|account_pool)"),
     (r"py:.*", r"airflow_provider_whatsapp\.(bulk|client\.(api|request|ratelimit|transport))\..*"),
-    # A field's validator (normalize_phone in BeforeValidator) rendered as its type.
-    (r"py:class", r"airflow_provider_whatsapp\.messages\.phone\.normalize_phone"),
+    # A field's validator (normalize_phone, normalize_recipient in BeforeValidator) rendered
+    # as its type.
+    (r"py:class", r"airflow_provider_whatsapp\.messages\.phone\.normalize_(phone|recipient)"),
     (r"py:.*", r"_?pytest\..*"),
     # A name in a type annotation that is an alias (ButtonText = Annotated[...]), or an
     # Airflow type imported for type checking only: a bare name with no module. Roles

@@ -1,5 +1,5 @@
 """The provider in a real Airflow deployment (``make e2e``): cases a-f of issue 10, g of 13,
-h of 18.
+h of 18, i of 20.
 
 Every DAG is triggered through the REST API and judged from the emulator's record, the
 REST API and the log files; every wait is bounded. The cases run in this order (the scans,
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from airflow_provider_whatsapp.messages import mask_phone
@@ -182,20 +183,23 @@ def test_e_alert_during_bulk_is_delivered(deployment: Deployment) -> None:
     assert delay is not None, "the failure alert never reached the emulator"
 
 
-# -- g. a deadline alert from the triggerer -----------------------------------------------------
+# -- g. deadline alerts from the triggerer and (3.2+) an executor ------------------------------
 def test_g_missed_deadline_alerts_from_the_triggerer_while_the_task_runs(
     deployment: Deployment,
 ) -> None:
+    from airflow_provider_whatsapp.version_compat import HAS_SYNC_DEADLINE_CALLBACK
+
     emulator = deployment.emulator
     assert emulator is not None
     dag_id = "e2e_deadline"
     phone = dag_constant(dag_id, "DEADLINE_PHONE")
-    emulator.control("windows", {"phones": [phone]})
+    worker_phone = dag_constant(dag_id, "EXECUTOR_DEADLINE_PHONE")
+    emulator.control("windows", {"phones": [phone, worker_phone]})
     run = deployment.trigger(dag_id)
     slow = dag_constant(dag_id, "SLOW_SECONDS")
 
-    def alert() -> dict[str, Any] | None:
-        return next((m for m in emulator.messages() if m["to"] == phone), None)
+    def alert(to: str = phone) -> dict[str, Any] | None:
+        return next((m for m in emulator.messages() if m["to"] == to), None)
 
     message = wait_for("the deadline alert at the emulator", alert, slow)
     # Still running when it arrived: the alert came on time from the triggerer, not
@@ -217,8 +221,98 @@ def test_g_missed_deadline_alerts_from_the_triggerer_while_the_task_runs(
     # The triggerer sent it: its output logs the send.
     log = (deployment.outputs / "triggerer.log").read_text(errors="replace")
     assert f"WhatsApp notification sent to {mask_phone(phone)}" in log, log[-3000:]
+    if HAS_SYNC_DEADLINE_CALLBACK:  # the SyncCallback: an executor sends it, named
+        on_worker = wait_for(
+            "the executor's deadline alert at the emulator", lambda: alert(worker_phone), slow
+        )
+        assert deployment.task_states(dag_id, run) == {"slow": "running"}
+        worker_text = on_worker["payload"]["text"]["body"]
+        deployment.say(f"g. deadline alert from the executor:\n{worker_text}")
+        name = dag_constant(dag_id, "EXECUTOR_ALERT_NAME")
+        assert worker_text.splitlines()[:3] == [
+            f"⏰ Airflow deadline missed: {name}",
+            f"DAG: {dag_id}",
+            f"Run: {run}",
+        ]
+        sent = f"WhatsApp notification sent to {mask_phone(worker_phone)}"
+        triggerer = (deployment.outputs / "triggerer.log").read_text(errors="replace")
+        assert sent not in triggerer  # not the triggerer's: the executor's
+        executor = (deployment.outputs / "scheduler.log").read_text(errors="replace")
+        assert sent in executor, executor[-3000:]
     # One alert per missed deadline; the run itself still succeeds.
     assert deployment.wait_run(dag_id, run, 120) == "success"
+    assert [m["to"] for m in emulator.messages()].count(phone) == 1
+    if HAS_SYNC_DEADLINE_CALLBACK:
+        assert [m["to"] for m in emulator.messages()].count(worker_phone) == 1
+
+
+# -- i. an approval asked on WhatsApp, answered through the REST API ----------------------------
+def test_i_approval_request_arrives_with_a_working_link_and_the_answer_resumes_the_run(
+    deployment: Deployment,
+) -> None:
+    emulator = deployment.emulator
+    assert emulator is not None
+    dag_id = "e2e_approval"
+    phone = dag_constant(dag_id, "APPROVER_PHONE")
+    emulator.control("windows", {"phones": [phone]})
+    run = deployment.trigger(dag_id)
+
+    def request() -> dict[str, Any] | None:
+        return next((m for m in emulator.messages() if m["to"] == phone), None)
+
+    message = wait_for("the approval request at the emulator", request, 120)
+    interactive = message["payload"]["interactive"]
+    text = interactive["body"]["text"]
+    link = interactive["action"]["parameters"]["url"]
+    deployment.say(f"i. approval request as received:\n{text}\n   button: {link}")
+    assert interactive["type"] == "cta_url"
+    assert interactive["action"]["parameters"]["display_text"] == "Answer in Airflow"
+    lines = text.splitlines()
+    assert lines[:3] == [
+        "✋ Airflow needs your answer",
+        f"*{dag_constant(dag_id, 'SUBJECT')}*",
+        dag_constant(dag_id, "BODY"),
+    ]
+    assert "Options: Approve, Reject" in lines and f"Run: {run}" in lines
+    assert any(
+        re.fullmatch(r"Answer by: .* UTC \((in 59m \d\ds|in 1h 00m)\); unanswered: Reject", x)
+        for x in lines
+    )
+    assert link == (
+        f"{deployment.api_url}/dags/{dag_id}/runs/{quote(run, safe='')}"
+        "/tasks/approve/required_actions"
+    )
+    # The link works: the api-server serves the UI's page there.
+    page = httpx.get(link, timeout=60, follow_redirects=True)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"], page
+    # The task waits for the answer (3.3+: awaiting_input; before: deferred to the triggerer).
+    waiting = {"awaiting_input", "deferred"}
+
+    def parked() -> bool:
+        return deployment.task_states(dag_id, run).get("approve") in waiting
+
+    wait_for("the approval task waiting for its answer", parked, 120)
+    # Answer only once the scheduler has the executor's report of the try that parked:
+    # an answer before it makes the scheduler fail the task ("executor reported ...
+    # finished with state success, but the task instance's state attribute is queued"),
+    # the Airflow race case c waits out too; a person never answers that fast.
+    scheduler_log = deployment.outputs / "scheduler.log"
+
+    def parking_reported() -> bool:
+        return any(
+            "Received executor event" in line and run in line and "task_id='approve'" in line
+            for line in scheduler_log.read_text(errors="replace").splitlines()
+        )
+
+    wait_for("the executor's report of the parked try", parking_reported, 60)
+    answer = deployment.api(
+        "PATCH",
+        f"/api/v2/dags/{dag_id}/dagRuns/{run}/taskInstances/approve/-1/hitlDetails",
+        json={"chosen_options": ["Approve"]},
+    )
+    assert answer["chosen_options"] == ["Approve"], answer
+    assert deployment.wait_run(dag_id, run, 180) == "success"
+    assert deployment.task_states(dag_id, run) == {"approve": "success", "publish": "success"}
     assert [m["to"] for m in emulator.messages()].count(phone) == 1
 
 

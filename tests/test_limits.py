@@ -26,6 +26,7 @@ from airflow_provider_whatsapp.messages import (
     MessageValidationError,
     PhoneNumberError,
     TemplateMessage,
+    check_bsuid,
     normalize_phone,
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator, rules, template_rules
@@ -245,6 +246,13 @@ FIGURES: list[tuple[str, float, Callable[[Any], None], int]] = [
         limits.PHONE_DIGITS_MIN,
         lambda n: rules.check_phone(phone_digits(n)),
         -1,
+    ),
+    ("BSUID_ID_MAX", limits.BSUID_ID_MAX, lambda n: rules.check_user_id("US." + "7" * n), 1),
+    (
+        "BSUID_ID_MAX (parent)",
+        limits.BSUID_ID_MAX,
+        lambda n: rules.check_user_id("US.ENT." + "5" * n),
+        1,
     ),
     (
         "INTERACTIVE_HEADER_TEXT_MAX",
@@ -526,6 +534,30 @@ def test_the_emulator_reads_named_placeholders_as_the_rule_book(name: str) -> No
     }
     expected = limits.NAMED_PLACEHOLDER_PATTERN.fullmatch(name) is not None
     assert accepts(lambda fmt: definition(body, parameter_format=fmt), "named") == expected
+
+
+# Meta's examples, ids of letters and digits, and near misses people write.
+BSUID_SAMPLES = ["US.13491208655302741918", "US.ENT.506847293015824", "BR.8812Ab30Xk", "IN.7"]
+BSUID_SAMPLES += ["us.13491208655302741918", "US.ent.5068472", "USA.1349", "U.1349", "US."]
+BSUID_SAMPLES += ["US.1349-1208", "US.ENT.", "US 1349", "US.ENT.ENT.12", "US.13é4", ""]
+
+
+@pytest.mark.parametrize("value", BSUID_SAMPLES)
+def test_the_emulator_and_the_models_read_bsuids_as_the_rule_book(value: str) -> None:
+    """One shape of business-scoped user id: the rule book's pattern, the emulator's own
+    reading of a ``recipient`` and the models' check of a ``to`` agree on each sample."""
+    expected = limits.BSUID_PATTERN.fullmatch(value) is not None
+    assert accepts(rules.check_user_id, value) == expected
+    try:
+        check_bsuid(value)
+    except PhoneNumberError:
+        assert not expected
+    else:
+        assert expected
+
+
+def test_the_emulator_refuses_the_rule_books_phone_only_templates() -> None:
+    assert set(limits.PHONE_ONLY_OTP_TYPES) == rules.PHONE_ONLY_OTP
 
 
 def test_recipient_numbers_are_normalised_within_the_rule_books_digits() -> None:

@@ -254,6 +254,7 @@ def test_a_dag_file_import_loads_no_client_hook_or_models() -> None:
         "airflow_provider_whatsapp.operators.templates",
         "airflow_provider_whatsapp.sensors.template_status",
         "airflow_provider_whatsapp.notifications.whatsapp",
+        "airflow_provider_whatsapp.notifications.deadline",
     ]
     # pydantic, httpx and tenacity come with airflow.sdk itself: what guards our models is
     # that none of our modules built on them is loaded.

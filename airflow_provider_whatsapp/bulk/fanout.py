@@ -1,8 +1,8 @@
 """One message to each of a few recipients, every one on its own: the path alerts take.
 
 A ``to`` naming several people (a list, comma-separated text, a list Jinja rendered to
-text) is split, each number checked, and the message sent to every valid one: an invalid
-number or a refused send is reported for that recipient and never stops the others. No
+text) is split, each number (or business-scoped user id) checked, and the message sent to
+every valid one: an invalid one or a refused send is reported for that recipient and never stops the others. No
 delivery record and no concurrency bound, which a handful of on-call phones do not need;
 :mod:`.sender` is the exactly-once path for thousands.
 
@@ -48,22 +48,24 @@ class Log(Protocol):
 
 @dataclass(frozen=True)
 class Screened:
-    """The recipients a message can go to (API digits), and a line for each other one:
-    ``recipient 3 of 5 (+••••••••9999): has no such country code`` (numbers masked)."""
+    """The recipients a message can go to (API digits, or business-scoped user ids as
+    written), and a line for each other one: ``recipient 3 of 5 (+••••••••9999): has no
+    such country code`` (numbers and ids masked)."""
 
     valid: list[str]
     invalid: list[str]
 
 
 def screen_recipients(items: Sequence[Any]) -> Screened:
-    """Normalise each item (country code and length checked); never raises for one."""
-    from ..messages.phone import PhoneNumberError, normalize_phone
+    """Normalise each item (a number's country code and length, a business-scoped user
+    id's shape checked); never raises for one."""
+    from ..messages.phone import PhoneNumberError, normalize_recipient
 
     valid: list[str] = []
     invalid: list[str] = []
     for position, item in enumerate(items, start=1):
         try:
-            valid.append(normalize_phone(item))
+            valid.append(normalize_recipient(item))
         except PhoneNumberError as exc:
             invalid.append(f"recipient {position} of {len(items)} ({exc.shown}): {exc.problem}")
     return Screened(valid, invalid)

@@ -1,6 +1,7 @@
 """A ``to`` value as a list of recipients, and the check a DAG file's parse can afford.
 
-``to`` may be one number, comma-separated text, a list, or a list Jinja rendered to text.
+``to`` may be one number or business-scoped user id (``US.13491208655302741918``),
+comma-separated text, a list, or a list Jinja rendered to text.
 Splitting it and judging each literal item without country data needs nothing but the
 standard library, so a notifier's constructor runs this at every parse of a DAG file;
 :mod:`.fanout` (the send) is imported only when a callback sends.
@@ -28,7 +29,8 @@ def split_recipients(value: Any) -> list[Any]:
     ``"{{ params.team }}"`` renders a list as ``"['+1 555 0100', '1555']"`` (or JSON with
     ``| tojson``): brackets, quotes and commas are separators, as no phone number holds
     one. A list's strings are split the same way (a Variable rendered into one item may
-    hold several numbers); other items (an int, a wrong type) are kept as they are, so
+    hold several numbers; a business-scoped user id holds none of those separators either);
+    other items (an int, a wrong type) are kept as they are, so
     the phone check can name them.
     """
     if value is None:
@@ -48,16 +50,17 @@ def split_recipients(value: Any) -> list[Any]:
 
 def syntax_problems(items: Sequence[Any]) -> list[str]:
     """``recipient 1 of 3, ••••••••56ef, contains letters`` for each literal item that can never
-    be a number, judged without country data (so without importing ``phonenumbers``): what
-    a DAG file's parse can afford. Jinja and non-numbers are left to the send."""
-    from ..messages.phone import PhoneNumberError, check_phone_syntax
+    be a number or a business-scoped user id, judged without country data (so without
+    importing ``phonenumbers``): what a DAG file's parse can afford. Jinja and non-numbers
+    are left to the send."""
+    from ..messages.phone import PhoneNumberError, check_recipient_syntax
 
     problems = []
     for position, item in enumerate(items, start=1):
         if is_templated(item) or not isinstance(item, (str, int)):
             continue
         try:
-            check_phone_syntax(item)
+            check_recipient_syntax(item)
         except PhoneNumberError as exc:
             problems.append(f"recipient {position} of {len(items)}, {exc.shown}, {exc.problem}")
     return problems

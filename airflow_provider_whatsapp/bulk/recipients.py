@@ -1,6 +1,10 @@
 """Reading bulk recipients from a list, an XCom value, or a CSV / JSON / JSON Lines file.
 
 Files are streamed row by row, so memory does not grow with the number of recipients.
+A recipient is a phone number or a business-scoped user id (BSUID,
+``US.13491208655302741918``), in a ``to`` (or ``phone``) column or key, or in a
+``recipient`` (or ``user_id``) one as webhooks and the API name a BSUID; a row with both
+goes to its ``to``, as the API does.
 A row or entry that cannot be a recipient (empty, no ``to``, wrong type, broken JSON)
 comes out as a :class:`Recipient` with a ``problem``: one invalid recipient, reported
 with its position, while the others are sent. Only a file that cannot be read as a
@@ -21,6 +25,8 @@ from .._errors import WhatsAppValidationError
 
 Parameters = list[Any] | dict[str, Any] | None
 _TO_COLUMNS = ("to", "phone")
+_ID_COLUMNS = ("recipient", "user_id")  # a BSUID, as the API's send and answer name it
+_RECIPIENT_COLUMNS = (*_TO_COLUMNS, *_ID_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -34,17 +40,22 @@ class Recipient:
 
 
 def _from_row(row: Mapping[Any, Any], where: str) -> Recipient:
-    """A dict with ``to`` (or ``phone``) and ``parameters``; other keys become parameters.
+    """A dict with ``to`` (or ``phone``, ``recipient``, ``user_id``) and ``parameters``;
+    other keys become parameters.
 
-    Extra columns named ``1``, ``2``... are positional parameters in that order; any
-    other names are named parameters.
+    The first of those four with a value is the recipient (``to`` wins over a BSUID in
+    ``recipient``, as in the API). Extra columns named ``1``, ``2``... are positional
+    parameters in that order; any other names are named parameters.
     """
-    to = row.get("to", row.get("phone"))
-    if to in (None, ""):
+    to = next((row[key] for key in _RECIPIENT_COLUMNS if row.get(key) not in (None, "")), None)
+    if to is None:
         return Recipient("", where=where, problem="no 'to' (or 'phone') value")
     if isinstance(to, bool) or not isinstance(to, (str, int)):
         return Recipient(
-            "", where=where, problem=f"'to' must be a phone number, got {type(to).__name__}"
+            "",
+            where=where,
+            problem="'to' must be a phone number or a business-scoped user id, got "
+            + type(to).__name__,
         )
     params = row.get("parameters")
     if isinstance(params, str) and params.strip().startswith(("[", "{")):
@@ -53,7 +64,7 @@ def _from_row(row: Mapping[Any, Any], where: str) -> Recipient:
         except ValueError as exc:
             return Recipient(str(to), where=where, problem=f"parameters are not valid JSON: {exc}")
     if params is None:
-        rest = {k: v for k, v in row.items() if k not in ("to", "phone", "parameters") and k}
+        rest = {k: v for k, v in row.items() if k not in (*_RECIPIENT_COLUMNS, "parameters") and k}
         if rest and all(str(k).isdigit() for k in rest):
             params = [rest[k] for k in sorted(rest, key=lambda k: int(k))]
         elif rest:
@@ -84,7 +95,7 @@ def _iter_csv(path: Path) -> Iterator[Recipient]:
                     f"recipients file {path.name!r} is empty: it needs a header line "
                     "naming a 'to' (or 'phone') column"
                 )
-            if not set(_TO_COLUMNS) & set(header):
+            if not set(_RECIPIENT_COLUMNS) & set(header):
                 raise WhatsAppValidationError(
                     f"recipients file {path.name!r} line 1 must be a header naming a 'to' "
                     f"(or 'phone') column, got {', '.join(map(repr, header))}"
@@ -151,7 +162,8 @@ def is_recipient_file(value: Any) -> bool:
 
 
 def iter_recipients(source: Any) -> Iterator[Recipient]:
-    """Recipients from a file path, a comma-separated string, or a list of numbers/dicts."""
+    """Recipients from a file path, a comma-separated string, or a list of numbers,
+    business-scoped user ids or dicts."""
     if is_recipient_file(source):
         path = Path(source)
         if not path.is_file():

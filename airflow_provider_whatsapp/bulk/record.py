@@ -102,9 +102,10 @@ class RecordStore:
 class DeliveryRecord:
     """Which recipients were accepted, and which were in flight, across task tries.
 
-    Recipients are kept as keyed digests (HMAC-SHA256 of the normalised number under
-    ``secret``, truncated to :data:`DIGEST_BYTES`): whoever reads the storage cannot list
-    the recipients. Layout under ``key``: a small head (tries, segment count, the
+    Recipients are kept as keyed digests (HMAC-SHA256 of the normalised number, or of the
+    business-scoped user id as written, under ``secret``, truncated to
+    :data:`DIGEST_BYTES`): whoever reads the storage cannot list the recipients. A BSUID
+    (``US.…``) and a number never share a digest: they differ as text. Layout under ``key``: a small head (tries, segment count, the
     accepted digests not yet in a segment, those in flight, those whose outcome an
     earlier try left unknown) and append-only segments ``key.sN`` of
     :data:`SEGMENT_SIZE` accepted digests each, written before the head that counts
@@ -179,6 +180,7 @@ class DeliveryRecord:
         return f"{self.key}.s{n}"
 
     def digest(self, to: str) -> bytes:
+        """The keyed digest of ``to``: a normalised number or a business-scoped user id."""
         return hmac.new(self._secret, to.encode(), hashlib.sha256).digest()[:DIGEST_BYTES]
 
     # -- changes ----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Per-recipient results of a bulk send: rows without numbers, and the JSON Lines file.
 
-A row names its recipient by position (``index``, ``where``) and masked number
-(``to_masked``); the number itself (``to``) only when the user asks for it: XCom and a
-results file are read by more people than the send's owner.
+A row names its recipient by position (``index``, ``where``) and masked number or
+business-scoped user id (``to_masked``: ``+44••••••0123``, ``US.••••••••••••••••1918``);
+the value itself (``to``) only when the user asks for it: XCom and a results file are read
+by more people than the send's owner, and a BSUID is personal data like a number.
 
 A large send writes its rows to a file the user names (:class:`ResultsFile`): any path
 Airflow's ``ObjectStoragePath`` opens (a local path, ``file://``, ``s3://``, ``gs://``...

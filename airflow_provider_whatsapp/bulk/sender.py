@@ -107,6 +107,9 @@ class BulkReport:
     retryable_failures: int = 0
     stopped_by: WhatsAppError | None = None
     """The account-level error that stopped the send (the breaker), if one did."""
+    held_back: int = 0
+    """Recipients not sent because the send was capped (``send_limit``: the messaging
+    limit); each is also a ``not_sent`` result with the cap's reason."""
     keep_results: bool = True
     """False: counts and reasons only (a :func:`preview` of a large send)."""
     reasons: dict[str, list[Any]] = field(default_factory=dict)
@@ -188,6 +191,8 @@ class BulkReport:
         }
         if self.stopped_by is not None:
             out["stopped_by"] = self.stopped_by.to_dict()
+        if self.held_back:
+            out["held_back"] = self.held_back
         return out
 
 
@@ -314,7 +319,9 @@ class BulkSender:
     revoked key, no Maton connection, locked account...) trips a breaker: no request
     leaves after it but those already on the wire (at most ``concurrency``), and every
     recipient not sent is reported ``not_sent`` and left out of the record, so a retry
-    sends it.
+    sends it. ``send_limit`` caps the recipients sent (the messaging limit pre-flight's
+    ``send_up_to_limit``): those past it are ``not_sent`` with ``held_back_reason`` and
+    counted in ``report.held_back``.
     """
 
     def __init__(
@@ -328,8 +335,15 @@ class BulkSender:
         expected_total: int | None = None,
         logger: Any = None,
         check: Callable[[Message], None] | None = None,
+        send_limit: int | None = None,
+        held_back_reason: str = "held back: over the send's limit",
     ) -> None:
         self.client = client
+        # At most this many recipients are sent; the rest are reported not_sent with
+        # ``held_back_reason`` (the messaging limit's pre-flight: bulk/preflight.py).
+        self.send_limit = send_limit
+        self.held_back_reason = held_back_reason
+        self._admitted = 0
         self.concurrency = max(1, concurrency)
         self.record = record or DeliveryRecord()
         self.resend_unknown = resend_unknown
@@ -365,6 +379,11 @@ class BulkSender:
             ready = self._screen(job, self.report)
             if ready is None:
                 continue
+            if self.send_limit is not None and self._admitted >= self.send_limit:
+                self.report.held_back += 1
+                self.report.add(RecipientResult(ready[0], "not_sent", reason=self.held_back_reason))
+                continue
+            self._admitted += 1
             await slots.acquire()
             if self.record.error is not None:
                 break  # the record cannot be written: nothing more may leave

@@ -11,7 +11,7 @@ user gets.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -237,11 +237,17 @@ def list_phone_numbers(
 
 
 def get_phone_number(
-    config: ClientConfig, phone_number_id: str | None = None
+    config: ClientConfig,
+    phone_number_id: str | None = None,
+    *,
+    fields: Sequence[str] | None = None,
 ) -> Operation[dict[str, Any]]:
-    """``GET {phone_number_id}``."""
+    """``GET {phone_number_id}``, with ``?fields=a,b`` when ``fields`` are asked for."""
     number = _need(phone_number_id or config.phone_number_id, "phone_number_id")
-    answer: dict[str, Any] = yield ApiRequest("GET", number)
+    if isinstance(fields, str):  # one name, or names already joined: "a,b"
+        fields = fields.split(",")
+    params = {"fields": ",".join(f.strip() for f in fields if f.strip())} if fields else None
+    answer: dict[str, Any] = yield ApiRequest("GET", number, params=params)
     return answer
 
 

@@ -21,7 +21,7 @@ docstring each.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from . import api
@@ -167,9 +167,18 @@ class WhatsAppClient:
         """The account's phone numbers, across all pages."""
         return self._run(api.list_phone_numbers(self.config, waba_id=waba_id))
 
-    def get_phone_number(self, phone_number_id: str | None = None) -> dict[str, Any]:
-        """One phone number's details (the config's sender unless ``phone_number_id`` is given)."""
-        return self._run(api.get_phone_number(self.config, phone_number_id))
+    def get_phone_number(
+        self, phone_number_id: str | None = None, *, fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """One phone number's details (the config's sender unless ``phone_number_id`` is given).
+
+        ``fields`` asks for these fields only (Graph's ``?fields=``), e.g. the messaging
+        limit before a bulk send: ``["whatsapp_business_manager_messaging_limit",
+        "quality_rating", "throughput"]`` (``TIER_250``..., ``GREEN`` / ``YELLOW`` /
+        ``RED``, ``{"level": "STANDARD"}``). A field the API does not know is refused with
+        :class:`~.errors.InvalidRequestError` (Graph code 100).
+        """
+        return self._run(api.get_phone_number(self.config, phone_number_id, fields=fields))
 
     def get_business_profile(self, *, phone_number_id: str | None = None) -> dict[str, Any]:
         """The business profile customers see: ``about``, ``address``, ``description``,
@@ -305,8 +314,10 @@ class AsyncWhatsAppClient:
     async def list_phone_numbers(self, *, waba_id: str | None = None) -> list[dict[str, Any]]:
         return await self._run(api.list_phone_numbers(self.config, waba_id=waba_id))
 
-    async def get_phone_number(self, phone_number_id: str | None = None) -> dict[str, Any]:
-        return await self._run(api.get_phone_number(self.config, phone_number_id))
+    async def get_phone_number(
+        self, phone_number_id: str | None = None, *, fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        return await self._run(api.get_phone_number(self.config, phone_number_id, fields=fields))
 
     async def get_business_profile(self, *, phone_number_id: str | None = None) -> dict[str, Any]:
         return await self._run(

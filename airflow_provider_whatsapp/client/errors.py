@@ -197,6 +197,42 @@ class AccountError(WhatsAppError):
     default_hint = "The WhatsApp Business account is restricted: check WhatsApp Manager"
 
 
+class MessagingLimitError(AccountError):
+    """A bulk send has more recipients than the sending number's messaging limit allows:
+    the unique users a business portfolio may message outside the customer-service window
+    per rolling 24 hours (``whatsapp_business_manager_messaging_limit``: 250, 2,000,
+    10,000, 100,000 or unlimited), shared by every number of the portfolio.
+
+    Raised by the bulk pre-flight before any message (WhatsApp would refuse those past
+    the limit one by one with 131048). Not retryable: a retry counts the same recipients
+    against the same limit. ``tier`` (``TIER_250``), ``limit`` (250) and ``recipients``
+    (those the send would message) say what was compared.
+    """
+
+    default_hint = (
+        "Split the recipients across days (the limit counts unique users per rolling 24 h), "
+        "or raise the tier in WhatsApp Manager (verify the business, keep quality high); "
+        "over_messaging_limit='send_up_to_limit' sends up to the limit and reports the rest"
+    )
+    tier: str | None = None
+    limit: int | None = None
+    recipients: int | None = None
+
+    @classmethod
+    def over_limit(
+        cls, tier: str, limit: int, recipients: int, phone_number_id: str | None = None
+    ) -> MessagingLimitError:
+        """The pre-flight's refusal: ``recipients`` to message, ``limit`` allowed."""
+        number = f" of phone number {phone_number_id}" if phone_number_id else ""
+        error = cls(
+            f"Bulk send refused before any message: {recipients} recipients to message, "
+            f"more than the messaging limit{number} ({tier}: {limit} unique users per "
+            "rolling 24 h, shared by the business portfolio's numbers); 0 messages sent"
+        )
+        error.tier, error.limit, error.recipients = tier, limit, recipients
+        return error
+
+
 class MediaError(InvalidRequestError):
     """Media that WhatsApp could not fetch, upload or accept (Graph 131052, 131053)."""
 
@@ -259,13 +295,25 @@ _GRAPH_CODES: dict[int, tuple[type[WhatsAppError], bool | None, str | None]] = {
     131030: (RecipientError, None, "Add the recipient to the test number's allowed list"),
     131031: (AccountError, None, "The business account is locked"),
     131047: (WindowClosedError, None, None),
-    131048: (AccountError, False, "Spam-quality rate limit: improve quality before sending more"),
+    131048: (
+        AccountError,
+        False,
+        "Spam rate limit: WhatsApp restricts how many messages this number may send now "
+        "(low quality, or the messaging limit of unique users per 24 h used up): check both "
+        "in WhatsApp Manager before sending more",
+    ),
     131049: (MarketingLimitError, None, None),
     131050: (MarketingOptOutError, None, None),
     131051: (InvalidRequestError, None, "Unsupported message type"),
     131052: (MediaError, None, "Media download failed"),
     131053: (MediaError, None, "Media upload failed"),
     131057: (ServerError, None, "Account in maintenance: retry later"),
+    131062: (
+        RecipientError,
+        False,
+        "Not supported for a business-scoped user id (one-tap, zero-tap and copy-code "
+        "authentication templates need a phone number): send it to the user's phone number",
+    ),
     132000: (TemplateError, None, "Template parameter count mismatch"),
     132001: (TemplateError, None, "Template missing in that language or not approved"),
     132005: (TemplateError, None, "Template text too long after filling parameters"),

@@ -161,7 +161,8 @@ class Transport:
                 return response.json()
             except ValueError:
                 return {"raw": response.text[:1000]}
-        to = request.json.get("to") if isinstance(request.json, dict) else None
+        body = request.json if isinstance(request.json, dict) else {}
+        to = body.get("to") or body.get("recipient")  # a number, or a business-scoped user id
         error = error_from_response(
             response.status_code,
             response.content,

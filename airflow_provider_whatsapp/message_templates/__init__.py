@@ -9,8 +9,9 @@ importing one module, such as ``status`` for the sensor, stays cheap):
 - ``TemplateDefinition`` (``definition.py``; components in ``components.py``, buttons in
   ``buttons.py``): the create-template body with Meta's limits.
 - ``load_template_files`` (``loading.py``): folders/files of YAML or JSON -> ``LoadResult``.
-- ``template_placeholders``, ``check_send_components``, ``check_template_usable``
-  (``sending.py``): what a send must supply, checked before sending.
+- ``template_placeholders``, ``check_send_components``, ``check_template_usable``,
+  ``check_template_recipient`` (``sending.py``): what a send must supply, and to whom it
+  may go, checked before sending.
 - ``plan_sync``, ``SyncPlan``, ``edit_payload`` (``sync.py``): local vs remote.
 - ``check_status`` (``status.py``): what a template's review status means for a sensor
   and its trigger (wait, done, or fail with the reason).

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import WhatsAppValidationError
+from ..limits import PHONE_ONLY_OTP_TYPES
 from ._text import format_names, is_named, placeholder_names, upper
 
 SENDABLE_STATUS = "APPROVED"
@@ -58,6 +59,11 @@ class TemplateParameterError(WhatsAppValidationError):
 
 class TemplateNotUsableError(WhatsAppValidationError):
     """The template exists but can't be sent in its current status."""
+
+
+class TemplateRecipientError(WhatsAppValidationError):
+    """The template cannot go to this kind of recipient: an authentication template
+    (one-tap, zero-tap, copy-code) to a business-scoped user id (Meta's error 131062)."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,46 @@ def check_template_usable(template: Mapping[str, Any]) -> None:
         detail += f" (rejected_reason: {template.get('rejected_reason') or 'not given'})"
     hint = _STATUS_HINTS.get(status, "only APPROVED templates can be sent")
     raise TemplateNotUsableError(f"{_template_label(template)} is {detail}: {hint}")
+
+
+def phone_only_reason(template: Mapping[str, Any]) -> str | None:
+    """Why ``template`` (as the API lists it) can only go to a phone number, or None.
+
+    WhatsApp refuses one-tap, zero-tap and copy-code authentication templates to a
+    business-scoped user id (error 131062). Those are the OTP button's three kinds, so
+    every AUTHENTICATION template is one; an OTP button of those kinds says so too where a
+    listing leaves the category out.
+    """
+    otp_types = [
+        upper(button.get("otp_type")) or "OTP"
+        for component in template.get("components") or []
+        if upper(component.get("type")) == "BUTTONS"
+        for button in component.get("buttons") or []
+        if upper(button.get("type")) == "OTP"
+    ]
+    phone_only = [kind for kind in otp_types if kind in PHONE_ONLY_OTP_TYPES]
+    if upper(template.get("category")) != "AUTHENTICATION" and not phone_only:
+        return None
+    shown = phone_only or otp_types
+    return "an AUTHENTICATION template" + (f" with a {'/'.join(shown)} button" if shown else "")
+
+
+def check_template_recipient(template: Mapping[str, Any], to: str) -> None:
+    """Raise ``TemplateRecipientError`` when ``to`` is a business-scoped user id and
+    ``template`` can only go to a phone number (see :func:`phone_only_reason`): refused
+    here, naming the recipient masked, instead of by WhatsApp's 131062 after the fact."""
+    from ..messages.phone import is_bsuid, mask_phone
+
+    if not is_bsuid(to):
+        return
+    reason = phone_only_reason(template)
+    if reason is None:
+        return
+    raise TemplateRecipientError(
+        f"{_template_label(template)} is {reason}: WhatsApp sends it only to a phone "
+        f"number, and {mask_phone(to)} is a business-scoped user id (error 131062): send "
+        "it to the user's phone number, or send another template to this user"
+    )
 
 
 def _send_key(component: Mapping[str, Any], prefix: str) -> tuple[str | None, str | None]:

@@ -1,4 +1,4 @@
-"""What every message model shares: strict JSON objects, phone and URL types, base classes."""
+"""What every message model shares: strict JSON objects, recipient and URL types, base classes."""
 
 import re
 from collections.abc import Callable
@@ -25,7 +25,7 @@ from ..limits import (
     MESSAGE_ID_MAX,
     NAME_TEXT_MAX,
 )
-from .phone import normalize_phone
+from .phone import is_bsuid, normalize_phone, normalize_recipient
 
 __all__ = [
     "ApiModel",
@@ -45,6 +45,7 @@ __all__ = [
     "NameText",
     "NonEmptyStr",
     "PhoneNumber",
+    "Recipient",
     "RecipientMessage",
     "context_for",
     "invalid",
@@ -146,6 +147,8 @@ MessageId = Annotated[str, Field(min_length=1, max_length=MESSAGE_ID_MAX)]
 FileName = Annotated[str, Field(min_length=1, max_length=FILENAME_MAX)]
 NameText = Annotated[str, Field(min_length=1, max_length=NAME_TEXT_MAX)]
 PhoneNumber = Annotated[str, BeforeValidator(normalize_phone)]
+#: A phone number (normalised to its digits) or a business-scoped user id (as written).
+Recipient = Annotated[str, BeforeValidator(normalize_recipient)]
 HttpsUrl = Annotated[str, Field(min_length=1), AfterValidator(_check_https_url)]
 HttpUrlStr = Annotated[str, Field(min_length=1), AfterValidator(_check_http_url)]
 MediaId = Annotated[str, Field(min_length=1), AfterValidator(_check_media_id)]
@@ -237,11 +240,49 @@ class RecipientMessage(Message):
     """A message sent to one person: the shared envelope of every message type but read marks.
 
     Subclasses add ``type`` (a literal) and the object named by it.
+
+    ``to`` is whom it goes to: a phone number, or a business-scoped user id (BSUID,
+    ``US.13491208655302741918``) for a user who hides their number. The API takes a BSUID
+    in ``recipient``, never in ``to``: :meth:`to_payload` writes it there. An API-shaped
+    dict may give ``recipient`` itself; given beside ``to``, ``to`` wins, as in the API
+    (the BSUID is still checked, then left out).
     """
 
     recipient_type: Literal["individual"] = "individual"
-    to: PhoneNumber
+    to: Recipient
     context: MessageContext | None = None
     biz_opaque_callback_data: (
         Annotated[str, Field(max_length=BIZ_OPAQUE_CALLBACK_DATA_MAX)] | None
     ) = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recipient_field(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "recipient" not in data:
+            return data
+        data = dict(data)
+        recipient = data.pop("recipient")
+        if recipient is None:
+            return data
+        if not isinstance(recipient, str) or not is_bsuid(recipient):
+            raise invalid(
+                "recipient",
+                "recipient must be a business-scoped user id (US.13491208655302741918); "
+                "a phone number goes in 'to'",
+            )
+        normalize_recipient(recipient)  # checked even when 'to' wins
+        if data.get("to") is None:
+            data["to"] = recipient
+        return data
+
+    @property
+    def to_bsuid(self) -> bool:
+        """Whether this goes to a business-scoped user id (sent as ``recipient``)."""
+        return is_bsuid(self.to)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON body; a business-scoped user id goes in ``recipient`` (no ``to``)."""
+        payload = super().to_payload()
+        if not self.to_bsuid:
+            return payload
+        return {("recipient" if key == "to" else key): value for key, value in payload.items()}

@@ -1,12 +1,19 @@
-"""Recipient phone numbers: E.164 digits without the plus, which is all the API accepts.
+"""Recipients: phone numbers (E.164 digits without the plus) and business-scoped user ids.
 
 Two stages. ``check_phone_syntax`` is cheap (characters, prefixes, 7 to 15 digits): it
 runs where a DAG file is parsed (the notifier's constructor), so it imports nothing.
 ``normalize_phone`` adds the country code and the length that country's numbers have,
 from ``phonenumbers`` (Google's libphonenumber metadata), imported only when it runs.
 
-Numbers are personal data: every log line and error text the provider writes shows them
-through ``mask_phone`` (``+44••••••0123``), this module's errors included.
+A user who hides their number behind a username (WhatsApp, 2026) is addressed by a
+business-scoped user id instead (BSUID, ``US.13491208655302741918``; a parent BSUID
+``US.ENT.506847293015824``): ``normalize_recipient`` / ``check_recipient_syntax`` take
+either, judging a value that starts like a BSUID (two letters and a dot) by the rule book's
+``BSUID_PATTERN`` and anything else as a number.
+
+Numbers and BSUIDs are personal data: every log line and error text the provider writes
+shows them through ``mask_phone`` (``+44••••••0123``, ``US.••••••••••••••••1918``), this
+module's errors included.
 """
 
 from __future__ import annotations
@@ -14,15 +21,21 @@ from __future__ import annotations
 import re
 
 from .._errors import WhatsAppValidationError
+from ..limits import BSUID_ID_MAX, BSUID_PARENT_MARK, BSUID_PATTERN
 
 __all__ = [
     "MAX_PHONE_DIGITS",
     "MIN_PHONE_DIGITS",
+    "BusinessScopedUserIdError",
     "PhoneNumberError",
+    "check_bsuid",
     "check_phone_syntax",
+    "check_recipient_syntax",
+    "is_bsuid",
     "mask_phone",
     "mask_phone_in",
     "normalize_phone",
+    "normalize_recipient",
 ]
 
 MIN_PHONE_DIGITS = 7
@@ -57,6 +70,10 @@ _HIDE_AT_LEAST = 4  # hidden characters at least (and half the number's): short 
 _TAIL = 4  # last characters shown
 _BULLETS_SHOWN = 32  # characters of a long value's mask; the rest is "…"
 _QUOTED_CHARS = 40  # characters of a value with no digit (it holds no number) shown as written
+# What a BSUID starts with (country, dot, the parent's ENT.): any value starting so is read
+# as a BSUID, well formed or not, since no phone number starts with letters.
+_BSUID_LEAD = re.compile(rf"[A-Za-z]{{2}}\.(?:{BSUID_PARENT_MARK}\.)?", re.IGNORECASE)
+_BSUID_START = re.compile(r"[A-Za-z]{2}\.")
 
 
 def _country_code(digits: str) -> str:
@@ -64,6 +81,25 @@ def _country_code(digits: str) -> str:
     if not digits[:1].isdigit() or digits.startswith("0"):
         return ""
     return next((digits[:n] for n in (1, 2, 3) if int(digits[:n]) in _COUNTRY_CODES), "")
+
+
+def is_bsuid(value: object) -> bool:
+    """Whether ``value`` is written as a business-scoped user id (two letters and a dot
+    first: ``US.13491208655302741918``), well formed or not; no phone number starts so."""
+    return isinstance(value, str) and _BSUID_START.match(value.strip()) is not None
+
+
+def _mask_bsuid(text: str) -> str:
+    """``US.••••••••••••••••1918``: the country (and ``ENT.``) as written, then the id as
+    :func:`mask_phone` hides a number's digits."""
+    lead = _BSUID_LEAD.match(text)
+    head = lead.group() if lead else text[:3]
+    rest = "".join(char for char in text[len(head) :] if char.isalnum())
+    hidden = max(_HIDE_AT_LEAST, len(rest) // 2)
+    tail = max(0, min(_TAIL, len(rest) - hidden))
+    middle = len(rest) - tail
+    dots = _HIDDEN * min(middle, _BULLETS_SHOWN) + ("…" if middle > _BULLETS_SHOWN else "")
+    return head + dots + (rest[-tail:] if tail else "")
 
 
 def mask_phone(value: object) -> str:
@@ -77,11 +113,15 @@ def mask_phone(value: object) -> str:
     keep at least half (and at least 4) of their characters hidden, the country code and
     the last characters giving way first. A value without a digit holds no number: it is
     shown quoted, as written (``'oncall'``); one that is neither text nor an integer by
-    its type (``<list>``). Imports nothing: cheap wherever it runs.
+    its type (``<list>``). A business-scoped user id shows its country (and the parent's
+    ``ENT.``) and the last characters of its id: ``US.••••••••••••••••1918``. Imports
+    nothing: cheap wherever it runs.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return f"<{type(value).__name__}>"
     text = str(value).strip()
+    if is_bsuid(text):
+        return _mask_bsuid(text)
     sign = "-" if text.startswith("-") else ""  # a negative integer
     if not any(char.isdigit() for char in text):
         shown = text if len(text) <= _QUOTED_CHARS else text[:_QUOTED_CHARS] + "…"
@@ -113,7 +153,16 @@ def mask_phone(value: object) -> str:
 def mask_phone_in(text: str, phone: object) -> str:
     """``text`` with every writing of ``phone``'s digits (separators between them allowed,
     a ``+`` in front) replaced by :func:`mask_phone`: for texts others wrote, such as an
-    API error that echoes the recipient. ``phone`` with fewer than 7 digits: unchanged."""
+    API error that echoes the recipient. ``phone`` with fewer than 7 digits: unchanged.
+    A business-scoped user id is replaced where written whole, and where its id stands
+    alone (7 characters or more)."""
+    if is_bsuid(phone):
+        bsuid = str(phone).strip()
+        lead = _BSUID_LEAD.match(bsuid)
+        ident = bsuid[lead.end() :] if lead else ""
+        alone = f"|{re.escape(ident)}" if len(ident) >= MIN_PHONE_DIGITS else ""
+        written = re.compile(rf"(?<![A-Za-z0-9])(?:{re.escape(bsuid)}{alone})(?![A-Za-z0-9])")
+        return written.sub(lambda _: mask_phone(bsuid), text)
     digits = "".join(char for char in str(phone) if char.isdigit())
     if len(digits) < MIN_PHONE_DIGITS:
         return text
@@ -137,9 +186,65 @@ class PhoneNumberError(WhatsAppValidationError):
         self.shown = shown
 
 
+class BusinessScopedUserIdError(PhoneNumberError):
+    """A business-scoped user id (BSUID) that is not written as one; the text shows it
+    masked and says how a BSUID is written. A :class:`PhoneNumberError`: wherever a bad
+    number is reported on its own, so is a bad BSUID."""
+
+
 def _error(value: object, problem: str) -> PhoneNumberError:
     shown = mask_phone(value)
     return PhoneNumberError(f"phone number {shown} {problem}", problem=problem, shown=shown)
+
+
+_BSUID_EXAMPLE = "US.13491208655302741918; a parent BSUID: US.ENT.506847293015824"
+
+
+def check_bsuid(value: str) -> str:
+    """``value`` (stripped) if it is a business-scoped user id as the rule book writes
+    one, else a :class:`BusinessScopedUserIdError` saying what is wrong (value masked).
+
+    Nothing is rewritten (a lower-case country is an error, not a guess): a BSUID is an
+    opaque id, and one changed by a guess may be another user's.
+    """
+    text = value.strip()
+    if BSUID_PATTERN.fullmatch(text):
+        return text
+    lead = _BSUID_LEAD.match(text)
+    ident = text[lead.end() :] if lead else ""
+    parent = lead.group()[3:] if lead else ""
+    if not text[:2].isupper():
+        problem = f"must start with its country code in upper case ({text[:2].upper()}.…)"
+    elif parent and parent != BSUID_PARENT_MARK + ".":
+        problem = f"must write the parent mark in upper case ({BSUID_PARENT_MARK}.)"
+    elif not ident:
+        problem = "has no id after the country code"
+    elif len(ident) > BSUID_ID_MAX:
+        problem = f"has an id of {len(ident)} characters, more than {BSUID_ID_MAX}"
+    else:
+        bad = next(char for char in ident if not (char.isascii() and char.isalnum()))
+        problem = f"contains {bad!r}: its id holds only letters and digits"
+    problem += f" (a business-scoped user id is written {_BSUID_EXAMPLE})"
+    shown = mask_phone(text)
+    raise BusinessScopedUserIdError(
+        f"business-scoped user id {shown} {problem}", problem=problem, shown=shown
+    )
+
+
+def check_recipient_syntax(value: str | int) -> str:
+    """:func:`check_phone_syntax` for a number, :func:`check_bsuid` for a value written
+    as a business-scoped user id: what a DAG file's parse can afford."""
+    if is_bsuid(value):
+        return check_bsuid(str(value))
+    return check_phone_syntax(value)
+
+
+def normalize_recipient(value: str | int) -> str:
+    """What the API is sent for a recipient: :func:`normalize_phone`'s digits for a
+    number, the business-scoped user id as written (checked by :func:`check_bsuid`)."""
+    if is_bsuid(value):
+        return check_bsuid(str(value))
+    return normalize_phone(value)
 
 
 def check_phone_syntax(value: str | int) -> str:
@@ -299,7 +404,10 @@ def _explain_bad_characters(digits: str) -> str:
     if not digits:
         return "has no digits"
     if any(char.isalpha() for char in digits):
-        return f"contains letters: {allowed}"
+        return (
+            f"contains letters: {allowed} (a user without a number is addressed by their "
+            f"business-scoped user id: {_BSUID_EXAMPLE})"
+        )
     if "+" in digits:
         return f"has a + that is not at the start: {allowed}"
     bad = next(char for char in digits if not ("0" <= char <= "9"))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
-from .._errors import WhatsAppValidationError
+from .._errors import WhatsAppError, WhatsAppValidationError
 from ..bulk.recipient_list import is_templated, split_recipients, syntax_problems
 from ..hooks import DEFAULT_CONN_ID
 from ..version_compat import AIRFLOW_V_3_2_PLUS, conf
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # runs.
 
 __all__ = [
+    "HitlRequestNotSentError",
     "InvalidRecipientError",
     "WhatsAppNotifier",
     "deadline_message",
@@ -50,6 +51,16 @@ def __getattr__(name: str) -> Any:
 
 
 _WHAT = "WhatsApp notification"  # how the log lines of a send name it
+
+
+#: The label of the button that opens a human-in-the-loop request's page (<= 20 characters).
+HITL_BUTTON_TEXT = "Answer in Airflow"
+
+
+class HitlRequestNotSentError(WhatsAppError):
+    """A human-in-the-loop request (``notifiers=`` of ``ApprovalOperator``...) did not
+    reach every recipient: raised after every one was tried, so the task fails before it
+    waits for an answer."""
 
 
 class InvalidRecipientError(WhatsAppValidationError):
@@ -140,15 +151,19 @@ class WhatsAppNotifier(BaseNotifier):
     serve several tasks, tries and runs (default_args, ``dag.test()``).
 
     As a deadline alert (Airflow 3.1+), ``AsyncCallback(WhatsAppNotifier, kwargs={...})``
-    on a ``DeadlineAlert``: the triggerer awaits it with a plain-dict context; the
-    connection is looked up asynchronously, the default message says which deadline was
-    missed and by how much, and templates may use ``{{ dag_id }}``, ``{{ run_id }}``,
-    ``{{ missed_by }}``, ``{{ dag_run.* }}`` and ``{{ deadline.deadline_time }}``. A
-    deadline alert that reached nobody fails the callback.
+    on a ``DeadlineAlert``: the triggerer awaits it with a plain-dict context, and the
+    connection is looked up asynchronously. From 3.2, ``SyncCallback(WhatsAppNotifier,
+    kwargs={...})`` runs it on an executor instead: Airflow builds it with the same
+    context and calls it, and it sends synchronously. Either way the default message says
+    which deadline was missed and by how much, and templates may use ``{{ dag_id }}``,
+    ``{{ run_id }}``, ``{{ missed_by }}``, ``{{ alert_name }}``, ``{{ dag_run.* }}`` and
+    ``{{ deadline.deadline_time }}``. A deadline alert that reached nobody fails the
+    callback.
 
     :param to: one phone number or several (a list, or comma-separated; international
-        format, ``+`` and spaces allowed) (templated; a list rendered to text is split).
-        Literal numbers are checked when the DAG file is parsed; with Jinja
+        format, ``+`` and spaces allowed), or business-scoped user ids
+        (``US.13491208655302741918``) for users who hide their number (templated; a list
+        rendered to text is split). Literal numbers and ids are checked when the DAG file is parsed; with Jinja
         (``{{ var.value.oncall }}``) when sending.
     :param text: Jinja-templated free-form text.
     :param template_name: approved template to send instead of text (templated).
@@ -167,7 +182,20 @@ class WhatsAppNotifier(BaseNotifier):
         for a moment), and no retry starts whose wait would pass the budget, so a
         callback holds its worker or the DAG processor at most about ``retry_budget`` +
         ``timeout``. Every recipient shares it (the async path sends them at once).
-    :param context: set by Airflow when it awaits the notifier (deadline alerts, 3.1+).
+    :param alert_name: the ``DeadlineAlert``'s name, shown in a deadline alert's first line
+        (Airflow 3.3 does not pass ``DeadlineAlert(name=...)`` to the callback: repeat it
+        here).
+    :param link_button: human-in-the-loop requests with ``template_name`` only: the
+        position (0-based) of the template's URL button whose URL ends in ``{{1}}``; it is
+        sent the *Required actions* page's path under ``[api] base_url``.
+    :param context: set by Airflow when it builds the notifier (deadline alerts, 3.1+).
+
+    In a human-in-the-loop operator's ``notifiers=`` (``ApprovalOperator``,
+    ``HITLOperator``...; Airflow 3.1+) the default message is the request: subject, body,
+    options, who may answer, by when, and a button to the task's *Required actions* page
+    (an interactive ``cta_url`` message; plain text when ``[api] base_url`` is unset).
+    There a send that reaches not every recipient raises once all were tried: Airflow
+    fails the task before it waits for an answer nobody may have seen.
     """
 
     template_fields = (
@@ -194,6 +222,8 @@ class WhatsAppNotifier(BaseNotifier):
         timeout: float | None = 10.0,
         max_retries: int | None = 10,
         retry_budget: float | None = 60.0,
+        alert_name: str | None = None,
+        link_button: int | None = None,
         context: Any = None,
     ) -> None:
         if context is not None:
@@ -215,22 +245,36 @@ class WhatsAppNotifier(BaseNotifier):
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_budget = retry_budget
+        self.alert_name = alert_name
+        self.link_button = link_button
         self._render_errors: dict[str, str] = {}
 
     # -- Airflow entry points: render and send a copy -------------------------------------
     def __call__(self, *args: Any) -> None:
         """Render and send on a copy: rendering is in place, and the same instance is
-        called again for the next try, task or run (``dag.test()``, default_args)."""
+        called again for the next try, task or run (``dag.test()``, default_args).
+
+        A deadline's ``SyncCallback`` (3.2+) lands here too, on an executor: Airflow builds
+        the notifier from the stored kwargs and the context, then calls it with that
+        context (its only argument)."""
+        if len(args) == 1:
+            args = (self._deadline_context(args[0]),)
         BaseNotifier.__call__(self._fresh(), *args)
 
     def __await__(self) -> Generator[Any, None, None]:
+        clone = self._fresh()
+        clone.context = self._deadline_context(clone.context)
+        return BaseNotifier.__await__(clone)
+
+    def _deadline_context(self, context: Any) -> Any:
+        """A deadline alert's context with ``dag_id``, ``run_id``, ``missed_by`` and
+        ``alert_name`` added for templates (a new dict: Airflow's stays as it was); any
+        other context as it is."""
         from .formatting import deadline_facts, is_deadline_context
 
-        clone = self._fresh()
-        if is_deadline_context(clone.context):  # a deadline alert: name the run in templates
-            merged: dict[str, Any] = {**deadline_facts(clone.context), **clone.context}
-            clone.context = merged  # type: ignore[assignment]
-        return BaseNotifier.__await__(clone)
+        if not is_deadline_context(context):
+            return context
+        return {**deadline_facts(context, alert_name=self.alert_name), **context}
 
     def _fresh(self) -> WhatsAppNotifier:
         clone = copy.copy(self)
@@ -318,24 +362,98 @@ class WhatsAppNotifier(BaseNotifier):
                 TemplateMessage.create(to, self.template_name, self.language, parameters=parameters)
                 for to in screened.valid
             ]
+            if self.link_button is not None:
+                messages = self._with_link_button(context, messages)
         else:
             from ..messages import TextMessage
 
+            hitl = self._hitl_button(context)
+            if hitl is not None:
+                return hitl(screened.valid), screened.invalid
             body = self._text(context)
             messages = [
                 TextMessage.create(to, body, preview_url=self.preview_url) for to in screened.valid
             ]
         return messages, screened.invalid
 
+    # -- human-in-the-loop requests: a button to the task's Required actions page ------------
+    def _hitl_button(self, context: Any) -> Any:
+        """For a human-in-the-loop request's default message with a link: a function
+        building one ``cta_url`` message per recipient (the request as its body, a
+        button to the page); None otherwise (plain text, as for any notification)."""
+        from .formatting import hitl_links, hitl_message, is_hitl_context
+
+        if self.text is not None and "text" not in self._render_errors:
+            return None
+        if not is_hitl_context(context):
+            return None
+        base_url = _base_url()
+        page, _ = hitl_links(context, base_url)
+        if page is None:
+            return None
+        from ..limits import INTERACTIVE_BODY_TEXT_MAX
+        from ..messages import CtaUrlMessage
+
+        note = ""
+        if "text" in self._render_errors:
+            error = self._render_errors["text"][:300]
+            note = f"\n(The notifier's text could not be rendered: {error})"
+        limit = INTERACTIVE_BODY_TEXT_MAX - len(note)
+        body = hitl_message(context, base_url=base_url, page_link=False, limit=limit) + note
+        return lambda valid: [
+            CtaUrlMessage.create(to, body, HITL_BUTTON_TEXT, page) for to in valid
+        ]
+
+    def _with_link_button(
+        self, context: Any, messages: list[RecipientMessage]
+    ) -> list[RecipientMessage]:
+        """The template messages with ``link_button`` opening the request's page."""
+        from ..messages import TemplateMessage
+        from .formatting import hitl_links, hitl_page_path, is_hitl_context
+
+        base_url = _base_url()
+        page, _ = hitl_links(context, base_url) if is_hitl_context(context) else (None, [])
+        if page is None or base_url is None:
+            raise WhatsAppValidationError(
+                f"link_button={self.link_button!r} needs a human-in-the-loop task and "
+                f"[api] base_url set (got base_url {base_url!r})"
+            )
+        button = {
+            "type": "button",
+            "sub_type": "url",
+            "index": str(self.link_button),
+            "parameters": [{"type": "text", "text": hitl_page_path(page, base_url)}],
+        }
+        out: list[RecipientMessage] = []
+        for message in messages:
+            template = message.model_dump(mode="json", exclude_none=True)["template"]
+            out.append(
+                TemplateMessage.create(
+                    message.to,
+                    template["name"],
+                    template["language"],
+                    components=[*template.get("components", []), button],
+                )
+            )
+        return out
+
     def _text(self, context: Any) -> str:
         """The rendered ``text``, else the default message (noting a failed rendering)."""
         from ..limits import TEXT_BODY_MAX
-        from .formatting import deadline_message, default_message, is_deadline_context
+        from .formatting import (
+            deadline_message,
+            default_message,
+            hitl_message,
+            is_deadline_context,
+            is_hitl_context,
+        )
 
         if self.text is not None and "text" not in self._render_errors:
             return str(self.text)[:TEXT_BODY_MAX]
         if is_deadline_context(context):
-            body = deadline_message(context, base_url=_base_url())
+            body = deadline_message(context, base_url=_base_url(), alert_name=self.alert_name)
+        elif is_hitl_context(context):
+            body = hitl_message(context, base_url=_base_url())
         else:
             body = default_message(context, failed_tasks=failed_task_ids(context))
         if "text" in self._render_errors:
@@ -363,8 +481,10 @@ class WhatsAppNotifier(BaseNotifier):
     ) -> None:
         """After every send: fail the callback if a recipient in ``to`` was invalid (Airflow
         records it), or if a deadline alert reached nobody (it hides no task failure)."""
-        from .formatting import is_deadline_context
+        from .formatting import is_deadline_context, is_hitl_context
 
+        if is_hitl_context(context):
+            self._settle_request(messages, invalid, sent)
         if messages and not sent.sent:
             self.log.error(
                 "No WhatsApp notification could be sent (%d recipient(s))", len(messages)
@@ -381,6 +501,25 @@ class WhatsAppNotifier(BaseNotifier):
         if is_deadline_context(context) and not sent.sent:
             why = sent.unusable or f"every send failed ({len(messages)} recipient(s))"
             raise RuntimeError(f"WhatsApp deadline alert not sent: {why}")
+
+    def _settle_request(
+        self, messages: list[RecipientMessage], invalid: list[str], sent: Fanout
+    ) -> None:
+        """A human-in-the-loop request must reach every recipient: after all were tried,
+        raise for any not reached (invalid, refused, no usable connection), so the task
+        fails before it waits for an answer (Airflow re-raises a notifier's error)."""
+        from ..messages.phone import mask_phone
+
+        missed = list(invalid)
+        missed += [f"{mask_phone(o.to)}: {o.error}" for o in sent.outcomes if not o.accepted]
+        if sent.unusable:
+            missed.append(sent.unusable)
+        if missed:
+            total = len(messages) + len(invalid)
+            raise HitlRequestNotSentError(
+                f"WhatsApp request for an answer reached {sent.sent} of {total} recipient(s) "
+                "in 'to'; the task fails before waiting: " + "; ".join(missed)
+            )
 
     # -- sending ------------------------------------------------------------------------------
     def notify(self, context: Any) -> None:

@@ -15,6 +15,7 @@ from ..hooks import DEFAULT_CONN_ID
 from ._base import WhatsAppBaseOperator
 
 if TYPE_CHECKING:
+    from ..bulk.preflight import AccountLimits
     from ..bulk.record import DeliveryRecord
     from ..bulk.results import ResultsFile
     from ..bulk.sender import BulkReport, Job
@@ -118,6 +119,17 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     writes every row to a JSON Lines file instead (any ``ObjectStoragePath``: local,
     ``s3://conn_id@bucket/key``...), XCom then holding the summary and the path.
 
+    Before the first message the sending number's messaging limit (unique users per
+    rolling 24 h of its business portfolio: ``TIER_250``, ``TIER_2K``...), quality rating
+    and throughput are read (the bulk sends how-to: Messaging limit pre-flight). A
+    template send with more recipients to message than the limit (duplicates, invalid ones
+    and those accepted in an earlier try not counted) fails with
+    :class:`~airflow_provider_whatsapp.client.errors.MessagingLimitError` and 0 messages
+    sent, not retried; ``over_messaging_limit="send_up_to_limit"`` sends to
+    the first ones up to the limit and reports the rest ``not_sent`` (the task then fails,
+    not retried: clearing it a day later sends only those). A YELLOW or RED quality rating
+    is logged as a warning; limits that cannot be read are logged and not checked.
+
     Bulk sends run in the Airflow pool named like their connection (``whatsapp_default``;
     :func:`account_pool`), which must exist, with one slot (``airflow pools set
     whatsapp_default 1 "WhatsApp bulk sends"``; Airflow flags a DAG whose pool is missing
@@ -152,6 +164,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         anyone who can see the DAG run: default False (position and masked number only).
         Not templated: what a send discloses is the DAG author's decision.
     :param validate_template: check the template (exists, APPROVED, placeholders) first.
+    :param over_messaging_limit: when a template send has more recipients to message than
+        the sending number's messaging limit: ``"fail"`` (default: 0 messages sent),
+        ``"send_up_to_limit"`` (send up to the limit, report the rest ``not_sent``) or
+        ``"send_all"`` (only log; WhatsApp then refuses those past it with 131048, which
+        stops the send) (templated).
     """
 
     template_fields: Sequence[str] = (
@@ -164,6 +181,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         "components",
         "rate_share",
         "results_path",
+        "over_messaging_limit",
     )
 
     def __init__(
@@ -185,6 +203,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         max_xcom_results: int = 1000,
         results_path: Any = None,
         include_recipients: bool = False,
+        over_messaging_limit: str = "fail",
         **kwargs: Any,
     ) -> None:
         if kwargs.get("pool") is None and not (kwargs.get("default_args") or {}).get("pool"):
@@ -214,6 +233,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         self.progress_every = progress_every
         self.rate_share = rate_share
         self.validate_template = validate_template
+        self.over_messaging_limit = over_messaging_limit
+        if not _templated(over_messaging_limit):
+            from ..bulk.preflight import check_over_messaging_limit  # small, stdlib only
+
+            check_over_messaging_limit(over_messaging_limit)
         if rate_share is not None and not _templated(rate_share):
             from ..client.config import check_rate_share  # only when given: parse stays cheap
 
@@ -299,7 +323,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         """
         if not self.validate_template:
             return None
-        from ..message_templates.sending import check_send_components
+        from ..message_templates.sending import check_send_components, check_template_recipient
         from .messages import sendable_template
 
         def check(message: Message) -> None:
@@ -308,6 +332,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             sent = message.to_payload()["template"]
             # Fetched once per task (template_for_send); fails the task if not sendable.
             template = sendable_template(self, sent["name"], sent["language"]["code"])
+            check_template_recipient(template, getattr(message, "to", ""))  # auth: numbers only
             check_send_components(template, sent.get("components") or [])
 
         return check
@@ -357,6 +382,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             self._jobs(recipients, build), record, resend_unknown=self.resend_ambiguous, check=check
         )
         self._log_preview(ahead)
+        # The account's limits, before the first message: 0 sent when the send cannot fit.
+        limits, cap = self._messaging_limit(ahead.total - ahead.done)
         results_file = self._results_file()  # written empty now: nothing sent if it cannot be
         in_xcom = results_file is None and self.include_results
         rows_in_xcom = in_xcom and ahead.total <= self.max_xcom_results
@@ -365,8 +392,12 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         )
         jobs = self._jobs(recipients, build)
         try:
-            report = asyncio.run(self._send(jobs, record, ahead.total, share, check, report))
+            report = asyncio.run(
+                self._send(jobs, record, ahead.total, share, check, report, cap, limits)
+            )
             summary = report.summary()
+            if limits is not None:  # what the pre-flight read: tier, limit, quality, throughput
+                summary["messaging_limit"] = limits.to_dict()
             self.log.info("Bulk send summary: %s", summary)
             for line in report.reason_lines():  # one event each: the task log greps well
                 self.log.warning("Not accepted: %s", line)
@@ -388,8 +419,65 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
             if results_file is not None:
                 results_file.close()
         self._check(report, context, result)
+        self._check_held_back(report, limits, context, result)
         record.complete()  # only a successful send shrinks the record to its marker
         return result
+
+    def _sends_templates(self) -> bool:
+        """Whether the send is of templates: only those reach users outside the 24-hour
+        window, the only ones the messaging limit counts."""
+        if self.template_name:
+            return True
+        base = self.message
+        if isinstance(base, str):
+            import json
+
+            base = json.loads(base)
+        kind = base.get("type") if isinstance(base, dict) else getattr(base, "type", None)
+        return kind == "template"
+
+    def _messaging_limit(self, to_send: int) -> tuple[AccountLimits | None, int | None]:
+        """The messaging limit pre-flight: ``(limits read or None, how many may be sent or
+        None for all)``; raises ``MessagingLimitError`` (nothing sent) when a template send
+        of more recipients than the limit is to fail."""
+        from ..bulk.preflight import check_over_messaging_limit, messaging_cap, read_account_limits
+
+        mode = check_over_messaging_limit(self.over_messaging_limit)
+        if to_send == 0:
+            return None, None  # nobody to message: nothing to read
+        limits = read_account_limits(self.hook.client, self.log)
+        if not self._sends_templates():
+            if limits is not None and limits.limit is not None:
+                self.log.info(
+                    "Messaging limit pre-flight: not checked for free-form messages, which "
+                    "reach only users inside their 24-hour window (the limit does not count them)"
+                )
+            return limits, None
+        cap = messaging_cap(
+            limits, to_send, mode, self.log, phone_number_id=self.hook.config.phone_number_id
+        )
+        return limits, cap
+
+    def _check_held_back(
+        self,
+        report: BulkReport,
+        limits: AccountLimits | None,
+        context: Any,
+        result: dict[str, Any],
+    ) -> None:
+        """Recipients held back by ``send_up_to_limit`` fail the task, not retried (a retry
+        within 24 h meets the same limit): a clear once the limit allows sends only them."""
+        if not report.held_back or limits is None:
+            return
+        message = (
+            f"Bulk send reached the messaging limit ({limits.tier}: {limits.limit} unique users "
+            f"per rolling 24 h): {report.counts['accepted']} accepted, {report.held_back} of "
+            f"{report.total} recipients held back and not sent "
+            "(over_messaging_limit='send_up_to_limit'). Clear this task once 24 h have passed "
+            "or the tier is raised: it sends only those not accepted. See "
+            f"{_results_hint(result)}"
+        )
+        fail_with_result(context, result, message, retry_may_help=False)
 
     def _results_file(self) -> ResultsFile | None:
         """The rendered ``results_path``, probed (written empty) before the first message."""
@@ -457,7 +545,10 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         share: float | None,
         check: Callable[[Message], None] | None = None,
         report: BulkReport | None = None,
+        cap: int | None = None,
+        limits: AccountLimits | None = None,
     ) -> BulkReport:
+        from ..bulk.preflight import held_back_reason
         from ..bulk.sender import BulkSender
 
         client = await self.hook.get_async_conn(
@@ -473,6 +564,8 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
                 expected_total=total,
                 logger=self.log,
                 check=check,
+                send_limit=cap,
+                held_back_reason=held_back_reason(limits) if limits is not None else "",
             )
             if report is not None:  # what to keep of each result, and where else it goes
                 sender.report = report

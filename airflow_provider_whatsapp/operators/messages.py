@@ -18,12 +18,15 @@ def send_result(message: Message, answer: dict[str, Any]) -> dict[str, Any]:
     """The small, JSON-safe record pushed to XCom for one sent message."""
     contact = (answer.get("contacts") or [{}])[0]
     sent = (answer.get("messages") or [{}])[0]
-    return {
+    result = {
         "to": getattr(message, "to", None),
         "wa_id": contact.get("wa_id"),
         "message_id": sent.get("id"),
         "message_status": sent.get("message_status", "accepted"),
     }
+    if contact.get("user_id"):  # sent to a business-scoped user id: no wa_id, its user_id
+        result["user_id"] = contact["user_id"]
+    return result
 
 
 class _SendOperator(WhatsAppBaseOperator):
@@ -104,7 +107,7 @@ class WhatsAppSendMessageOperator(_SendOperator):
 
     def preflight(self, message: Message) -> None:
         if self.validate_template and getattr(message, "type", None) == "template":
-            check_template(self, message.to_payload()["template"])
+            check_template(self, message.to_payload()["template"], getattr(message, "to", None))
 
 
 class WhatsAppSendTextOperator(_SendOperator):
@@ -113,7 +116,8 @@ class WhatsAppSendTextOperator(_SendOperator):
     Free-form text only reaches someone who wrote to the business in the last 24 hours
     (error 131047 otherwise): to start a conversation, send a template.
 
-    :param to: recipient phone number, international format (templated).
+    :param to: recipient phone number, international format, or business-scoped user id
+        (``US.13491208655302741918``) (templated).
     :param text: the message, up to 4096 characters (templated).
     :param preview_url: show a preview of the first URL in the text.
     :param reply_to: a message id (wamid) to reply to.
@@ -158,7 +162,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
     exactly; otherwise the task fails saying what the template expects, without
     touching the messages endpoint. ``validate_template=False`` skips that check.
 
-    :param to: recipient phone number (templated).
+    :param to: recipient phone number or business-scoped user id (templated).
     :param template_name: the template's name (templated).
     :param language: its language code, e.g. ``en_US`` (templated).
     :param parameters: list = positional body parameters, dict = named (templated).
@@ -209,17 +213,22 @@ class WhatsAppSendTemplateOperator(_SendOperator):
     def preflight(self, message: Message) -> None:
         if not self.validate_template:
             return
-        check_template(self, message.to_payload()["template"])
+        check_template(self, message.to_payload()["template"], getattr(message, "to", None))
 
 
-def check_template(operator: WhatsAppBaseOperator, template_payload: dict[str, Any]) -> None:
-    """Fail (no retry) unless the template exists, is approved and fits the parameters."""
-    from ..message_templates.sending import check_send_components
+def check_template(
+    operator: WhatsAppBaseOperator, template_payload: dict[str, Any], to: str | None = None
+) -> None:
+    """Fail (no retry) unless the template exists, is approved, fits the parameters and
+    may go to ``to`` (an authentication template needs a phone number)."""
+    from ..message_templates.sending import check_send_components, check_template_recipient
 
     template = sendable_template(
         operator, template_payload["name"], template_payload["language"]["code"]
     )
     try:
+        if to is not None:
+            check_template_recipient(template, to)
         check_send_components(template, template_payload.get("components") or [])
     except ValueError as exc:
         raise AirflowFailException(str(exc)) from exc
@@ -258,7 +267,7 @@ class WhatsAppSendMediaOperator(_SendOperator):
     ``WhatsAppUploadMediaOperator`` does; size checked against WhatsApp's limits before
     the upload).
 
-    :param to: recipient phone number (templated).
+    :param to: recipient phone number or business-scoped user id (templated).
     :param media_type: image, video, audio, document or sticker.
     :param media: https URL, media id, or local path (templated).
     :param caption: for image, video and document (templated).

@@ -1,5 +1,7 @@
 """Account-level trouble on demand: a revoked key, a removed or expired Maton connection,
-a locked or spam-limited WhatsApp account.
+a locked or spam-limited WhatsApp account; and the account's own limits: the sending
+number's messaging limit, quality rating and throughput, served on the phone-number read
+and the messaging limit enforced on sends (see :func:`count_recipient`).
 
 A test breaks the account at once or after a counted number of further accepted
 messages (never after a time), so "the send stopped here" is exact however slow the
@@ -9,6 +11,7 @@ accepted past the count. Stdlib only, like the rest of the state.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -102,3 +105,95 @@ def answer(state: State, method: str, path: str) -> Reply | None:
         "Message failed to send because there are restrictions on how many messages can "
         "be sent from this phone number.",
     ).reply()
+
+
+# -- the messaging limit ----------------------------------------------------------------
+#: Tier -> unique users per rolling 24 h (None: unlimited): Meta's "Messaging limits" page
+#: and the phone_number_quality_update webhook reference (TIER_250 "a messaging limit of
+#: 250", TIER_2K "of 2,000"...). The emulator's own reading, not the provider's.
+TIER_USERS: dict[str, int | None] = {
+    "TIER_50": 50,
+    "TIER_250": 250,
+    "TIER_2K": 2_000,
+    "TIER_10K": 10_000,
+    "TIER_100K": 100_000,
+    "TIER_UNLIMITED": None,
+}
+LIMIT_WINDOW_SECONDS = 24 * 3600.0
+PHONE_NUMBER_NODE = "WhatsAppBusinessPhoneNumber"
+
+
+@dataclass
+class MessagingLimitUse:
+    """The unique users messaged outside their 24-hour window, each with the last time
+    (the emulator's clock), oldest first: those within the last 24 h count."""
+
+    contacted: OrderedDict[str, float] = field(default_factory=OrderedDict)
+
+    def counted(self, now: float) -> int:
+        """Users messaged within the rolling 24 h before ``now`` (older ones forgotten)."""
+        while self.contacted:
+            first, last = next(iter(self.contacted.items()))
+            if now - last < LIMIT_WINDOW_SECONDS:
+                break
+            del self.contacted[first]
+        return len(self.contacted)
+
+
+def number_limits(state: State) -> dict[str, Any]:
+    """The limit fields of the emulated number's node: its messaging limit (left out
+    when the ``messaging_limit`` setting is None: a Graph that does not know the field),
+    quality rating and throughput level."""
+    settings = state.settings
+    fields: dict[str, Any] = {
+        "quality_rating": settings.quality_rating,
+        "throughput": {"level": settings.throughput_level},
+    }
+    if settings.messaging_limit is not None:
+        fields["whatsapp_business_manager_messaging_limit"] = settings.messaging_limit
+    return fields
+
+
+def select_fields(node: dict[str, Any], asked: str | None) -> dict[str, Any]:
+    """``node`` as Graph answers ``?fields=a,b``: ``id`` and the fields asked for; a field
+    the node does not have is refused as Graph refuses it (code 100)."""
+    names = [name.strip() for name in (asked or "").split(",") if name.strip()]
+    if not names:
+        return node
+    unknown = [name for name in names if name not in node]
+    if unknown:
+        raise GraphError(
+            100,
+            f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type "
+            f"({PHONE_NUMBER_NODE})",
+        )
+    return {"id": node.get("id"), **{name: node[name] for name in names}}
+
+
+def count_recipient(state: State, to: str) -> None:
+    """Count a message about to be accepted for ``to`` against the messaging limit, or
+    refuse it (caller holds the lock).
+
+    Meta's rule ("Messaging limits"): a business portfolio may deliver to at most its
+    tier's number of unique users outside a customer-service window per moving 24 hours;
+    a user messaged again inside those 24 h is not counted twice, one whose window is open
+    is not counted at all. Past the limit a message to a new user is refused with
+    131048, in the words of Meta's error-codes page ("Spam rate limit hit: Message failed
+    to send because there are restrictions on how many messages can be sent from this
+    phone number"; the reference digest's "131048 | spam-quality rate limit | not
+    short-term"), answered at once as the emulator answers every refusal.
+    """
+    limit = TIER_USERS.get(state.settings.messaging_limit or "")
+    if limit is None or state.window_open(to):
+        return
+    use, now = state.messaging, state.clock()
+    if to not in use.contacted and use.counted(now) >= limit:
+        raise GraphError(
+            131048,
+            "(#131048) Spam rate limit hit",
+            "Message failed to send because there are restrictions on how many messages "
+            f"can be sent from this phone number ({state.settings.messaging_limit}: {limit} "
+            "unique users per 24 hours reached).",
+        )
+    use.contacted[to] = now
+    use.contacted.move_to_end(to)

@@ -168,7 +168,8 @@ class WhatsAppEmulator:
             return [dataclasses.replace(m) for m in self._state.messages]
 
     def sent_to(self, phone: str) -> list[SentMessage]:
-        """Accepted messages to ``phone``."""
+        """Accepted messages to ``phone``: a number's digits, or a business-scoped user id
+        (``US.13491208655302741918``) for messages sent by ``recipient``."""
         return [m for m in self.messages if m.to == phone]
 
     @property

@@ -96,6 +96,16 @@ def missing(field: str) -> GraphError:
     )
 
 
+def user_id_not_supported(details: str) -> GraphError:
+    """Graph's refusal of a message a business-scoped user id cannot receive (131062):
+    one-tap, zero-tap and copy-code authentication templates need a phone number."""
+    return GraphError(
+        131062,
+        "(#131062) Business-scoped User ID recipients are not supported for this message",
+        details,
+    )
+
+
 def unknown_object(object_id: str, method: str) -> GraphError:
     """Graph's answer for an id that does not exist (code 100, subcode 33)."""
     return GraphError(

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from . import rules, template_rules
-from .errors import GraphError, Reply, invalid, json_reply, missing, unknown_object
+from . import account, rules, template_rules
+from .errors import (
+    GraphError,
+    Reply,
+    invalid,
+    json_reply,
+    missing,
+    unknown_object,
+    user_id_not_supported,
+)
 from .state import MEDIA_ID_BASE, TEMPLATE_ID_BASE, SentMessage, State, Template
 from .template_rules import check_category, check_components, check_definition
 
@@ -91,7 +99,7 @@ def _is_known(state: State, obj_id: str) -> bool:
 
 def _object_routes(state: State, obj_id: str) -> dict[str, Handler]:
     if obj_id == state.phone_number_id:
-        return {"GET": lambda s, c: phone_number(s)}
+        return {"GET": lambda s, c: account.select_fields(phone_number(s), c.query.get("fields"))}
     if obj_id == state.waba_id:
         return {"GET": lambda s, c: waba(s)}
     if obj_id in state.media:
@@ -150,6 +158,7 @@ def send_message(state: State, call: Call) -> dict[str, Any]:
         return SUCCESS
     media = state.media.get
     to, mtype = rules.check_message(payload, media)
+    by_user_id = rules.addressee(payload)[1]  # a business-scoped user id, sent as recipient
     settings = state.settings
     if settings.allowed_recipients is not None and to not in settings.allowed_recipients:
         raise GraphError(
@@ -165,6 +174,8 @@ def send_message(state: State, call: Call) -> dict[str, Any]:
             lambda n, lang: next(iter(state.find_templates(n, lang)), None),
             media,
         )
+        if by_user_id:
+            _check_template_to_user_id(state, payload["template"], to)
     elif mtype != "reaction" and settings.enforce_window and not state.window_open(to):
         raise GraphError(
             131047,
@@ -172,14 +183,42 @@ def send_message(state: State, call: Call) -> dict[str, Any]:
             f"Message failed to send because more than 24 hours have passed since "
             f"the customer ({to}) last replied to this number. Send a template.",
         )
+    account.count_recipient(state, to)  # the messaging limit: 131048 past it
     raw = f"HBgL{to}FQIAERgS{_nonce}{next(_wamids):012X}".encode()
     wamid = "wamid." + base64.b64encode(raw).decode()
-    state.messages.append(SentMessage(to, mtype, payload, wamid, state.clock()))
+    state.messages.append(
+        SentMessage(to, mtype, payload, wamid, state.clock(), user_id=to if by_user_id else None)
+    )
+    # A send by business-scoped user id is answered with user_id and no wa_id.
+    contact = {"input": to, "user_id": to} if by_user_id else {"input": to, "wa_id": to}
     return {
         "messaging_product": "whatsapp",
-        "contacts": [{"input": to, "wa_id": to}],
+        "contacts": [contact],
         "messages": [{"id": wamid, "message_status": "accepted"}],
     }
+
+
+def _check_template_to_user_id(state: State, template: dict[str, Any], user_id: str) -> None:
+    """131062 for a template a business-scoped user id cannot receive: an authentication
+    template whose OTP button is one-tap, zero-tap or copy-code (every one of them)."""
+    language = template.get("language") or {}
+    stored = next(iter(state.find_templates(template["name"], language.get("code"))), None)
+    if stored is None:
+        return
+    otp = [
+        str(button.get("otp_type", "")).upper()
+        for component in stored.components
+        if isinstance(component, dict) and str(component.get("type", "")).upper() == "BUTTONS"
+        for button in component.get("buttons") or []
+        if isinstance(button, dict) and str(button.get("type", "")).upper() == "OTP"
+    ]
+    if stored.category == "AUTHENTICATION" or rules.PHONE_ONLY_OTP & set(otp):
+        kinds = "/".join(sorted(rules.PHONE_ONLY_OTP & set(otp))) or "OTP"
+        raise user_id_not_supported(
+            f"Template {stored.name} ({stored.language}) is an authentication template "
+            f"({kinds} button): recipient {user_id} is a business-scoped user id; send it "
+            "to a phone number"
+        )
 
 
 # -- media ---------------------------------------------------------------------------
@@ -380,11 +419,10 @@ def phone_number(state: State) -> dict[str, Any]:
         "id": state.phone_number_id,
         "display_phone_number": "+1 555-010-0001",
         "verified_name": "Emulated Business",
-        "quality_rating": "GREEN",
         "code_verification_status": "VERIFIED",
         "platform_type": "CLOUD_API",
-        "throughput": {"level": "STANDARD"},
         "name_status": "APPROVED",
+        **account.number_limits(state),  # messaging limit, quality, throughput: settings
     }
 
 

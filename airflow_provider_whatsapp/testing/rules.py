@@ -32,9 +32,22 @@ MESSAGE_TYPES = frozenset(
 )
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker"})
 _TOP_LEVEL = frozenset(
-    {"messaging_product", "recipient_type", "to", "type", "context", "biz_opaque_callback_data"}
+    {
+        "messaging_product",
+        "recipient_type",
+        "to",
+        "recipient",
+        "type",
+        "context",
+        "biz_opaque_callback_data",
+    }
 )
 _PHONE = re.compile(r"[1-9][0-9]{6,14}")
+# A business-scoped user id (Meta, 2026): upper-case ISO country, a dot, an alphanumeric
+# id (its length bounded at 128 here, as Meta gives none); a parent one has "ENT." first.
+_BSUID = re.compile(r"[A-Z]{2}\.(ENT\.)?[0-9A-Za-z]{1,128}")
+# The OTP buttons of the authentication templates WhatsApp sends only to a phone number.
+PHONE_ONLY_OTP = frozenset({"ONE_TAP", "ZERO_TAP", "COPY_CODE"})
 MB = 1024 * 1024
 # mime type -> (media kind, max bytes)
 MEDIA_LIMITS: dict[str, tuple[str, int]] = {
@@ -142,6 +155,28 @@ def check_phone(to: Any) -> str:
     return to
 
 
+def check_user_id(recipient: Any) -> str:
+    """``recipient``: a business-scoped user id (``US.13491208655302741918``) or a
+    parent one (``US.ENT.506847293015824``)."""
+    if not isinstance(recipient, str) or not _BSUID.fullmatch(recipient):
+        raise invalid(
+            f"recipient: '{recipient}' is not a business-scoped user id (country code, "
+            "a dot and the id: US.13491208655302741918, or US.ENT.506847293015824)"
+        )
+    return recipient
+
+
+def addressee(payload: Mapping[str, Any]) -> tuple[str, bool]:
+    """Whom a send goes to, and whether by business-scoped user id: ``to`` (a phone
+    number) when present, as it wins over ``recipient``; else ``recipient`` (a BSUID)."""
+    recipient = payload.get("recipient")
+    if recipient is not None:
+        check_user_id(recipient)
+    if payload.get("to") is not None or recipient is None:
+        return check_phone(need(payload, "to", "")), False
+    return recipient, True
+
+
 def number(value: Any, where: str, low: float, high: float) -> None:
     """A JSON number within ``low``..``high``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -152,8 +187,9 @@ def number(value: Any, where: str, low: float, high: float) -> None:
 
 # -- messages ------------------------------------------------------------------------
 def check_message(payload: dict[str, Any], media: MediaLookup) -> tuple[str, str]:
-    """Check a non-read-receipt send; returns ``(to, type)``. Templates: structure only."""
-    to = check_phone(need(payload, "to", ""))
+    """Check a non-read-receipt send; returns ``(to, type)``, ``to`` the phone number or
+    business-scoped user id it goes to (:func:`addressee`). Templates: structure only."""
+    to, _ = addressee(payload)
     if payload.get("recipient_type", "individual") != "individual":
         raise invalid("recipient_type must be 'individual'")
     mtype = payload.get("type", "text")

@@ -35,6 +35,14 @@ MISSING_CONNECTION_STATUSES = (400, 412)
 # The key of a connection's id in ctrl answers: the seed's "connection_id", or the
 # "connection_Id" of Maton's OpenAPI spec.
 CONNECTION_ID_KEYS = ("connection_id", "connection_Id")
+# The emulated number's business portfolio's messaging limit, as the phone number answers
+# it in ``whatsapp_business_manager_messaging_limit`` (Meta's "Messaging limits" page and
+# the phone_number_quality_update webhook reference): unique users per rolling 24 h.
+MESSAGING_LIMITS = ("TIER_50", "TIER_250", "TIER_2K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED")
+# quality_rating of a phone number (Meta's OpenAPI spec v23.0, and UNKNOWN as answered
+# for a new number); throughput.level (Meta's "Throughput" page: 80 or 1,000 messages/s).
+QUALITY_RATINGS = ("GREEN", "YELLOW", "RED", "NA", "UNKNOWN")
+THROUGHPUT_LEVELS = ("STANDARD", "HIGH", "NOT_APPLICABLE")
 
 
 def _one_of(name: str, choices: tuple[Any, ...]) -> Callable[[Any], Any]:
@@ -47,6 +55,13 @@ def _one_of(name: str, choices: tuple[Any, ...]) -> Callable[[Any], Any]:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
 
     return check
+
+
+def _messaging_limit(value: Any) -> str | None:
+    """A tier of :data:`MESSAGING_LIMITS`, or None/"" (the field is not served)."""
+    if value in (None, ""):
+        return None
+    return str(_one_of("messaging_limit", MESSAGING_LIMITS)(value))
 
 
 def _rate(value: Any) -> float | None:
@@ -166,6 +181,27 @@ class Settings:
         _one_of("missing_connection_status", MISSING_CONNECTION_STATUSES),
         type=int,
         choices=MISSING_CONNECTION_STATUSES,
+    )
+    messaging_limit: str | None = setting(
+        "TIER_UNLIMITED",
+        "The number's messaging limit (whatsapp_business_manager_messaging_limit): "
+        + " | ".join(MESSAGING_LIMITS)
+        + "; sends to more unique users outside their window per rolling 24 h get 131048. "
+        "None or '': the field is unknown (asking for it: Graph error 100).",
+        _messaging_limit,
+        metavar="TIER",
+    )
+    quality_rating: str = setting(
+        "GREEN",
+        "The number's quality_rating: " + " | ".join(QUALITY_RATINGS) + ".",
+        _one_of("quality_rating", QUALITY_RATINGS),
+        choices=QUALITY_RATINGS,
+    )
+    throughput_level: str = setting(
+        "STANDARD",
+        "The number's throughput.level: " + " | ".join(THROUGHPUT_LEVELS) + ".",
+        _one_of("throughput_level", THROUGHPUT_LEVELS),
+        choices=THROUGHPUT_LEVELS,
     )
     connection_id_key: str = setting(
         "connection_id",

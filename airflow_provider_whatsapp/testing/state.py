@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .account import AccountTrouble
+from .account import AccountTrouble, MessagingLimitUse
 from .faults import FaultPlan
 from .settings import Settings
 
@@ -56,13 +56,17 @@ class RecordedRequest:
 
 @dataclass
 class SentMessage:
-    """A message the emulated API accepted (answered 200 with a wamid)."""
+    """A message the emulated API accepted (answered 200 with a wamid).
+
+    ``to`` is whom it went to: the phone number, or the business-scoped user id of a
+    send by ``recipient`` (then also in ``user_id``, as the API's answer names it)."""
 
     to: str
     type: str
     payload: dict[str, Any]
     message_id: str
     received_at: float
+    user_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form for the ``/_emulator/messages`` route."""
@@ -136,16 +140,21 @@ class Connection:
 
 
 _PHONE_AS_WRITTEN = re.compile(r"\+?[0-9 ().-]+")
+_USER_ID = re.compile(r"[A-Z]{2}\.(ENT\.)?[0-9A-Za-z]{1,128}")
 
 
 def phone_digits(phone: object) -> str:
     """``"+1 (650) 555-1234"`` -> ``"16505551234"``: the digits, as the API writes ``to``.
 
     The emulator's own rule (it never imports the provider's): the provider sends digits
-    only, so a window opened for a number as people write it must match that. Anything
-    else (letters, too few or too many digits) is a ``ValueError`` naming the value.
+    only, so a window opened for a number as people write it must match that. A
+    business-scoped user id (``US.13491208655302741918``) is kept as written: a user who
+    hides their number opens a window under it. Anything else (letters, too few or too
+    many digits) is a ``ValueError`` naming the value.
     """
     text = str(phone).strip()
+    if _USER_ID.fullmatch(text):
+        return text
     digits = re.sub(r"\D", "", text)
     if not _PHONE_AS_WRITTEN.fullmatch(text) or not 7 <= len(digits) <= 15:
         raise ValueError(
@@ -199,13 +208,19 @@ class PhoneWindows(UserDict[str, float]):
         self.data[phone_digits(phone)] = opened
 
     def __getitem__(self, phone: str) -> float:
-        return self.data[re.sub(r"\D", "", str(phone))]
+        return self.data[_window_key(phone)]
 
     def __delitem__(self, phone: str) -> None:
-        del self.data[re.sub(r"\D", "", str(phone))]
+        del self.data[_window_key(phone)]
 
     def __contains__(self, phone: object) -> bool:
-        return re.sub(r"\D", "", str(phone)) in self.data
+        return _window_key(phone) in self.data
+
+
+def _window_key(phone: object) -> str:
+    """A number's digits, or a business-scoped user id as written."""
+    text = str(phone).strip()
+    return text if _USER_ID.fullmatch(text) else re.sub(r"\D", "", text)
 
 
 def utc_now_iso() -> str:
@@ -264,6 +279,7 @@ class State:
             self.template_creations: deque[float] = deque()
             self.faults = FaultPlan()
             self.account = AccountTrouble()
+            self.messaging = MessagingLimitUse()
             self.templates = [
                 dataclasses.replace(t, components=copy.deepcopy(t.components))
                 for t in self.initial_templates

@@ -132,9 +132,9 @@ def test_storage_dying_after_n_writes_then_retry_is_exactly_once(
 def test_record_bytes_grow_linearly_with_recipients(bulk_emu: WhatsAppEmulator) -> None:
     """Every write is one bounded head (plus a segment per SEGMENT_SIZE acceptances),
     and there are at most ~2 writes per recipient; the old record rewrote the whole
-    compressed set each time (quadratic)."""
+    compressed set each time (quadratic). Both bounds are linear in ``n`` whatever the
+    batching (which load changes), so no ratio between two timings' sizes is needed."""
     emu = bulk_emu
-    written = {}
     for n in (250, 500):
         emu.reset()
         numbers = phones(n, prefix=f"1652{n:03d}")
@@ -147,12 +147,9 @@ def test_record_bytes_grow_linearly_with_recipients(bulk_emu: WhatsAppEmulator) 
         assert store.bytes_written <= store.writes * head_bound + segments * (
             len(KEY) + 8 + 4 * SEGMENT_SIZE * DIGEST_BYTES // 3
         )
-        written[n] = store.bytes_written
         # The final state holds every digest once.
         record = DeliveryRecord(store, KEY, b"k")
         assert len(record.accepted) == n and not record.unknown
-    ratio = written[500] / written[250]
-    assert ratio < 3.0, f"bytes for 2N / bytes for N = {ratio:.2f}: not linear"
 
 
 def test_record_holds_no_number_and_needs_the_same_key(bulk_emu: WhatsAppEmulator) -> None:

@@ -62,7 +62,9 @@ def test_syntax_problems_names_position_and_value_and_leaves_jinja_to_the_send()
     items = ["12ab34cd56ef", "{{ var.value.x }}", "+44 20 79", "15550700001", True]
     assert syntax_problems(items) == [
         "recipient 1 of 5, ••••••••56ef, contains letters: only digits, spaces, dashes, "
-        "dots, parentheses and one leading + are allowed",
+        "dots, parentheses and one leading + are allowed (a user without a number is "
+        "addressed by their business-scoped user id: US.13491208655302741918; a parent "
+        "BSUID: US.ENT.506847293015824)",
         "recipient 3 of 5, +44••••, has 6 digits: an international number (country code "
         "included) has 7 to 15",
         "recipient 5 of 5, <bool>, must be a string or an integer, got bool",

@@ -29,6 +29,7 @@ EXAMPLE_IDS = {
     "whatsapp_template_sync",
     "whatsapp_pipeline_notifications",
     "whatsapp_send_operators",
+    "whatsapp_approvals",
 }
 TEMPLATES_PATH = "/whatsapp-business/v21.0/200000000000001/message_templates"
 
@@ -87,9 +88,9 @@ def test_example_dags_parse_with_tags_docs_and_sdk_imports_only() -> None:
     for path in EXAMPLES.glob("*.py"):
         modules = re.findall(r"^(?:from|import) (\S+)", path.read_text(), re.M)
         from_airflow = {m for m in modules if m == "airflow" or m.startswith("airflow.")}
-        assert all(m == "airflow.sdk" or m.startswith("airflow.sdk.") for m in from_airflow), (
-            path.name
-        )
+        # The task SDK, and the standard provider's human-in-the-loop operators.
+        allowed = ("airflow.sdk.", "airflow.providers.standard.operators.hitl")
+        assert all(m == "airflow.sdk" or m.startswith(allowed) for m in from_airflow), path.name
 
 
 def test_example_templates_are_valid_definitions() -> None:
@@ -320,3 +321,29 @@ def test_send_operators_each_message_type_arrives(
     profile = xcom_of(dr, "update_profile")
     assert profile["about"] == "Order updates from the data team"
     assert profile["vertical"] == "RETAIL"
+
+
+@pytest.mark.dag
+def test_approval_example_fails_before_waiting_when_its_request_cannot_be_delivered(
+    airflow_db: Any, whatsapp_emulator_connection: WhatsAppEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as written, the example waits for a person (``make e2e`` case i answers it).
+    With the approver's window closed the request is refused: the task fails at once,
+    before waiting, and ``publish`` never runs. The refused request is the request."""
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.com/prod")
+    ex = load_example("whatsapp_approvals", monkeypatch)
+
+    dr = ex.dag.test()
+
+    assert dr.state == "failed"
+    assert task_states(dr) == {"approve_publish": "failed", "publish": "upstream_failed"}
+    (refused,) = [r for r in whatsapp_emulator_connection.requests if r.path.endswith("/messages")]
+    assert refused.status == 400  # 131047: outside the 24-hour window
+    interactive = refused.json["interactive"]
+    assert interactive["body"]["text"].splitlines()[:2] == [
+        "✋ Airflow needs your answer",
+        "*Publish this week's revenue report?*",
+    ]
+    url = interactive["action"]["parameters"]["url"]
+    assert url.startswith("https://airflow.example.com/prod/dags/whatsapp_approvals/runs/")
+    assert url.endswith("/tasks/approve_publish/required_actions")

@@ -155,6 +155,7 @@ def test_deadline_message_links_the_run_only_when_given_the_base_url() -> None:
         "dag_id": "etl",
         "run_id": "manual__a b",
         "missed_by": "3m 07s",
+        "alert_name": "",
     }
 
 
