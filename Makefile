@@ -10,7 +10,7 @@ AIRFLOW_MATRIX := $(sort $(patsubst constraints/airflow-%.txt,%,$(wildcard const
 AIRFLOW        ?=
 AF_VENV        := .venv-airflow-$(AIRFLOW)
 
-.PHONY: install test test-matrix test-airflow print-airflow-matrix lint demo bench e2e e2e-celery clean
+.PHONY: install test test-matrix test-airflow print-airflow-matrix lint docs demo bench e2e e2e-celery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ lint: $(STAMP)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks e2e demo example_dags
 	$(BIN)/mypy
 
+# The site is rebuilt from scratch (-E: every page re-read, so every warning shows again),
+# warnings are errors (-W) and all of them are listed (--keep-going); nitpicky (-n): a
+# cross-reference to nothing fails. Then its test opens every page in headless Chromium.
+DOCS_HTML := docs/_build/html
+docs: $(STAMP)  ## build the documentation site (docs/_build/html), then test it in Chromium
+	$(BIN)/pip install --quiet -e ".[docs]"
+	rm -rf $(DOCS_HTML)
+	$(BIN)/python -m sphinx -E -n -W --keep-going -b html docs $(DOCS_HTML)
+	WHATSAPP_DOCS_HTML=$(DOCS_HTML) $(BIN)/python -m pytest -q -p no:cacheprovider -m docs tests/docs $(PYTEST_ARGS)
+
 demo: $(STAMP)  ## start the emulator, run the example DAGs, show what was sent
 	$(BIN)/python -m demo
 
@@ -59,4 +69,4 @@ bench: $(STAMP)  ## benchmarks against the emulator; figures go to benchmarks/re
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .venv-airflow-* .airflow-test .demo .e2e .e2e-celery .e2e-bench .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-airflow-* docs/_build docs/_generated .airflow-test .demo .e2e .e2e-celery .e2e-bench .pytest_cache .mypy_cache .ruff_cache

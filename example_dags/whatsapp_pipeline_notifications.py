@@ -13,7 +13,7 @@ What it shows:
 - ``report``: reads the bulk result (sent / failed counts) from XCom.
 
 In a deployment the bulk task runs in the Airflow pool named like its connection
-(``whatsapp_default``): create it once, with one slot (README, Connection set-up), or
+(``whatsapp_default``): create it once, with one slot (docs: Connection set-up), or
 Airflow will not schedule the task. ``dag.test()`` ignores pools.
 
 The orders come from ``data/orders.csv`` beside this file (a stand-in for your

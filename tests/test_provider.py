@@ -227,12 +227,14 @@ def project_urls() -> dict[str, str]:
     return dict(tuple(part.strip() for part in entry.split(",", 1)) for entry in entries)
 
 
-def test_project_urls_point_at_the_package_page_and_the_repository() -> None:
-    """Airflow's providers page links ``Documentation`` (Project-URL metadata): the
-    package's own page, which renders README.md; the changelog is the repository's."""
+def test_project_urls_point_at_the_docs_site_and_the_repository() -> None:
+    """Airflow's providers page links ``Documentation`` (Project-URL metadata): the site
+    built from docs/, published as the repository's GitHub Pages; the changelog is the
+    repository's."""
     urls = project_urls()
     assert set(urls) >= {"Documentation", "Source", "Changelog"}
-    assert urls["Documentation"] == "https://pypi.org/project/airflow-provider-whatsapp/"
+    owner, name = urls["Source"].removeprefix("https://github.com/").split("/")
+    assert urls["Documentation"] == f"https://{owner}.github.io/{name}/"
     changelog = urls["Changelog"].removeprefix(urls["Source"] + "/blob/main/")
     assert (REPO / changelog).is_file(), urls[
         "Changelog"

@@ -1,4 +1,10 @@
-"""Every Python block of README.md runs as a user would paste it, against the emulator.
+"""Every Python block of README.md, and every example the documentation site includes,
+runs as a user would paste it, against the emulator.
+
+The site's examples are files, ``tests/docs/snippets/*.py``, whose first line is the same
+marker as a comment (``# docs-test: MODE key=value ...``) and whose shown part lies between
+``# [START name]`` and ``# [END name]`` (what the pages' ``literalinclude`` shows). The
+templates they use are the YAML files in ``tests/docs/snippets/whatsapp_templates/``.
 
 Each ```python block follows a marker, an HTML comment (invisible once rendered)::
 
@@ -21,7 +27,7 @@ Each ```python block follows a marker, an HTML comment (invisible once rendered)
     ``uses=ID`` puts block ``ID`` on the path as module ``ID``, its file in the DAGs folder.
 ``script``
     Run as ``__main__``; ``stub-dag=ID`` puts a DAG ``ID`` (one text to +1 650 555 1234)
-    in the DAGs folder meanwhile.
+    in the DAGs folder meanwhile, ``uses=ID`` block ``ID``'s DAG file.
 ``skip``
     Not run, ``reason=`` says why; still compiled.
 
@@ -57,18 +63,20 @@ from tests.helpers import set_connection, task_states
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
+SNIPPETS = REPO / "tests" / "docs" / "snippets"
 #: Inside the DAGs folder the suite uses (tests/conftest.py, .airflowignore): dag.test()
 #: runs only DAGs whose file Airflow can find there.
 DAGS = REPO / "tests" / "dags" / "_readme_blocks"
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<lang>[\w+-]*)[ \t]*$")
 MARKER = re.compile(r"^\s*<!--\s*readme-test:\s*(?P<body>.*?)\s*-->\s*$")
+SNIPPET_MARKER = re.compile(r"^#\s*docs-test:\s*(?P<body>.*?)\s*$")
 QUOTED_PHONE = re.compile(r"""["'](\+?[0-9][0-9 ().-]{5,}[0-9])["']""")
 KEYS = {
     "dag": {"id", "state", "messages", "templates", "deadline", "reason", "airflow"},
     "task": {"state", "messages", "templates", "conf", "run", "reason", "airflow"},
     "pytest": {"uses"},
-    "script": {"stub-dag"},
+    "script": {"stub-dag", "uses"},
     "skip": {"reason"},
 }
 STUB_DAG = """\
@@ -89,6 +97,7 @@ class Block:
     code: str
     marker: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+    source: str = "README.md"
 
     @property
     def mode(self) -> str:
@@ -96,7 +105,14 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"README.md:{self.line}"
+        return f"{self.source}:{self.line}"
+
+    @property
+    def name(self) -> str:
+        """A module name for the block's file: unique, and stable across runs."""
+        if self.source == "README.md":
+            return f"readme_line{self.line}"
+        return "snippet_" + Path(self.source).stem
 
 
 def parse_marker(body: str) -> dict[str, str]:
@@ -146,14 +162,28 @@ def parse_readme(text: str) -> tuple[list[Block], list[int]]:
     return blocks, orphans
 
 
+def parse_snippet(path: Path) -> Block:
+    """A snippet file of the docs as one block: its first line is its marker."""
+    code = path.read_text(encoding="utf-8")
+    first = code.splitlines()[0] if code else ""
+    marker = SNIPPET_MARKER.match(first)
+    body = marker["body"] if marker else None
+    options = parse_marker(body) if body is not None else {}
+    return Block(1, "python", code, body, options, str(path.relative_to(REPO)))
+
+
 BLOCKS, ORPHAN_MARKERS = parse_readme(README.read_text(encoding="utf-8"))
-PYTHON = [b for b in BLOCKS if b.lang == "python"]
+README_PYTHON = [b for b in BLOCKS if b.lang == "python"]
+SNIPPET_BLOCKS = [parse_snippet(p) for p in sorted(SNIPPETS.glob("*.py"))]
+PYTHON = README_PYTHON + SNIPPET_BLOCKS
 BY_ID = {b.options["id"]: b for b in PYTHON if "id" in b.options}
 
 
 def problems(block: Block) -> list[str]:
     """What is wrong with a block's marker (empty: fine)."""
     if block.marker is None:
+        if block.source != "README.md":
+            return ["no '# docs-test: ...' marker on its first line"]
         return ["no <!-- readme-test: ... --> marker right before it"]
     mode, options = block.mode, block.options
     if mode not in KEYS:
@@ -172,7 +202,7 @@ def problems(block: Block) -> list[str]:
 
 # -- the marker rules themselves ------------------------------------------------------------
 def test_every_python_block_is_marked_and_every_marker_has_a_block() -> None:
-    assert len(PYTHON) >= 10  # the parser found them
+    assert len(README_PYTHON) >= 1 and len(SNIPPET_BLOCKS) >= 10  # the parsers found them
     unmarked = {b.where: problems(b) for b in PYTHON if problems(b)}
     assert unmarked == {}
     assert ORPHAN_MARKERS == [], "markers that precede no code block"
@@ -244,15 +274,19 @@ def dag_bag(path: Path) -> Any:
 
 
 def readme_templates() -> list[dict[str, Any]]:
-    """The templates the README shows as files (YAML blocks with name and components)."""
-    specs = []
-    for block in BLOCKS:
-        if block.lang == "yaml":
-            data = yaml.safe_load(block.code)
+    """The templates the README and the docs show as files (YAML blocks or the snippets'
+    template files, with name and components)."""
+    specs: dict[tuple[str, str], dict[str, Any]] = {}  # one per name and language
+    sources = [b.code for b in BLOCKS if b.lang == "yaml"]
+    sources += [p.read_text(encoding="utf-8") for p in sorted(SNIPPETS.glob("*/*.yaml"))]
+    for source in sources:
+        if source:
+            data = yaml.safe_load(source)
             if isinstance(data, dict) and {"name", "components"} <= set(data):
                 keys = ("name", "language", "category", "components")
-                specs.append({k: data[k] for k in keys if k in data})
-    return specs
+                key = (data["name"], data.get("language", "en_US"))
+                specs[key] = {k: data[k] for k in keys if k in data}
+    return list(specs.values())
 
 
 def positional_template(spec: str) -> dict[str, Any]:
@@ -356,6 +390,11 @@ def run_script_block(block: Block, files: list[Path], mp: pytest.MonkeyPatch, tm
         path = DAGS / f"{stub}.py"
         files.append(path)
         path.write_text(STUB_DAG.format(dag_id=stub), encoding="utf-8")
+    used = block.options.get("uses")
+    if used:
+        path = DAGS / f"{used}.py"
+        files.append(path)
+        path.write_text(BY_ID[used].code, encoding="utf-8")
     # An activated virtualenv: `airflow` is the one beside this Python.
     mp.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     script = tmp / "readme_script.py"
@@ -365,7 +404,14 @@ def run_script_block(block: Block, files: list[Path], mp: pytest.MonkeyPatch, tm
 
 @pytest.mark.dag
 @pytest.mark.parametrize(
-    "block", PYTHON, ids=[f"line{b.line}-{b.mode or 'unmarked'}" for b in PYTHON]
+    "block",
+    PYTHON,
+    ids=[
+        f"line{b.line}-{b.mode or 'unmarked'}"
+        if b.source == "README.md"
+        else f"{Path(b.source).stem}-{b.mode or 'unmarked'}"
+        for b in PYTHON
+    ],
 )
 def test_readme_python_block_runs_as_written(
     block: Block,
@@ -380,7 +426,7 @@ def test_readme_python_block_runs_as_written(
     needed = block.options.get("airflow")
     if needed and tuple(map(int, needed.split("."))) > AIRFLOW_VERSION:  # too old for it
         pytest.skip(f"{block.where} needs Airflow {needed}+: {block.options['reason']}")
-    mode, name = block.mode, f"readme_line{block.line}"
+    mode, name = block.mode, block.name
     if mode == "dag":
         run_dag_block(block, block.code, name, emu, block_files, monkeypatch)
     elif mode == "task":

@@ -28,6 +28,7 @@ class BusinessProfile(BaseModel):
     messaging_product: Literal["whatsapp"] = "whatsapp"
 
     def to_payload(self) -> dict[str, Any]:
+        """The request body for the business profile endpoint (only the fields set)."""
         payload = self.model_dump(mode="json", exclude_none=True)
         payload["messaging_product"] = "whatsapp"
         return payload

@@ -174,8 +174,9 @@ def messaging_cap(
 ) -> int | None:
     """How many of ``recipients`` the send may message: ``None`` for all of them.
 
-    ``fail`` raises :class:`~..client.errors.MessagingLimitError` (nothing is sent) when
-    ``recipients`` exceed the tier; ``send_up_to_limit`` returns the limit (the rest are
+    ``fail`` raises
+    :class:`~airflow_provider_whatsapp.client.errors.MessagingLimitError` (nothing is
+    sent) when ``recipients`` exceed the tier; ``send_up_to_limit`` returns the limit (the rest are
     held back and reported); ``send_all`` only logs.
     """
     limit = limits.limit if limits is not None else None

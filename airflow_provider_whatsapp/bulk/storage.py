@@ -119,7 +119,7 @@ class TaskStateStorage:
         # recorded as accepted. It goes with its DAG run (``airflow db clean``) instead.
         # Only the completion marker of a successful send takes the deployment's
         # retention: once it expires, a cleared re-run sends everyone again, as it does
-        # at once with [state_store] clear_on_success (see README: Cleanup).
+        # at once with [state_store] clear_on_success (docs: the delivery record).
         with _reaching("write", f"task state store key {key!r}"):
             self._store.set(key, value, retention=None if expiring else NEVER_EXPIRE)
 
@@ -223,7 +223,7 @@ def delete_delivery_record(
     """Delete one task instance's delivery record from Variables (head and segments);
     returns the number of Variables removed. Run it from a task (or with Variables
     reachable). A record in a task state store (Airflow 3.3+) belongs to its own task
-    instance, which no other task can reach: see README, Cleanup."""
+    instance, which no other task can reach: see the docs, the delivery record."""
     store = store if store is not None else VariableStore()
     key = record_key(dag_id, run_id, task_id, map_index)
     head = store.get(key)

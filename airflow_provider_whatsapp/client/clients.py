@@ -65,6 +65,7 @@ class WhatsAppClient:
         return run_sync(call, self.transport.send)
 
     def close(self) -> None:
+        """Close the HTTP connections (``with WhatsAppClient(...)`` does it for you)."""
         self.transport.close()
 
     def __enter__(self) -> WhatsAppClient:
@@ -243,6 +244,7 @@ class AsyncWhatsAppClient:
         return await run_async(call, self.transport.send)
 
     async def aclose(self) -> None:
+        """Close the HTTP connections (``async with`` does it for you)."""
         await self.transport.aclose()
 
     async def __aenter__(self) -> AsyncWhatsAppClient:

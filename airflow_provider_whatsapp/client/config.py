@@ -274,4 +274,5 @@ class ClientConfig:
         return replace(self, rate_limit=self.rate_limit * share)
 
     def with_changes(self, **changes: Any) -> ClientConfig:
+        """A copy with ``changes`` applied and checked again (the config itself is frozen)."""
         return replace(self, **changes)

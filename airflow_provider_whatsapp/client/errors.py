@@ -29,11 +29,15 @@ class WhatsAppConfigError(WhatsAppError):
 
 
 class AuthenticationError(WhatsAppError):
+    """The Maton API key was refused (HTTP 401): missing, mistyped or revoked."""
+
     _account_wide = True
     default_hint = "Check the Maton API key (connection password or MATON_API_KEY)"
 
 
 class TokenExpiredError(AuthenticationError):
+    """The WhatsApp token behind the Maton connection is invalid or expired (Graph 0, 190)."""
+
     default_hint = (
         "The WhatsApp token behind the Maton connection is invalid: reconnect it at Maton"
     )
@@ -52,10 +56,14 @@ class MissingConnectionError(WhatsAppError):
 
 
 class PermissionDeniedError(WhatsAppError):
+    """The account or its token lacks a permission or capability (HTTP 403; Graph 3, 10, 131005)."""
+
     default_hint = "The WhatsApp Business account lacks this permission or capability"
 
 
 class NotFoundError(WhatsAppError):
+    """An id the request names does not exist, or not for this account (HTTP 404)."""
+
     default_hint = "Check the phone_number_id / waba_id / id used"
 
 
@@ -99,10 +107,14 @@ class TemplateNotFoundError(NotFoundError):
 
 
 class InvalidRequestError(WhatsAppError):
+    """The API refused the request as invalid (HTTP 400; Graph 100, 131008, 131009, ...)."""
+
     default_hint = "The request was rejected as invalid: fix the payload"
 
 
 class RateLimitError(WhatsAppError):
+    """Too many requests (HTTP 429, Graph 4, 80007): retried after ``retry_after``."""
+
     retryable = True
     default_hint = "Rate limited: slow down (Maton allows 10 requests/second per account)"
 
@@ -124,11 +136,15 @@ class PairRateLimitError(RateLimitError):
 
 
 class ServerError(WhatsAppError):
+    """A fault on Maton's or Meta's side (HTTP 5xx, Graph 131000, 131016, ...): retried."""
+
     retryable = True
     default_hint = "Transient fault upstream: retry later"
 
 
 class TemplateError(InvalidRequestError):
+    """A message template refused at send time: missing, not approved, paused, wrong parameters."""
+
     default_hint = "Check the template name, language, status and parameters"
 
 
@@ -140,10 +156,14 @@ class TemplateExistsError(TemplateError):
 
 
 class RecipientError(InvalidRequestError):
+    """This recipient cannot get this message (not on WhatsApp, not allowed, ...); others can."""
+
     default_hint = "The recipient cannot receive this message"
 
 
 class WindowClosedError(RecipientError):
+    """Graph 131047: free-form messages reach only users who wrote in the last 24 hours."""
+
     default_hint = (
         "Send a template: the 24-hour window is closed (free-form messages only reach "
         "users who wrote in the last 24 hours)"
@@ -171,6 +191,8 @@ class MarketingOptOutError(RecipientError):
 
 
 class AccountError(WhatsAppError):
+    """The WhatsApp Business account is blocked, locked or spam-limited (Graph 368, 131031, 131048)."""
+
     _account_wide = True
     default_hint = "The WhatsApp Business account is restricted: check WhatsApp Manager"
 
@@ -212,6 +234,8 @@ class MessagingLimitError(AccountError):
 
 
 class MediaError(InvalidRequestError):
+    """Media that WhatsApp could not fetch, upload or accept (Graph 131052, 131053)."""
+
     default_hint = "Check the media: public https URL or uploaded id, allowed type and size"
 
 

@@ -175,7 +175,7 @@ def config_from_connection(
     mask: bool = True,
     **overrides: Any,
 ) -> ClientConfig:
-    """Map the Airflow connection's fields (README: "Connection") onto :class:`ClientConfig`.
+    """Map the Airflow connection's fields (docs: "Connection set-up") onto :class:`ClientConfig`.
 
     ``extra``: the connection's extra already read (the async path reads it without a
     blocking supervisor call); ``mask=False``: the caller registers the key itself.
@@ -295,6 +295,7 @@ class WhatsAppHook(BaseHook):
     # -- configuration ------------------------------------------------------------------
     @cached_property
     def config(self) -> ClientConfig:
+        """The client settings read from the Airflow connection (key, hosts, ids, limits)."""
         return config_from_connection(self.get_connection(self.whatsapp_conn_id), **self._overrides)
 
     async def get_async_config(self) -> ClientConfig:
@@ -323,6 +324,7 @@ class WhatsAppHook(BaseHook):
 
     @cached_property
     def client(self) -> WhatsAppClient:
+        """The sync client for this connection, made once (the same as :meth:`get_conn`)."""
         from ..client import WhatsAppClient
 
         return WhatsAppClient(self.config)

@@ -13,6 +13,7 @@ MANAGER_URL = "https://business.facebook.com/latest/whatsapp_manager/message_tem
 def template_manager_url(
     waba_id: str | None, template_id: str | None = None, name: str | None = None
 ) -> str:
+    """The WhatsApp Manager page of a template (or of the account's templates)."""
     params = {"asset_id": waba_id, "id": template_id, "name": name}
     query = urlencode({k: v for k, v in params.items() if v})
     return f"{MANAGER_URL}?{query}" if query else MANAGER_URL
@@ -27,6 +28,7 @@ class WhatsAppTemplateLink(BaseOperatorLink):
     def persist(
         cls, context: Any, *, waba_id: str | None, template_id: str | None, name: str | None
     ) -> None:
+        """Store the link's target in XCom at run time, for the UI to show later."""
         url = template_manager_url(waba_id, template_id, name)
         context["ti"].xcom_push(key=cls().xcom_key, value=url)
 

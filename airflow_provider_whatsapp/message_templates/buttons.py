@@ -36,6 +36,8 @@ PackageName = Annotated[
 
 
 class QuickReplyButton(StrictModel):
+    """A ``QUICK_REPLY`` button: sends its text back as the user's reply."""
+
     type: Annotated[Literal["QUICK_REPLY"], BeforeValidator(upper)] = "QUICK_REPLY"
     text: ButtonText
 
@@ -51,6 +53,7 @@ class UrlButton(StrictModel):
 
     @property
     def placeholders(self) -> list[str]:
+        """The placeholders (``{{1}}``, ``{{name}}``) its text uses, in order."""
         return placeholder_names(self.url)
 
     @model_validator(mode="after")
@@ -78,6 +81,8 @@ def _check_phone(value: str) -> str:
 
 
 class PhoneNumberButton(StrictModel):
+    """A ``PHONE_NUMBER`` button: calls the number."""
+
     type: Annotated[Literal["PHONE_NUMBER"], BeforeValidator(upper)] = "PHONE_NUMBER"
     text: ButtonText
     phone_number: Annotated[
@@ -105,6 +110,8 @@ def _check_signature_hash(value: str) -> str:
 
 
 class OtpSupportedApp(StrictModel):
+    """An app an OTP one-tap or zero-tap button fills the code into."""
+
     package_name: PackageName
     signature_hash: Annotated[
         str, BeforeValidator(strip_text), AfterValidator(_check_signature_hash)
@@ -175,6 +182,8 @@ class FlowButton(StrictModel):
 
 
 class CatalogButton(StrictModel):
+    """A ``CATALOG`` button: opens the business's catalogue."""
+
     type: Annotated[Literal["CATALOG"], BeforeValidator(upper)] = "CATALOG"
     text: ButtonText
 
@@ -194,6 +203,8 @@ class SpmButton(StrictModel):
 
 
 class VoiceCallButton(StrictModel):
+    """A ``VOICE_CALL`` button: starts a WhatsApp call to the business."""
+
     type: Annotated[Literal["VOICE_CALL"], BeforeValidator(upper)] = "VOICE_CALL"
     text: ButtonText
     ttl_minutes: int | None = None

@@ -115,6 +115,8 @@ class NamedParamExample(StrictModel):
 
 
 class HeaderExample(StrictModel):
+    """An example of the header's placeholder or media (Meta reviews it)."""
+
     header_text: list[str] | None = None
     header_text_named_params: list[NamedParamExample] | None = None
     header_handle: list[str] | None = None
@@ -133,6 +135,7 @@ class HeaderComponent(StrictModel):
 
     @property
     def placeholders(self) -> list[str]:
+        """The placeholders (``{{1}}``, ``{{name}}``) its text uses, in order."""
         return placeholder_names(self.text) if self.format == "TEXT" else []
 
     @model_validator(mode="after")
@@ -180,6 +183,8 @@ class HeaderComponent(StrictModel):
 
 
 class BodyExample(StrictModel):
+    """Example values of the body's placeholders (Meta reviews them)."""
+
     body_text: list[list[str]] | None = None
     body_text_named_params: list[NamedParamExample] | None = None
 
@@ -198,6 +203,7 @@ class BodyComponent(StrictModel):
 
     @property
     def placeholders(self) -> list[str]:
+        """The placeholders (``{{1}}``, ``{{name}}``) its text uses, in order."""
         return placeholder_names(self.text)
 
     @model_validator(mode="after")
@@ -256,6 +262,7 @@ class CarouselCard(StrictModel):
     components: list[CardComponent]
 
     def component(self, component_type: str) -> Any:
+        """The card's component of this type (``HEADER``, ``BODY``...), or ``None``."""
         return next((c for c in self.components if c.type == component_type), None)
 
     @model_validator(mode="after")
@@ -310,6 +317,8 @@ class CarouselComponent(StrictModel):
 
 
 class LimitedTimeOffer(StrictModel):
+    """A ``LIMITED_TIME_OFFER`` component: the offer's text and whether it expires."""
+
     text: OfferText
     has_expiration: bool | None = None
 

@@ -61,6 +61,7 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
+        """Whether every file loaded with no problem."""
         return not self.errors
 
     def error_summary(self) -> str:

@@ -39,6 +39,7 @@ def summarize(template: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def label(name: str, language: str | None) -> str:
+    """How logs and errors name a template: ``'name' (language)``."""
     return f"template {name!r}" + (f" ({language})" if language else "")
 
 

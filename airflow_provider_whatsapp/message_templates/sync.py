@@ -99,6 +99,7 @@ class SyncAction:
 
     @property
     def key(self) -> tuple[str, str]:
+        """``(name, language)``: what identifies a template on the account."""
         return self.name, self.language
 
     def payload(self) -> dict[str, Any] | None:
@@ -112,6 +113,7 @@ class SyncAction:
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe summary for XCom."""
         return {
             "action": self.action,
             "name": self.name,

@@ -103,6 +103,7 @@ class ApiModel(BaseModel):
 
     @classmethod
     def model_validate(cls, obj: Any, **options: Any) -> Self:
+        """Validate ``obj`` into this model; a refusal is a ``MessageValidationError``."""
         try:
             return super().model_validate(obj, **options)
         except ValidationError as error:

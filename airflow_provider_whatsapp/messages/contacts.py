@@ -93,16 +93,22 @@ class ContactPhone(ApiModel):
 
 
 class ContactEmail(ApiModel):
+    """A contact's email address."""
+
     email: Annotated[str, AfterValidator(_check_email)]
     type: HomeOrWork | None = None
 
 
 class ContactUrl(ApiModel):
+    """A contact's web address."""
+
     url: HttpUrlStr
     type: HomeOrWork | None = None
 
 
 class ContactAddress(ApiModel):
+    """A contact's postal address."""
+
     street: NonEmptyStr | None = None
     city: NonEmptyStr | None = None
     state: NonEmptyStr | None = None
@@ -121,6 +127,8 @@ class ContactAddress(ApiModel):
 
 
 class ContactOrg(ApiModel):
+    """A contact's company, department and title."""
+
     company: NonEmptyStr | None = None
     department: NonEmptyStr | None = None
     title: NonEmptyStr | None = None

@@ -73,6 +73,8 @@ class InteractiveBody(ApiModel):
 
 
 class InteractiveFooter(ApiModel):
+    """An interactive message's footer text."""
+
     text: Annotated[str, Field(min_length=1, max_length=INTERACTIVE_FOOTER_TEXT_MAX)]
 
 
@@ -114,6 +116,8 @@ def _footer(footer: str | None) -> dict[str, str] | None:
 
 
 class ReplyButtonReply(ApiModel):
+    """A reply button's id and title."""
+
     id: Annotated[
         str, Field(min_length=1, max_length=REPLY_BUTTON_ID_MAX), AfterValidator(_no_edge_spaces)
     ]
@@ -121,6 +125,8 @@ class ReplyButtonReply(ApiModel):
 
 
 class ReplyButton(ApiModel):
+    """One reply button (``type: reply``)."""
+
     type: Literal["reply"] = "reply"
     reply: ReplyButtonReply
 
@@ -143,6 +149,8 @@ class ReplyButtonsAction(ApiModel):
 
 
 class ReplyButtonsInteractive(ApiModel):
+    """The ``interactive`` object of a reply-buttons message."""
+
     type: Literal["button"] = "button"
     header: InteractiveHeader | None = None
     body: InteractiveBody
@@ -197,6 +205,8 @@ class ReplyButtonsMessage(RecipientMessage):
 
 
 class ListRow(ApiModel):
+    """One row of a list message's section: id, title, optional description."""
+
     id: Annotated[str, Field(min_length=1, max_length=LIST_ROW_ID_MAX)]
     title: Annotated[str, Field(min_length=1, max_length=LIST_ROW_TITLE_MAX)]
     description: Annotated[str, Field(max_length=LIST_ROW_DESCRIPTION_MAX)] | None = None
@@ -247,6 +257,8 @@ class ListHeader(ApiModel):
 
 
 class ListInteractive(ApiModel):
+    """The ``interactive`` object of a list message."""
+
     type: Literal["list"] = "list"
     header: ListHeader | None = None
     body: InteractiveBody
@@ -312,16 +324,22 @@ class ListMessage(RecipientMessage):
 
 
 class CtaUrlParameters(ApiModel):
+    """The button of a call-to-action URL message: display text and URL."""
+
     display_text: Annotated[str, Field(min_length=1, max_length=CTA_URL_DISPLAY_TEXT_MAX)]
     url: HttpUrlStr
 
 
 class CtaUrlAction(ApiModel):
+    """The action of a call-to-action URL message: its button's text and URL."""
+
     name: Literal["cta_url"] = "cta_url"
     parameters: CtaUrlParameters
 
 
 class CtaUrlInteractive(ApiModel):
+    """The ``interactive`` object of a call-to-action URL message."""
+
     type: Literal["cta_url"] = "cta_url"
     header: InteractiveHeader | None = None
     body: InteractiveBody

@@ -24,18 +24,26 @@ __all__ = [
 
 
 class ImageMedia(CaptionedMedia):
+    """The ``image`` object: a media id or a link, with an optional caption."""
+
     kind: ClassVar[str] = "image"
 
 
 class VideoMedia(CaptionedMedia):
+    """The ``video`` object: a media id or a link, with an optional caption."""
+
     kind: ClassVar[str] = "video"
 
 
 class AudioMedia(MediaRef):
+    """The ``audio`` object: a media id or a link."""
+
     kind: ClassVar[str] = "audio"
 
 
 class StickerMedia(MediaRef):
+    """The ``sticker`` object: a media id or a link (webp)."""
+
     kind: ClassVar[str] = "sticker"
 
 

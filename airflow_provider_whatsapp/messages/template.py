@@ -125,6 +125,8 @@ class TextParameter(ApiModel):
 
 
 class Currency(ApiModel):
+    """A ``currency`` parameter: fallback text, ISO 4217 code and amount times 1000."""
+
     fallback_value: NonEmptyStr
     code: Annotated[
         str,
@@ -157,6 +159,8 @@ class DateTime(ApiModel):
 
 
 class DateTimeParameter(ApiModel):
+    """A ``date_time`` parameter: its fallback text."""
+
     type: Literal["date_time"] = "date_time"
     parameter_name: ParameterName | None = None
     date_time: DateTime
@@ -171,21 +175,29 @@ class _TemplateDocument(DocumentRef):
 
 
 class ImageParameter(ApiModel):
+    """A header ``image`` parameter: a media id or a link."""
+
     type: Literal["image"] = "image"
     image: _TemplateMedia
 
 
 class VideoParameter(ApiModel):
+    """A header ``video`` parameter: a media id or a link."""
+
     type: Literal["video"] = "video"
     video: _TemplateMedia
 
 
 class DocumentParameter(ApiModel):
+    """A header ``document`` parameter: a media id or a link."""
+
     type: Literal["document"] = "document"
     document: _TemplateDocument
 
 
 class LocationParameter(ApiModel):
+    """A header ``location`` parameter."""
+
     type: Literal["location"] = "location"
     location: Location
 
@@ -198,6 +210,8 @@ class PayloadParameter(ApiModel):
 
 
 class CouponCodeParameter(ApiModel):
+    """A copy-code button's parameter: the coupon code."""
+
     type: Literal["coupon_code"] = "coupon_code"
     coupon_code: Annotated[str, Field(min_length=1, max_length=COUPON_CODE_MAX)]
 

@@ -311,6 +311,7 @@ class WhatsAppNotifier(BaseNotifier):
     # -- building ---------------------------------------------------------------------------
     @cached_property
     def hook(self) -> WhatsAppHook:
+        """The hook for ``whatsapp_conn_id``, with this notifier's timeout and retries."""
         from ..hooks.whatsapp import WhatsAppHook
 
         return WhatsAppHook(
@@ -323,6 +324,7 @@ class WhatsAppNotifier(BaseNotifier):
 
     @property
     def recipients(self) -> list[Any]:
+        """The ``to`` numbers as a list (one number or many were given)."""
         return split_recipients(self.to)
 
     def build_messages(self, context: Any) -> tuple[list[RecipientMessage], list[str]]:

@@ -67,7 +67,7 @@ class WhatsAppBaseOperator(BaseOperator):
             close_hook(self)
 
     def run(self, context: Any) -> Any:
-        """Do the operator's work; errors are mapped by :meth:`execute`."""
+        """Do the operator's work; errors are mapped by ``execute()``."""
         raise NotImplementedError
 
 

@@ -36,8 +36,8 @@ def account_pool(whatsapp_conn_id: str) -> str | None:
 
 
 class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
-    """Delete the delivery records bulk-send task instances keep in Variables (see README:
-    Cleanup): every record on Airflow 3.1 and 3.2, those left from before an upgrade on
+    """Delete the delivery records bulk-send task instances keep in Variables (docs: Running
+    in production, the delivery record): every record on Airflow 3.1 and 3.2, those left from before an upgrade on
     3.3+. On 3.3+ a bulk task keeps its record in its own task state store, which no other
     task can reach: it goes with its DAG run, or by retention once the send succeeded.
 
@@ -79,7 +79,7 @@ class WhatsAppDeleteDeliveryRecordOperator(BaseOperator):
             self.log.info(
                 "Records in a bulk task's own state store (Airflow 3.3+) are out of reach "
                 "of other tasks: they go with their DAG run, a successful send's marker by "
-                "[state_store] default_retention_days (see README: Cleanup)"
+                "[state_store] default_retention_days (docs: Running in production, the delivery record)"
             )
         return removed
 
@@ -105,7 +105,7 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
     accepted, and reports recipients whose request was in flight when an earlier try
     died as ``ambiguous`` instead of resending them (``resend_ambiguous=True`` to
     resend). When the task succeeds the record shrinks to a small completion marker (a
-    cleared re-run then sends nothing while it lasts: see README, Cleanup);
+    cleared re-run then sends nothing while it lasts: docs, the delivery record);
     :class:`WhatsAppDeleteDeliveryRecordOperator` removes records kept in Variables.
     The task fails when the share of failed and invalid recipients exceeds
     ``max_failure_ratio``, and at once on an account-level error (revoked key, no Maton
@@ -121,10 +121,11 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
 
     Before the first message the sending number's messaging limit (unique users per
     rolling 24 h of its business portfolio: ``TIER_250``, ``TIER_2K``...), quality rating
-    and throughput are read (README: Messaging limit pre-flight). A template send with
-    more recipients to message than the limit (duplicates, invalid ones and those accepted
-    in an earlier try not counted) fails with :class:`~..client.errors.MessagingLimitError`
-    and 0 messages sent, not retried; ``over_messaging_limit="send_up_to_limit"`` sends to
+    and throughput are read (the bulk sends how-to: Messaging limit pre-flight). A
+    template send with more recipients to message than the limit (duplicates, invalid ones
+    and those accepted in an earlier try not counted) fails with
+    :class:`~airflow_provider_whatsapp.client.errors.MessagingLimitError` and 0 messages
+    sent, not retried; ``over_messaging_limit="send_up_to_limit"`` sends to
     the first ones up to the limit and reports the rest ``not_sent`` (the task then fails,
     not retried: clearing it a day later sends only those). A YELLOW or RED quality rating
     is logged as a warning; limits that cannot be read are logged and not checked.
@@ -139,10 +140,14 @@ class WhatsAppBulkSendOperator(WhatsAppBaseOperator):
         path is tried as given, then beside the DAG file (templated).
     :param message: a message model or API-shaped dict sent to everyone (``to`` is replaced).
     :param template_name: or: an approved template (with ``language``).
+    :param language: the template's language code (default ``en_US``).
     :param parameters: template parameters for everyone (a recipient's own win).
     :param components: full template components for everyone (instead of parameters).
     :param max_failure_ratio: tolerated share of failed + invalid recipients (0..1).
     :param concurrency: requests in flight at once.
+    :param resend_ambiguous: on a retry, resend those whose request was in flight when the
+        last try died (some may then get the message twice); default: report them.
+    :param progress_every: seconds between progress lines in the task log.
     :param rate_share: share (0, 1] of the connection's rate limit to use (templated;
         default the connection's ``bulk_rate_share``, 0.8).
     :param include_results: push per-recipient rows to XCom (summary only when False),

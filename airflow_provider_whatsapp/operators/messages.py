@@ -33,6 +33,7 @@ class _SendOperator(WhatsAppBaseOperator):
     """Build a message from the rendered arguments, check it, send it, return the result."""
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         raise NotImplementedError
 
     def preflight(self, message: Message) -> None:
@@ -93,6 +94,7 @@ class WhatsAppSendMessageOperator(_SendOperator):
         return super().render_template(content, context, jinja_env, seen_oids)
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from ..messages import parse_message
 
         message = self.message
@@ -144,6 +146,7 @@ class WhatsAppSendTextOperator(_SendOperator):
         self.reply_to = reply_to
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from ..messages import TextMessage
 
         return TextMessage.create(
@@ -164,6 +167,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
     :param language: its language code, e.g. ``en_US`` (templated).
     :param parameters: list = positional body parameters, dict = named (templated).
     :param components: full send components (header, body, buttons) instead of parameters.
+    :param validate_template: look the template up before sending (False: skip it).
     """
 
     template_fields: Sequence[str] = (
@@ -195,6 +199,7 @@ class WhatsAppSendTemplateOperator(_SendOperator):
         self.validate_template = validate_template
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from ..messages import TemplateMessage
 
         return TemplateMessage.create(
@@ -300,6 +305,7 @@ class WhatsAppSendMediaOperator(_SendOperator):
         self.mime_type = mime_type
 
     def build_message(self, context: Any) -> Message:
+        """The message model to send, built from the rendered arguments."""
         from .._airflow import resolve_local_path
         from ..messages import media_message
 

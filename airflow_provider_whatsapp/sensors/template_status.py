@@ -42,6 +42,9 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         PAUSED, DISABLED).
     :param missing_grace: checks to tolerate a template that does not exist yet (in
         ``mode="reschedule"`` too: counted from Airflow's reschedule count).
+    :param whatsapp_conn_id: the Airflow connection of type ``whatsapp`` (templated).
+    :param waba_id: WhatsApp Business account id; overrides the connection's (templated).
+    :param deferrable: wait in the triggerer, not a worker slot.
     """
 
     template_fields: Sequence[str] = ("template_name", "language", "whatsapp_conn_id", "waba_id")
@@ -77,6 +80,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
     @cached_property
     def hook(self) -> WhatsAppHook:
+        """The hook for ``whatsapp_conn_id``."""
         from ..hooks.whatsapp import WhatsAppHook
 
         return WhatsAppHook(self.whatsapp_conn_id, waba_id=self.waba_id or None)
@@ -162,6 +166,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
         )
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Resume after the trigger fired: succeed on APPROVED, fail with the reason otherwise."""
         try:
             return self._complete(context, event)
         finally:

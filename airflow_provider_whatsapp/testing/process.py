@@ -2,7 +2,7 @@
 
 For ``make demo`` (the DAGs run in ``airflow dags test`` processes of their own) and the
 benchmarks (the client measured must not share a GIL with the server answering it).
-Tests in one process use :class:`~airflow_provider_whatsapp.testing.WhatsAppEmulator`.
+Tests in one process use :class:`~airflow_provider_whatsapp.testing.emulator.WhatsAppEmulator`.
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ class EmulatorProcess:
     # -- what it printed -------------------------------------------------------------
     @property
     def url(self) -> str:
+        """The emulator's base URL (``http://127.0.0.1:PORT``)."""
         return self.variables["WHATSAPP_EMULATOR_URL"]
 
     @property
@@ -143,6 +144,8 @@ class EmulatorProcess:
         return answer.json()
 
     def configure(self, **settings: Any) -> None:
+        """Change the emulator's settings (``POST /_emulator/config``), as
+        ``WhatsAppEmulator.configure``."""
         self.control("config", settings)
 
     def reset(self, **settings: Any) -> None:
@@ -165,4 +168,5 @@ class EmulatorProcess:
         return list(self.control("requests"))
 
     def templates(self) -> list[dict[str, Any]]:
+        """Every template the emulator holds, with its status."""
         return list(self.control("templates"))

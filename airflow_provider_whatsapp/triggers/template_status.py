@@ -22,7 +22,13 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
     nothing secret is serialized: only the connection id. The rules of the wait are the
     sensor's (:class:`~airflow_provider_whatsapp.message_templates.status.StatusWatch`).
 
+    :param template_name: the template's name.
+    :param language: its language code; None matches any language.
+    :param target_statuses: statuses that end the wait successfully (default APPROVED).
+    :param failure_statuses: statuses that fail the wait at once.
     :param whatsapp_conn_id: the sensor's connection.
+    :param waba_id: WhatsApp Business account id; overrides the connection's.
+    :param poke_interval: seconds between two checks.
     :param missing_grace: checks to tolerate a template that does not exist yet.
     :param missing_pokes: checks that already found it missing (the sensor's first poke),
         so deferring does not grant extra grace.

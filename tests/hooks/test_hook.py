@@ -31,7 +31,8 @@ from tests.helpers import (
     set_connection,
 )
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+#: Where the connection's documentation lives (the site's connection page).
+CONNECTION_DOCS = Path(__file__).resolve().parents[2] / "docs" / "connection.md"
 
 
 def unique_key() -> str:
@@ -427,9 +428,9 @@ def test_test_connection_reports_an_unknown_maton_connection(
 
 
 def test_readme_cli_alternative_to_the_test_button_works(emu: WhatsAppEmulator) -> None:
-    """README sends users whose "Test" icon answers "Bad Request" (apache/airflow#73298) to
-    ``airflow connections test whatsapp_default``: it works, read-only, and says why not."""
-    readme = README.read_text()
+    """The docs send users whose "Test" icon answers "Bad Request" (apache/airflow#73298)
+    to ``airflow connections test whatsapp_default``: it works, read-only, and says why not."""
+    readme = CONNECTION_DOCS.read_text()
     assert "airflow connections test whatsapp_default" in readme
     assert "apache/airflow#73298" in readme
     assert "AIRFLOW__CORE__TEST_CONNECTION=Enabled" in readme

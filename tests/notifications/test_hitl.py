@@ -31,18 +31,19 @@ from tests.dags import hitl_request as hr
 from tests.helpers import digits, number_leaks, set_connection, task_states
 
 BASE = "https://corp.example/airflow"  # a deployment under a path prefix
-README = Path(__file__).resolve().parents[2] / "README.md"
+#: The template files the documentation shows (tests/test_readme.py runs its examples).
+DOCS_TEMPLATES = Path(__file__).resolve().parents[1] / "docs" / "snippets" / "whatsapp_templates"
 NOW = datetime(2026, 12, 7, 18, 0, tzinfo=timezone.utc)
 
 
 def readme_template(name: str) -> dict[str, Any]:
-    """The template README.md shows as a YAML file, as the emulator's ``add_template`` takes it."""
-    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    for block in blocks:
-        data = yaml.safe_load(block)
+    """The template the documentation's approvals page shows as a YAML file, as the
+    emulator's ``add_template`` takes it."""
+    for path in sorted(DOCS_TEMPLATES.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and data.get("name") == name:
             return data
-    raise AssertionError(f"README.md shows no template {name}")
+    raise AssertionError(f"the docs show no template {name} in {DOCS_TEMPLATES}")
 
 
 @dataclass(frozen=True)
