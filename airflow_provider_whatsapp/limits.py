@@ -184,3 +184,11 @@ CURRENCY_CODE_PATTERN = re.compile(r"[A-Z]{3}")  # OpenAPI currency code: ISO 42
 PAIR_RATE_SECONDS = 6
 # rules: 131049 (per-user marketing cap) "not within 24 h".
 MARKETING_LIMIT_RETRY_HOURS = 24
+
+# --- the provider's own layout of a human-in-the-loop request (not WhatsApp's) ---------------
+
+# Beyond this many options the request gives the page's one link, not one per option: each
+# link is ~150 characters of the 1024 a cta_url body holds (INTERACTIVE_BODY_TEXT_MAX).
+HITL_OPTION_LINKS_MAX = 6
+# A longer subject is shortened in the request, so the links after it still fit.
+HITL_SUBJECT_MAX = 200

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from ..limits import TEXT_BODY_MAX
+from ..limits import HITL_OPTION_LINKS_MAX, HITL_SUBJECT_MAX, TEXT_BODY_MAX
 
 __all__ = [
     "deadline_facts",
@@ -166,10 +166,6 @@ def default_message(
 HITL_TITLE = "✋ Airflow needs your answer"
 #: The standard provider's base class of every human-in-the-loop operator.
 _HITL_BASE = ("airflow.providers.standard.operators.hitl", "HITLOperator")
-#: Beyond this many options the message gives the page's one link, not one per option.
-HITL_OPTION_LINKS_MAX = 6
-#: A longer subject is shortened in the message (the links after it must fit).
-HITL_SUBJECT_MAX = 200
 _APPROVAL_OPTIONS = {"Approve", "Reject"}
 
 
