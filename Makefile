@@ -39,8 +39,8 @@ test-airflow:  ## the suite on one release with its constraints: make test-airfl
 	$(AF_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks e2e demo example_dags
-	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks e2e demo example_dags
+	$(BIN)/ruff check airflow_provider_whatsapp tests benchmarks e2e demo example_dags docs
+	$(BIN)/ruff format --check airflow_provider_whatsapp tests benchmarks e2e demo example_dags docs
 	$(BIN)/mypy
 
 # The site is rebuilt from scratch (-E: every page re-read, so every warning shows again),
