@@ -30,7 +30,7 @@ from airflow_provider_whatsapp.notifications.whatsapp import (
 )
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
-from tests.notifications.test_deadline import ONE, TWO, missed_context
+from tests.notifications.test_deadline import ONE, TWO, assert_missed_alert, missed_context
 
 needs_sync = pytest.mark.skipif(
     not AIRFLOW_V_3_2_PLUS, reason="SyncCallback deadline alerts need Airflow 3.2+"
@@ -107,19 +107,7 @@ def test_an_executor_sends_the_default_deadline_message(
     assert run_on_executor(queued_workload(callback, context, as_json=as_json)) == (True, None)
 
     assert sorted(m.to for m in whatsapp_emulator_connection.messages) == [ONE, TWO]
-    lines = body_lines(whatsapp_emulator_connection)
-    needed_by = context["deadline"]["deadline_time"]
-    assert lines[:4] == [
-        "⏰ Airflow deadline missed",
-        "DAG: nightly_etl",
-        "Run: manual__2026 01",
-        f"Deadline: {needed_by:%Y-%m-%d %H:%M:%S} UTC (10.0s after queued)",
-    ]
-    missed = re.fullmatch(r"Missed by: (\d+\.\d)s", lines[4])
-    assert missed and 14.0 <= float(missed.group(1)) < 120
-    assert lines[5:7] == ["State: running", lines[6]] and lines[6].startswith("Running for: ")
-    assert lines[7] == "Link: https://airflow.example.com/dags/nightly_etl/runs/manual__2026%2001"
-    assert len(lines) == 8
+    assert_missed_alert(body_lines(whatsapp_emulator_connection), context)
 
 
 @needs_sync
