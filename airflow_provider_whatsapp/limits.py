@@ -184,6 +184,19 @@ CURRENCY_CODE_PATTERN = re.compile(r"[A-Z]{3}")  # OpenAPI currency code: ISO 42
 PAIR_RATE_SECONDS = 6
 # rules: 131049 (per-user marketing cap) "not within 24 h".
 MARKETING_LIMIT_RETRY_HOURS = 24
+# platform-changes-2026, messaging tiers; Meta's "Messaging limits" page: unique users a
+# business portfolio may message outside their window per rolling 24 h, by the tier its
+# numbers answer in whatsapp_business_manager_messaging_limit (None: unlimited). TIER_50 and
+# TIER_1K are older tiers the OpenAPI spec still spells.
+MESSAGING_LIMIT_TIERS: Mapping[str, int | None] = {
+    "TIER_50": 50,
+    "TIER_250": 250,
+    "TIER_1K": 1_000,
+    "TIER_2K": 2_000,
+    "TIER_10K": 10_000,
+    "TIER_100K": 100_000,
+    "TIER_UNLIMITED": None,
+}
 
 # --- the provider's own layout of a human-in-the-loop request (not WhatsApp's) ---------------
 

@@ -8,6 +8,7 @@ import json
 import re
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,27 @@ def task_states(dr: Any) -> dict[str, str]:
         ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": str(ti.state)
         for ti in dr.get_task_instances()
     }
+
+
+@dataclass(frozen=True)
+class RecordedRun:
+    """What one ``dag.test()`` against an emulator left: final states, the emulator's
+    records and the console log."""
+
+    state: str
+    states: dict[str, str]
+    run_id: str
+    messages: list[Any]
+    requests: list[Any]
+    log: str
+
+    def to(self, phone: str) -> list[dict[str, Any]]:
+        """The payloads sent to ``phone``."""
+        return [m.payload for m in self.messages if m.to == digits(phone)]
+
+    def texts_to(self, phone: str) -> list[str]:
+        """The text bodies sent to ``phone`` (all of them texts)."""
+        return [payload["text"]["body"] for payload in self.to(phone)]
 
 
 class FakeTI:

@@ -655,3 +655,12 @@ def test_the_scan_finds_a_limit_defined_outside_the_rule_book() -> None:
     ]
     # Calendar bounds (day 1..31) are not WhatsApp's: only lengths are held to the rule book.
     assert [text for _, text in numeric_limits(tree)] == ["max_length=60", "max_chars=25"]
+
+
+def test_the_emulator_enforces_the_rule_books_messaging_tiers() -> None:
+    """Every tier the emulator can be set to allows as many unique users as the rule book
+    says (the emulator's own table; the provider's pre-flight reads the rule book's)."""
+    from airflow_provider_whatsapp.testing import account, settings
+
+    for tier in settings.MESSAGING_LIMITS:
+        assert account.TIER_USERS[tier] == limits.MESSAGING_LIMIT_TIERS[tier], tier

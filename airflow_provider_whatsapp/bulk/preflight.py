@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MESSAGING_LIMIT_FIELDS",
     "OVER_MESSAGING_LIMIT",
-    "TIER_LIMITS",
     "AccountLimits",
     "check_over_messaging_limit",
     "messaging_cap",
@@ -38,18 +37,6 @@ __all__ = [
 MESSAGING_LIMIT_FIELD = "whatsapp_business_manager_messaging_limit"
 LEGACY_LIMIT_FIELD = "messaging_limit_tier"
 MESSAGING_LIMIT_FIELDS = (MESSAGING_LIMIT_FIELD, "quality_rating", "throughput")
-#: Tier -> unique users per rolling 24 h (``None``: unlimited). The values of Meta's
-#: ``max_daily_conversations_per_business`` (phone_number_quality_update webhook) and the
-#: phone-number field; TIER_50 and TIER_1K are older tiers still spelt in the spec.
-TIER_LIMITS: dict[str, int | None] = {
-    "TIER_50": 50,
-    "TIER_250": 250,
-    "TIER_1K": 1_000,
-    "TIER_2K": 2_000,
-    "TIER_10K": 10_000,
-    "TIER_100K": 100_000,
-    "TIER_UNLIMITED": None,
-}
 #: What a bulk send does when its recipients exceed the tier.
 OVER_MESSAGING_LIMIT = ("fail", "send_up_to_limit", "send_all")
 WARN_QUALITY = {
@@ -68,13 +55,18 @@ class AccountLimits:
 
     @property
     def known(self) -> bool:
-        """Whether ``tier`` is one of :data:`TIER_LIMITS` (else no limit can be checked)."""
-        return self.tier in TIER_LIMITS
+        """Whether ``tier`` is one the rule book knows (else no limit can be checked)."""
+        from ..limits import MESSAGING_LIMIT_TIERS  # the operator's parse-time check skips it
+
+        return self.tier in MESSAGING_LIMIT_TIERS
 
     @property
     def limit(self) -> int | None:
-        """Unique users per rolling 24 h; ``None``: unlimited or not known."""
-        return TIER_LIMITS.get(self.tier or "")
+        """Unique users per rolling 24 h (``limits.MESSAGING_LIMIT_TIERS``); ``None``:
+        unlimited or not known."""
+        from ..limits import MESSAGING_LIMIT_TIERS
+
+        return MESSAGING_LIMIT_TIERS.get(self.tier or "")
 
     def to_dict(self) -> dict[str, Any]:
         """For XCom: ``{"tier", "limit", "quality_rating", "throughput"}``."""

@@ -28,7 +28,7 @@ from airflow_provider_whatsapp.notifications.formatting import (
 from airflow_provider_whatsapp.notifications.whatsapp import WhatsAppNotifier
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from tests.dags import hitl_request as hr
-from tests.helpers import digits, number_leaks, set_connection, task_states
+from tests.helpers import RecordedRun, digits, number_leaks, set_connection, task_states
 
 BASE = "https://corp.example/airflow"  # a deployment under a path prefix
 #: The template files the documentation shows (tests/test_readme.py runs its examples).
@@ -47,17 +47,8 @@ def readme_template(name: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Run:
-    state: str
-    states: dict[str, str]
-    run_id: str
-    messages: list[Any]
-    requests: list[Any]
-    log: str
-    reached_the_wait: list[str]
-
-    def to(self, phone: str) -> list[dict[str, Any]]:
-        return [m.payload for m in self.messages if m.to == digits(phone)]
+class Run(RecordedRun):
+    reached_the_wait: list[str]  # the HITL tasks whose notifiers all ran (tests/dags/hitl_request)
 
 
 _RUNS: dict[str, Run] = {}

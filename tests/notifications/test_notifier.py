@@ -12,7 +12,6 @@ import asyncio
 import json
 import re
 import socket
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -28,26 +27,12 @@ from airflow_provider_whatsapp.notifications.whatsapp import (
 from airflow_provider_whatsapp.testing import WhatsAppEmulator
 from airflow_provider_whatsapp.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 from tests.dags import notify_failure as nf
+from tests.helpers import RecordedRun as Run
 from tests.helpers import digits, set_connection, task_states
 
 # dag.test() before 3.3 puts no ``exception`` into task callback contexts (a real worker
 # does): there the default message has no "Error:" line.
 ERROR_LINE = ["Error: ValueError: disk full on /data"] if AIRFLOW_V_3_3_PLUS else []
-
-
-@dataclass(frozen=True)
-class Run:
-    """What one ``dag.test()`` left: final states, the emulator's records, the console log."""
-
-    state: str
-    states: dict[str, str]
-    run_id: str
-    messages: list[Any]
-    requests: list[Any]
-    log: str
-
-    def texts_to(self, phone: str) -> list[str]:
-        return [m.payload["text"]["body"] for m in self.messages if m.to == digits(phone)]
 
 
 _RUNS: dict[str, Run] = {}
