@@ -82,8 +82,8 @@ class WhatsAppClient:
 
         ``message`` is a message model (:mod:`airflow_provider_whatsapp.messages`) or a dict in
         the API's JSON shape, validated into one before any request: a bad one raises
-        ``ValueError`` naming the field. ``phone_number_id`` overrides the config's sender.
-        A send whose answer is lost is not repeated (it may have landed): that raises
+        :class:`~.errors.MessageValidationError` (a ``ValueError``) naming the field.
+        ``phone_number_id`` overrides the config's sender. A send whose answer is lost is not repeated (it may have landed): that raises
         :class:`~.errors.AmbiguousSendError`.
         """
         return self._run(api.send_message(self.config, message, phone_number_id=phone_number_id))
@@ -145,7 +145,9 @@ class WhatsAppClient:
         """Submit a new template for review; returns its ``id``, ``status`` and ``category``.
 
         ``definition`` is a :class:`~airflow_provider_whatsapp.message_templates.definition.TemplateDefinition`
-        or a create-request dict, validated before any request (``ValueError`` naming the field).
+        or a create-request dict, validated before any request
+        (:class:`~airflow_provider_whatsapp.message_templates.definition.TemplateDefinitionError`,
+        a ``ValueError``, naming the field).
         Not repeated when its answer is lost.
         """
         return self._run(api.create_template(self.config, definition, waba_id=waba_id))
@@ -190,7 +192,8 @@ class WhatsAppClient:
     ) -> dict[str, Any]:
         """Change business profile fields (``about=``, ``address=``, ``description=``,
         ``email=``, ``websites=``, ``vertical=``, ``profile_picture_handle=``), validated
-        before any request (``ValueError`` naming the field)."""
+        before any request (:class:`~.errors.WhatsAppValidationError`, a ``ValueError``,
+        naming the field)."""
         return self._run(
             api.update_business_profile(self.config, phone_number_id=phone_number_id, **fields)
         )

@@ -13,7 +13,7 @@ importing one module, such as ``status`` for the sensor, stays cheap):
   ``check_template_recipient`` (``sending.py``): what a send must supply, and to whom it
   may go, checked before sending.
 - ``plan_sync``, ``SyncPlan``, ``edit_payload`` (``sync.py``): local vs remote.
-- ``check_status`` (``status.py``): what a template's review status means for a sensor
+- ``StatusWatch`` (``status.py``): what a template's review status means for a sensor
   and its trigger (wait, done, or fail with the reason).
 - ``whatsapp-templates lint`` (``cli.py``, not imported here): the loader's checks on files,
   one line per problem, for pre-commit and CI.

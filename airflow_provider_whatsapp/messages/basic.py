@@ -66,16 +66,9 @@ def _reject_bool(value: Any) -> Any:
     return value
 
 
-Latitude = Annotated[
-    float,
-    BeforeValidator(_reject_bool),
-    Field(ge=-LATITUDE_MAX, le=LATITUDE_MAX, allow_inf_nan=False),
-]
-Longitude = Annotated[
-    float,
-    BeforeValidator(_reject_bool),
-    Field(ge=-LONGITUDE_MAX, le=LONGITUDE_MAX, allow_inf_nan=False),
-]
+Coordinate = Annotated[float, BeforeValidator(_reject_bool), Field(allow_inf_nan=False)]
+Latitude = Annotated[Coordinate, Field(ge=-LATITUDE_MAX, le=LATITUDE_MAX)]
+Longitude = Annotated[Coordinate, Field(ge=-LONGITUDE_MAX, le=LONGITUDE_MAX)]
 
 
 class Location(ApiModel):

@@ -89,13 +89,14 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
     def watch(self) -> StatusWatch:
         """The wait's rules and missing count, shared with the trigger it defers to."""
         if self._watch is None:
-            from ..message_templates.status import StatusWatch
+            from ..message_templates import status
 
-            self._watch = StatusWatch(
+            targets, failures = self.target_statuses, self.failure_statuses
+            self._watch = status.StatusWatch(
                 self.template_name,
                 self.language,
-                target_statuses=self.target_statuses,
-                failure_statuses=self.failure_statuses,
+                status.DEFAULT_TARGET_STATUSES if targets is None else targets,
+                status.DEFAULT_FAILURE_STATUSES if failures is None else failures,
                 missing_grace=self.missing_grace,
             )
         return self._watch
@@ -154,7 +155,7 @@ class WhatsAppTemplateStatusSensor(BaseSensorOperator):
 
         self.defer(
             trigger=WhatsAppTemplateStatusTrigger(
-                **self.watch.to_kwargs(),
+                watch=self.watch,
                 whatsapp_conn_id=self.whatsapp_conn_id,
                 waba_id=self.waba_id or None,
                 poke_interval=float(self.poke_interval),

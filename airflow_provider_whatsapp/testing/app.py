@@ -79,17 +79,12 @@ async def _parse_form(scope: Scope, body: bytes) -> tuple[dict[str, str], list[g
 
 @dataclass
 class Incoming:
-    """A received request, parsed once, with its :class:`RecordedRequest`."""
+    """A received request, parsed once: its :class:`RecordedRequest`, and what the record
+    leaves out (whether the body was malformed JSON, the uploaded files' bytes)."""
 
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    payload: Any
-    json_error: bool
-    form: dict[str, str]
-    uploads: list[graph.Upload]
     record: RecordedRequest
+    json_error: bool
+    uploads: list[graph.Upload]
 
 
 async def _incoming(scope: Scope, body: bytes, clock: Callable[[], float]) -> Incoming:
@@ -135,7 +130,7 @@ async def _incoming(scope: Scope, body: bytes, clock: Callable[[], float]) -> In
         received_at=clock(),
         host=headers.get("host", ""),
     )
-    return Incoming(method, path, query, headers, payload, json_error, form, uploads, record)
+    return Incoming(record, json_error, uploads)
 
 
 class EmulatorApp:
@@ -164,18 +159,18 @@ class EmulatorApp:
             await _send(send, json_reply(missing, 404))
             return
         req = await _incoming(scope, body, self.state.clock)
-        state = self.state
+        rec, state = req.record, self.state
         fault: str | None = None
         with state.lock:
-            state.requests.append(req.record)
-            if req.path.startswith("/_lookaside/"):
-                req.record.processed = True
-                reply: Reply | None = self._lookaside(req.path, req.query)
+            state.requests.append(rec)
+            if rec.path.startswith("/_lookaside/"):
+                rec.processed = True
+                reply: Reply | None = self._lookaside(rec.path, rec.query)
                 latency = 0.0
             else:
                 reply = self._front_door(req)
-                if reply is None and state.faults.applies(req.method, req.path):
-                    fault = req.record.fault = state.faults.draw()
+                if reply is None and state.faults.applies(rec.method, rec.path):
+                    fault = rec.fault = state.faults.draw()
                 latency = state.settings.latency
         if latency > 0:
             await self._pause(latency)
@@ -183,13 +178,13 @@ class EmulatorApp:
             reply = await self._faulted_or_routed(req, fault, scope, receive)
             if reply is None:  # dropped
                 return
-        req.record.status = reply[0]
-        req.record.answered_at = state.clock()
+        rec.status = reply[0]
+        rec.answered_at = state.clock()
         await _send(send, reply)
 
     def _front_door(self, req: Incoming) -> Reply | None:
         """Maton's own checks, in order; ``None`` lets the request through."""
-        state, path, headers = self.state, req.path, req.headers
+        state, path, headers = self.state, req.record.path, req.record.headers
         style = state.settings.maton_error_style
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or token.strip() != state.api_key:
@@ -229,14 +224,15 @@ class EmulatorApp:
         if fault == "drop_before":
             await self._drop(scope, receive)
             return None
+        rec = req.record
         with state.lock:
-            trouble = account.answer(state, req.method, req.path)
+            trouble = account.answer(state, rec.method, rec.path)
             if trouble is not None:  # refused for the account: nothing processed
-                req.record.fault = state.account.kind
+                rec.fault = state.account.kind
                 return trouble
-            req.record.processed = True
-            if req.path.startswith("/connections"):
-                reply = maton.handle(state, req.method, req.path, req.query, req.payload)
+            rec.processed = True
+            if rec.path.startswith("/connections"):
+                reply = maton.handle(state, rec.method, rec.path, rec.query, rec.json)
             else:
                 reply = self._graph(req)
         if fault == "drop_after":
@@ -248,7 +244,8 @@ class EmulatorApp:
         return reply
 
     def _graph(self, req: Incoming) -> Reply:
-        segments = [s for s in req.path[len("/whatsapp-business/") :].split("/") if s]
+        rec = req.record
+        segments = [s for s in rec.path[len("/whatsapp-business/") :].split("/") if s]
         version = segments[0] if segments else ""
         if not (version.startswith("v") and set(version) <= _VERSION_CHARS and "." in version):
             err = graph.GraphError(
@@ -258,13 +255,13 @@ class EmulatorApp:
             )
             return err.reply()
         call = graph.Call(
-            req.method,
+            rec.method,
             segments[1:],
             version,
-            req.query,
-            req.payload,
+            rec.query,
+            rec.json,
             req.json_error,
-            req.form,
+            rec.form,
             req.uploads,
         )
         return graph.handle(self.state, call)

@@ -9,6 +9,7 @@ names, which path routing cannot express. Imported only when a server starts.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -99,12 +100,12 @@ def control_router(state: State) -> APIRouter:
     @router.get("/messages")
     def messages() -> Rows:
         """Messages accepted, in order, as the emulator parsed them."""
-        return snapshot(lambda: [m.to_dict() for m in state.messages])
+        return snapshot(lambda: [dataclasses.asdict(m) for m in state.messages])
 
     @router.get("/requests")
     def requests() -> Rows:
         """Every gateway request received (control calls excluded), with its answer."""
-        return snapshot(lambda: [r.to_dict() for r in state.requests])
+        return snapshot(lambda: [dataclasses.asdict(r) for r in state.requests])
 
     @router.get("/templates")
     def templates() -> Rows:

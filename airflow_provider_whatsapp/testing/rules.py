@@ -49,32 +49,27 @@ _BSUID = re.compile(r"[A-Z]{2}\.(ENT\.)?[0-9A-Za-z]{1,128}")
 # The OTP buttons of the authentication templates WhatsApp sends only to a phone number.
 PHONE_ONLY_OTP = frozenset({"ONE_TAP", "ZERO_TAP", "COPY_CODE"})
 MB = 1024 * 1024
-# mime type -> (media kind, max bytes)
+_OFFICE = "application/vnd.openxmlformats-officedocument"
+# (media kind, max bytes) -> its mime types
+_MEDIA_BY_KIND: dict[tuple[str, int], tuple[str, ...]] = {
+    ("audio", 16 * MB): ("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"),
+    ("document", 100 * MB): (
+        "text/plain",
+        "application/pdf",
+        "application/msword",
+        f"{_OFFICE}.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        f"{_OFFICE}.spreadsheetml.sheet",
+        "application/vnd.ms-powerpoint",
+        f"{_OFFICE}.presentationml.presentation",
+    ),
+    ("image", 5 * MB): ("image/jpeg", "image/png"),
+    ("sticker", 500 * 1024): ("image/webp",),
+    ("video", 16 * MB): ("video/mp4", "video/3gpp"),
+}
+#: mime type -> (media kind, max bytes)
 MEDIA_LIMITS: dict[str, tuple[str, int]] = {
-    "audio/aac": ("audio", 16 * MB),
-    "audio/amr": ("audio", 16 * MB),
-    "audio/mpeg": ("audio", 16 * MB),
-    "audio/mp4": ("audio", 16 * MB),
-    "audio/ogg": ("audio", 16 * MB),
-    "text/plain": ("document", 100 * MB),
-    "application/pdf": ("document", 100 * MB),
-    "application/msword": ("document", 100 * MB),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
-        "document",
-        100 * MB,
-    ),
-    "application/vnd.ms-excel": ("document", 100 * MB),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("document", 100 * MB),
-    "application/vnd.ms-powerpoint": ("document", 100 * MB),
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
-        "document",
-        100 * MB,
-    ),
-    "image/jpeg": ("image", 5 * MB),
-    "image/png": ("image", 5 * MB),
-    "image/webp": ("sticker", 500 * 1024),
-    "video/mp4": ("video", 16 * MB),
-    "video/3gpp": ("video", 16 * MB),
+    mime: limit for limit, mimes in _MEDIA_BY_KIND.items() for mime in mimes
 }
 PROFILE_FIELDS = frozenset(
     {"about", "address", "description", "email", "profile_picture_url", "websites", "vertical"}

@@ -49,10 +49,6 @@ class RecordedRequest:
     answered_at: float | None = None
     """When the answer left (the emulator's clock); ``None`` while unanswered or dropped."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form for the ``/_emulator/requests`` route."""
-        return dataclasses.asdict(self)
-
 
 @dataclass
 class SentMessage:
@@ -67,10 +63,6 @@ class SentMessage:
     message_id: str
     received_at: float
     user_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form for the ``/_emulator/messages`` route."""
-        return dataclasses.asdict(self)
 
 
 @dataclass

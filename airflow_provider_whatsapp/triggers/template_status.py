@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from ..hooks import DEFAULT_CONN_ID
-from ..message_templates.status import DEFAULT_MISSING_GRACE, StatusWatch, label
+from ..message_templates.status import StatusWatch, label
 
 
 class WhatsAppTemplateStatusTrigger(BaseTrigger):
@@ -22,42 +22,28 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
     nothing secret is serialized: only the connection id. The rules of the wait are the
     sensor's (:class:`~airflow_provider_whatsapp.message_templates.status.StatusWatch`).
 
-    :param template_name: the template's name.
-    :param language: its language code; None matches any language.
-    :param target_statuses: statuses that end the wait successfully (default APPROVED).
-    :param failure_statuses: statuses that fail the wait at once.
+    :param watch: the wait's rules and state, as the sensor hands them over: a
+        :class:`~airflow_provider_whatsapp.message_templates.status.StatusWatch` or its
+        :meth:`~airflow_provider_whatsapp.message_templates.status.StatusWatch.to_kwargs`
+        (the name and language, the statuses, and the looks that already found the template
+        missing, so deferring grants no extra grace).
     :param whatsapp_conn_id: the sensor's connection.
     :param waba_id: WhatsApp Business account id; overrides the connection's.
     :param poke_interval: seconds between two checks.
-    :param missing_grace: checks to tolerate a template that does not exist yet.
-    :param missing_pokes: checks that already found it missing (the sensor's first poke),
-        so deferring does not grant extra grace.
     :param deadline: wall-clock epoch seconds after which it gives up, or None.
     """
 
     def __init__(
         self,
         *,
-        template_name: str,
-        language: str | None = None,
-        target_statuses: Sequence[str] | None = None,
-        failure_statuses: Sequence[str] | None = None,
+        watch: StatusWatch | Mapping[str, Any],
         whatsapp_conn_id: str = DEFAULT_CONN_ID,
         waba_id: str | None = None,
         poke_interval: float = 60.0,
-        missing_grace: int = DEFAULT_MISSING_GRACE,
-        missing_pokes: int = 0,
         deadline: float | None = None,
     ) -> None:
         super().__init__()
-        self.watch = StatusWatch(
-            template_name,
-            language,
-            target_statuses=target_statuses,
-            failure_statuses=failure_statuses,
-            missing_grace=missing_grace,
-            missing_pokes=missing_pokes,
-        )
+        self.watch = watch if isinstance(watch, StatusWatch) else StatusWatch(**watch)
         self.whatsapp_conn_id = whatsapp_conn_id
         self.waba_id = waba_id
         self.poke_interval = poke_interval
@@ -67,7 +53,7 @@ class WhatsAppTemplateStatusTrigger(BaseTrigger):
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
-                **self.watch.to_kwargs(),
+                "watch": self.watch.to_kwargs(),
                 "whatsapp_conn_id": self.whatsapp_conn_id,
                 "waba_id": self.waba_id,
                 "poke_interval": self.poke_interval,

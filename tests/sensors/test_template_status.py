@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_whatsapp.links.whatsapp_manager import MANAGER_URL
+from airflow_provider_whatsapp.message_templates.status import StatusWatch
 from airflow_provider_whatsapp.sensors.template_status import WhatsAppTemplateStatusSensor
 from airflow_provider_whatsapp.triggers.template_status import WhatsAppTemplateStatusTrigger
 from airflow_provider_whatsapp.version_compat import (
@@ -157,12 +158,13 @@ def test_deferrable_sensor_defers_only_while_undecided(whatsapp_emulator_connect
     assert isinstance(trigger, WhatsAppTemplateStatusTrigger)
     assert deferred.value.method_name == "execute_complete"
     _, kwargs = trigger.serialize()
-    assert (kwargs["template_name"], kwargs["language"], kwargs["poke_interval"]) == (
+    watch = kwargs["watch"]
+    assert (watch["template_name"], watch["language"], kwargs["poke_interval"]) == (
         "pending",
         "en_US",
         0.1,
     )
-    assert (kwargs["missing_grace"], kwargs["missing_pokes"]) == (4, 0)
+    assert (watch["missing_grace"], watch["missing_pokes"]) == (4, 0)
     assert before + 30 <= kwargs["deadline"] <= time.time() + 30
 
     # Decided at the first look: no deferral at all, same rules as poke mode.
@@ -264,16 +266,19 @@ def test_reschedule_mode_counts_pokes_from_the_context(whatsapp_emulator_connect
 
 
 def test_trigger_serialize_round_trips_without_the_key() -> None:
-    trigger = WhatsAppTemplateStatusTrigger(
-        template_name="order_ready",
-        language="en_US",
+    watch = StatusWatch(
+        "order_ready",
+        "en_US",
         target_statuses=("APPROVED",),
         failure_statuses=("REJECTED", "PAUSED"),
+        missing_grace=2,
+        missing_pokes=1,
+    )
+    trigger = WhatsAppTemplateStatusTrigger(
+        watch=watch,
         whatsapp_conn_id="whatsapp_prod",
         waba_id="123",
         poke_interval=0.5,
-        missing_grace=2,
-        missing_pokes=1,
         deadline=1_900_000_000.0,
     )
     classpath, kwargs = trigger.serialize()
@@ -285,17 +290,20 @@ def test_trigger_serialize_round_trips_without_the_key() -> None:
     rebuilt = getattr(importlib.import_module(module), name)(**kwargs)  # as the triggerer does
     assert rebuilt.serialize() == (classpath, kwargs)
     assert kwargs == {
-        "template_name": "order_ready",
-        "language": "en_US",
-        "target_statuses": ["APPROVED"],
-        "failure_statuses": ["REJECTED", "PAUSED"],
+        "watch": {
+            "template_name": "order_ready",
+            "language": "en_US",
+            "target_statuses": ["APPROVED"],
+            "failure_statuses": ["REJECTED", "PAUSED"],
+            "missing_grace": 2,
+            "missing_pokes": 1,
+        },
         "whatsapp_conn_id": "whatsapp_prod",
         "waba_id": "123",
         "poke_interval": 0.5,
-        "missing_grace": 2,
-        "missing_pokes": 1,
         "deadline": 1_900_000_000.0,
     }
+    assert rebuilt.watch == watch
     json.dumps(kwargs)  # what the triggerer stores
 
 
@@ -331,9 +339,11 @@ async def first_event(trigger: WhatsAppTemplateStatusTrigger) -> dict[str, Any]:
     raise AssertionError("the trigger ended without an event")
 
 
-def trigger_for(name: str, **kwargs: Any) -> WhatsAppTemplateStatusTrigger:
+def trigger_for(
+    name: str, deadline: float | None = None, **watch: Any
+) -> WhatsAppTemplateStatusTrigger:
     return WhatsAppTemplateStatusTrigger(
-        template_name=name, language="en_US", poke_interval=0.1, **kwargs
+        watch=StatusWatch(name, "en_US", **watch), poke_interval=0.1, deadline=deadline
     )
 
 
