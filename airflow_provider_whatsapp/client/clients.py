@@ -83,8 +83,8 @@ class WhatsAppClient:
         ``message`` is a message model (:mod:`airflow_provider_whatsapp.messages`) or a dict in
         the API's JSON shape, validated into one before any request: a bad one raises
         :class:`~.errors.MessageValidationError` (a ``ValueError``) naming the field.
-        ``phone_number_id`` overrides the config's sender. A send whose answer is lost is not repeated (it may have landed): that raises
-        :class:`~.errors.AmbiguousSendError`.
+        ``phone_number_id`` overrides the config's sender. A send whose answer is lost is
+        not repeated (it may have landed): that raises :class:`~.errors.AmbiguousSendError`.
         """
         return self._run(api.send_message(self.config, message, phone_number_id=phone_number_id))
 

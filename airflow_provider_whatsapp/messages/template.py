@@ -416,22 +416,27 @@ class TemplateMessage(RecipientMessage):
         parameters: Sequence[ParameterValue] | Mapping[str, ParameterValue] | None = None,
         components: Sequence[Mapping[str, Any] | BaseModel] | None = None,
         reply_to: str | None = None,
+        *,
+        buttons: Sequence[Mapping[str, Any] | BaseModel] | None = None,
     ) -> Self:
         """A template message.
 
         ``parameters``: a list fills the body's ``{{1}}``, ``{{2}}``... in order, a dict
         fills named placeholders (``{{first_name}}``); values that are not strings are
-        sent as ``str(value)``. ``components`` gives full control (header, body, buttons)
-        instead; the two are exclusive.
+        sent as ``str(value)``. ``buttons``: the button components sent beside that body
+        (``{"type": "button", "sub_type": "url", "index": "0", "parameters": [...]}`` for a
+        URL button's suffix). ``components`` gives full control (header, body, buttons)
+        instead; it excludes the other two.
         """
-        if parameters is not None and components is not None:
-            raise WhatsAppValidationError("give template parameters or components, not both")
+        if components is not None and (parameters is not None or buttons is not None):
+            raise WhatsAppValidationError(
+                "give template components, or parameters and buttons, not both"
+            )
         if components is not None:
             component_list: list[Any] | None = list(components) or None
-        elif parameters is not None:
-            component_list = _body_from_parameters(parameters) or None
         else:
-            component_list = None
+            body = [] if parameters is None else _body_from_parameters(parameters)
+            component_list = [*body, *(buttons or ())] or None
         template = {
             "name": name,
             "language": {"code": language} if isinstance(language, str) else language,

@@ -358,12 +358,13 @@ class WhatsAppNotifier(BaseNotifier):
                 parameters = {k: one_line(v) for k, v in parameters.items()}
             elif isinstance(parameters, (list, tuple)):
                 parameters = [one_line(v) for v in parameters]
+            buttons = None if self.link_button is None else [self._link_button(context)]
             messages: list[RecipientMessage] = [
-                TemplateMessage.create(to, self.template_name, self.language, parameters=parameters)
+                TemplateMessage.create(
+                    to, self.template_name, self.language, parameters=parameters, buttons=buttons
+                )
                 for to in screened.valid
             ]
-            if self.link_button is not None:
-                messages = self._with_link_button(context, messages)
         else:
             from ..messages import TextMessage
 
@@ -404,11 +405,8 @@ class WhatsAppNotifier(BaseNotifier):
             CtaUrlMessage.create(to, body, HITL_BUTTON_TEXT, page) for to in valid
         ]
 
-    def _with_link_button(
-        self, context: Any, messages: list[RecipientMessage]
-    ) -> list[RecipientMessage]:
-        """The template messages with ``link_button`` opening the request's page."""
-        from ..messages import TemplateMessage
+    def _link_button(self, context: Any) -> dict[str, Any]:
+        """The template's URL button ``link_button``, its suffix the request's page."""
         from .formatting import hitl_links, hitl_page_path, is_hitl_context
 
         base_url = _base_url()
@@ -418,24 +416,12 @@ class WhatsAppNotifier(BaseNotifier):
                 f"link_button={self.link_button!r} needs a human-in-the-loop task and "
                 f"[api] base_url set (got base_url {base_url!r})"
             )
-        button = {
+        return {
             "type": "button",
             "sub_type": "url",
             "index": str(self.link_button),
             "parameters": [{"type": "text", "text": hitl_page_path(page, base_url)}],
         }
-        out: list[RecipientMessage] = []
-        for message in messages:
-            template = message.model_dump(mode="json", exclude_none=True)["template"]
-            out.append(
-                TemplateMessage.create(
-                    message.to,
-                    template["name"],
-                    template["language"],
-                    components=[*template.get("components", []), button],
-                )
-            )
-        return out
 
     def _text(self, context: Any) -> str:
         """The rendered ``text``, else the default message (noting a failed rendering)."""

@@ -77,9 +77,26 @@ def test_empty_parameters_send_no_components(empty: list[Any] | dict[str, Any]) 
     assert "components" not in payload["template"]
 
 
-def test_parameters_and_components_are_exclusive() -> None:
-    with pytest.raises(ValueError, match="parameters or components, not both"):
-        TemplateMessage.create(TO, "t", "en", parameters=["a"], components=[])
+@pytest.mark.parametrize("extra", [{"parameters": ["a"]}, {"buttons": []}])
+def test_components_exclude_parameters_and_buttons(extra: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="components, or parameters and buttons, not both"):
+        TemplateMessage.create(TO, "t", "en", components=[], **extra)
+
+
+URL_SUFFIX = {
+    "type": "button",
+    "sub_type": "url",
+    "index": "0",
+    "parameters": [{"type": "text", "text": "orders/42"}],
+}
+
+
+def test_buttons_go_beside_the_body_that_parameters_fill() -> None:
+    both = TemplateMessage.create(TO, "t", "en", parameters=["Jo"], buttons=[URL_SUFFIX])
+    body = {"type": "body", "parameters": [{"type": "text", "text": "Jo"}]}
+    assert both.to_payload()["template"]["components"] == [body, URL_SUFFIX]
+    alone = TemplateMessage.create(TO, "t", "en", buttons=[URL_SUFFIX]).to_payload()
+    assert alone["template"]["components"] == [URL_SUFFIX]
 
 
 @pytest.mark.parametrize(
