@@ -269,9 +269,23 @@ def skip_imported(
     return None
 
 
+def public_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list[type]) -> None:
+    """ "Bases:" names a class's nearest public ancestors, never a private helper class
+    (``_SendOperator``) that the reference does not document."""
+    shown: list[type] = []
+    for base in bases:
+        while base.__name__.startswith("_") and base.__bases__:
+            base = base.__bases__[0]
+        if base not in shown:
+            shown.append(base)
+    bases[:] = shown
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the three checks (autodoc runs them on every documented name)."""
+    """Register the three checks (autodoc runs them on every documented name) and the
+    bases as shown."""
     app.connect("autodoc-skip-member", skip_imported)
+    app.connect("autodoc-process-bases", public_bases)
     app.connect("autodoc-process-docstring", require_docstring, priority=400)
     app.connect("autodoc-process-docstring", require_parameters, priority=400)
     app.connect("autodoc-process-docstring", mark_templated, priority=600)

@@ -234,6 +234,16 @@ def test_troubleshooting_lists_every_error_class(site: Path) -> None:
     assert [c for c in classes if f"error-{c.lower()}" not in page] == []
 
 
+def test_the_reference_shows_no_private_base_class(site: Path) -> None:
+    """A send operator's "Bases:" is WhatsAppBaseOperator, documented on the same page,
+    not the private helper class between them."""
+    page = (site / "reference" / "operators.html").read_text(encoding="utf-8")
+    shown = [re.sub(r"<[^>]+>", "", b) for b in re.findall(r"Bases: (.*?)</p>", page)]
+    assert len(shown) >= 10
+    assert [b for b in shown if re.search(r"(^|\W)_[A-Za-z]", b)] == []
+    assert "WhatsAppBaseOperator" in shown
+
+
 def test_the_readme_and_the_project_urls_link_into_the_built_site(site: Path) -> None:
     """README.md (the package index's page) links into the site where it is published:
     each link must name a page, and an anchor, that the built site has."""
